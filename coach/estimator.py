@@ -166,6 +166,11 @@ class PoseEstimator:
         self._lock_seen_ms: float | None = None
         self.relocks = 0
         self.rotated_frames = 0
+        self.restarts = 0
+        self.last_rejection = ""
+        self._restarted_ms: dict[int, float] = {}
+        # Optional skeleton check (coach.plausibility.PlausibilityChecker); set by the caller.
+        self.plausibility = None
         # Create the upright landmarker now, so a bad model fails at start, not mid-run.
         self._landmarker(_ROT_NONE)
 
@@ -201,10 +206,27 @@ class PoseEstimator:
         self._landmarkers[rotation] = lm
         return lm
 
-    def close(self) -> None:
-        for lm in self._landmarkers.values():
-            with contextlib.suppress(Exception):
+    def _restart_tracking(self, rotation: int, timestamp_ms: float, min_interval_ms: float = 500.0) -> None:
+        """Forget a tracker's state (its next frame is detected from scratch).
+
+        Rate-limited: recreating a landmarker costs tens of milliseconds."""
+        last = self._restarted_ms.get(rotation)
+        if last is not None and timestamp_ms - last < min_interval_ms:
+            return
+        lm = self._landmarkers.pop(rotation, None)
+        if lm is not None:
+            with contextlib.suppress(Exception), _quiet_native_stderr():
                 lm.close()
+        self._restarted_ms[rotation] = timestamp_ms
+        self.restarts += 1
+        if rotation == _ROT_NONE:  # keep a usable upright tracker at hand
+            self._landmarker(_ROT_NONE)
+
+    def close(self) -> None:
+        with _quiet_native_stderr():
+            for lm in self._landmarkers.values():
+                with contextlib.suppress(Exception):
+                    lm.close()
         self._landmarkers.clear()
 
     def __enter__(self) -> "PoseEstimator":
@@ -244,10 +266,17 @@ class PoseEstimator:
             if result.pose_landmarks:
                 frame = self._to_frame(result, rotation, timestamp_ms, image_wh)
                 if frame is not None:
-                    if rotation != _ROT_NONE:
-                        self.rotated_frames += 1
-                    self._active_rotation = rotation
-                    return frame
+                    verdict = self.plausibility.check(frame) if self.plausibility is not None else None
+                    if verdict is None or verdict.ok:
+                        if rotation != _ROT_NONE:
+                            self.rotated_frames += 1
+                        self._active_rotation = rotation
+                        self.last_rejection = ""
+                        return frame
+                    # A wrong skeleton: drop this tracker's lock so it re-detects, and
+                    # try the other rotations on this frame.
+                    self.last_rejection = verdict.reason
+                    self._restart_tracking(rotation, timestamp_ms)
             if not self.config.rotate_retry:
                 break
         self._maybe_release_lock(timestamp_ms)

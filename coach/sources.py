@@ -177,6 +177,11 @@ class CameraSource:
         """The camera stopped giving pictures (unplugged), or a paced file ended."""
         return self._failed
 
+    @property
+    def ended(self) -> bool:
+        """A paced video file reached its end (a normal end, not a fault)."""
+        return self._ended
+
     @classmethod
     def from_file(cls, path: str | os.PathLike, fps: float | None = None) -> "CameraSource":
         """A video file played in real time as if it were a camera (frames drop when the
