@@ -1,0 +1,114 @@
+"""The specs on the synthetic studio's sample clips, through their ground-truth landmarks.
+
+``samples/<exercise>/<name>.truth.json.gz`` holds the true 2D/3D landmarks of every frame
+of a rendered clip, with the studio's camera. Feeding them to the engine (a perfect pose
+estimator; joints hidden behind the body keep a high visibility, as MediaPipe reports
+them) checks each spec against the studio's camera views: a good clip coaches through
+set-up, holds or reps and both sides with no cue; a mistake clip gets its rule's cue near
+the studio's expected time. The model is not run here (see the e2e tests for that).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.engine import ExerciseEngine
+from coach.pose import PoseFrame
+from coach.spec import load_spec
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def truth_frames(path: Path) -> tuple[dict, list[PoseFrame]]:
+    d = json.load(gzip.open(path))
+    fps = d["video"]["fps"]
+    w, h = d["video"]["image_wh"]
+    w2c = np.array(d["camera"]["world_to_camera"], dtype=float)
+    fx = float(np.array(d["camera"]["K"], dtype=float)[0, 0])
+    frames = []
+    for i, (xy, xyz, bits) in enumerate(zip(d["landmarks"]["xy_px"], d["landmarks"]["xyz_m"],
+                                          d["landmarks"]["visible_bits"])):
+        lm = np.full((33, 5), np.nan)
+        cam = np.full((33, 3), np.nan)
+        for j in range(33):
+            if xy[j] is None or xyz[j] is None:
+                continue
+            cam[j] = (w2c @ np.array([*xyz[j], 1.0]))[:3]
+            lm[j] = (xy[j][0] / w, xy[j][1] / h, 0.0, 0.99 if (bits >> j) & 1 else 0.95, 0.99)
+        for a, b in ((1, 2), (3, 2), (4, 5), (6, 5)):   # inner/outer eye corners: the eye
+            if np.isnan(lm[a, 0]):
+                lm[a], cam[a] = lm[b], cam[b]
+        hip = 0.5 * (cam[23] + cam[24])
+        lm[:, 2] = (cam[:, 2] - hip[2]) * fx / w / np.maximum(cam[:, 2], 1e-6)
+        frames.append(PoseFrame(timestamp_ms=i * 1000.0 / fps, landmarks=lm, world=cam - hip, image_wh=(w, h)))
+    return d, frames
+
+
+def clips(kind: str) -> list[tuple[str, str]]:
+    out = []
+    for p in sorted(SAMPLES.glob("*/*.truth.json.gz")):
+        name = p.name.split(".")[0]
+        if (kind == "good") == (name == "good"):
+            out.append((p.parent.name, name))
+    return out
+
+
+def run(exercise: str, name: str):
+    d, frames = truth_frames(SAMPLES / exercise / f"{name}.truth.json.gz")
+    eng = ExerciseEngine(load_spec(exercise))
+    events = []
+    for f in frames:
+        events.extend(eng.update(f))
+    events.extend(eng.finish(frames[-1].timestamp_ms))
+    return d, eng, events
+
+
+GOOD = clips("good")
+MISTAKES = clips("mistake")
+
+# Mistakes the current specs do not catch on the true landmarks, with the reason. A clip
+# listed here that starts passing fails the run (strict xfail): then remove it.
+KNOWN_MISSES = {
+    ("crossed_leg_rotation", "knees_apart"): "from the side the knees' separation is mostly depth; "
+                                             "the lowered-knee height rule fires instead",
+}
+
+
+@pytest.mark.skipif(not GOOD, reason="no sample clips with ground truth")
+@pytest.mark.parametrize("exercise,name", GOOD)
+def test_good_sample_is_coached_through_without_cues(exercise, name):
+    d, eng, events = run(exercise, name)
+    cues = [(round(e.timestamp_ms), e.rule_id) for e in events if e.kind in ("cue", "cant_see")]
+    assert cues == []
+    s = eng.summary()
+    assert s["completed"], s
+    # every hold the studio performed was long enough, on each side it did
+    for hold in d["holds"] if s["holds_s"] else []:    # (chair_extension's holds are rep peaks)
+        side = hold["side"] or "-"
+        got = [v[side] for v in s["holds_s"].values() if side in v]
+        assert got and max(got) >= min(hold["duration_s"], 30.0) - 0.5, (hold, s["holds_s"])
+    truth_reps = [e for e in d["events"] if e["kind"] == "rep"]
+    if truth_reps:
+        assert sum(n for v in s["reps"].values() for n in v.values()) == len(truth_reps)
+
+
+@pytest.mark.skipif(not MISTAKES, reason="no mistake clips with ground truth")
+@pytest.mark.parametrize("exercise,name", MISTAKES)
+def test_mistake_sample_gets_its_cue(exercise, name, request):
+    if (exercise, name) in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_MISSES[(exercise, name)], strict=True))
+    d, eng, events = run(exercise, name)
+    expected = [e for e in d["events"] if e["kind"] == "cue"]
+    assert expected
+    for exp in expected:
+        cues = [e for e in events if e.kind == "cue" and e.rule_id == exp["rule"]]
+        assert cues, (exp, [(round(e.timestamp_ms), e.rule_id) for e in events if e.kind == "cue"])
+        # said within 3 s (+ the rule's persist_s, which a perfect coach does not wait for) of
+        # the moment the studio says a perfect coach would
+        persist_s = load_spec(exercise).rules[exp["rule"]].persist_s
+        assert abs(cues[0].timestamp_ms - exp["time_ms"]) <= 3000 + persist_s * 1000, (exp, cues[0].timestamp_ms)
