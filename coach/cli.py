@@ -255,6 +255,9 @@ def cmd_check_spec(args: argparse.Namespace) -> int:
         except OSError as exc:
             bad += 1
             print(f"{path}: {exc.strerror or exc}", file=sys.stderr)
+        except UnicodeDecodeError as exc:
+            bad += 1
+            print(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8", file=sys.stderr)
         except SpecError as exc:
             bad += 1
             print(str(exc), file=sys.stderr)

@@ -266,6 +266,8 @@ class Candidate:
     severity: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     expires_ms: float = math.inf  # one-off cues expire
+    step_side: str | None = None  # a one-off cue keeps the side it is about, even if said later
+    own_side: bool = False
 
 
 PRAISE_RANK = len(SEVERITY_RANK)
@@ -527,7 +529,8 @@ class ExerciseEngine:
                 self._oneshots.append(Candidate(
                     key=rule.id, kind="cue", rank=rule.rank, onset_ms=t, text=text, rule_id=rule.id,
                     severity=rule.severity, data={"check": check, **extra},
-                    expires_ms=t + self.spec.coaching.oneshot_ttl_s * 1000.0))
+                    expires_ms=t + self.spec.coaching.oneshot_ttl_s * 1000.0,
+                    step_side=step.side, own_side=True))
             else:
                 self.cue_counts[rule.id] = self.cue_counts.get(rule.id, 0) + 1
                 events.append(self._ev(t, "cue", step, rule, text, check=check, **extra))
@@ -609,7 +612,8 @@ class ExerciseEngine:
                     self._oneshots.append(Candidate(
                         key=rid, kind="cue", rank=tr.rule.rank, onset_ms=tr.onset_ms,
                         text=fill(tr.rule.cue, self._params(step)), rule_id=rid, severity=tr.rule.severity,
-                        expires_ms=t + self.spec.coaching.oneshot_ttl_s * 1000.0))
+                        expires_ms=t + self.spec.coaching.oneshot_ttl_s * 1000.0,
+                    step_side=step.side, own_side=True))
                 if rid in self._spoken_rules:
                     self._spoken_rules.discard(rid)
                     if tr.rule.praise:
@@ -896,7 +900,8 @@ class ExerciseEngine:
         events.append(self._ev(t, "fault", step, rule, text, check=rule.check, **extra))
         self._oneshots.append(Candidate(key=rule.id, kind="cue", rank=rule.rank, onset_ms=t, text=text,
                                         rule_id=rule.id, severity=rule.severity, data={"check": rule.check, **extra},
-                                        expires_ms=t + self.spec.coaching.oneshot_ttl_s * 1000.0))
+                                        expires_ms=t + self.spec.coaching.oneshot_ttl_s * 1000.0,
+                    step_side=step.side, own_side=True))
 
     # -- cues -----------------------------------------------------------------------
     def _cant_see_text(self, tr: RuleTracker, frame: PoseFrame | None) -> dict[str, str]:
@@ -969,7 +974,8 @@ class ExerciseEngine:
         if step is not None and chosen.kind == "cue" and chosen.expires_ms == math.inf:
             text = fill(text, self._params(step))
             self.selector.current_text = text
-        events.append(Event(t, chosen.kind, self.spec.id, step.side if step else None, chosen.rule_id,
+        side = chosen.step_side if chosen.own_side else (step.side if step else None)
+        events.append(Event(t, chosen.kind, self.spec.id, side, chosen.rule_id,
                             chosen.severity, text, dict(chosen.data)))
 
 

@@ -12,9 +12,14 @@ person lying down is tracked on every frame instead of being re-detected.
 Several people in view (``max_people`` > 1): the coach locks onto one person — at the
 start, the one with the largest visible body nearest the image centre — and then follows
 that person by position from frame to frame. It never silently switches: if the locked
-person is lost, frames count as "no person" until ``relock_after_ms`` have passed, then
+person is lost — also when someone else is then the only person in view — frames count
+as "no person" until ``relock_after_ms`` have passed, then
 the lock is released and the largest, most central person is taken again (and
 ``PoseEstimator.relocks`` counts it).
+
+Joints placed outside the picture (a body cut off by the frame edge) get visibility 0:
+MediaPipe guesses them with a visibility that can read ~0.6, and coaching a guessed knee
+gives false corrections; with 0 the coach says it cannot see the knees instead.
 
 Live camera: frames never queue. The camera source keeps only the newest frame (see
 ``coach.sources.CameraSource``), and the estimator processes the newest frame in VIDEO
@@ -152,8 +157,32 @@ def choose_person(boxes: list[np.ndarray], image_wh: tuple[int, int], previous: 
     return int(np.argmax(areas * (1.0 - 0.5 * off)))
 
 
+OUTSIDE_MARGIN = 0.01  # of the image size
+
+
+def mark_outside_unseen(landmarks: np.ndarray, margin: float = OUTSIDE_MARGIN) -> np.ndarray:
+    """Landmarks placed outside the picture are guesses: visibility 0.
+
+    MediaPipe extrapolates a body cut off by the frame edge and can give the guessed
+    joints a visibility of ~0.6 (knees 12 % of the image height below a picture cut at
+    the hips read 0.59). Measured on those, a rule would correct a body part the camera
+    never saw; with visibility 0 the measures read "can't see" and the coach asks the
+    person to move into the picture. Coordinates are kept (for drawing)."""
+    x, y = landmarks[:, 0], landmarks[:, 1]
+    outside = (x < -margin) | (x > 1.0 + margin) | (y < -margin) | (y > 1.0 + margin)
+    if not outside.any():
+        return landmarks
+    out = landmarks.copy()
+    out[outside, 3] = 0.0
+    return out
+
+
 class PoseEstimator:
     """MediaPipe PoseLandmarker -> PoseFrame, with rotated retries and a person lock."""
+
+    # A skeleton whose box centre is further than this fraction of the locked person's box
+    # size (its longer side) from the locked box is someone else, not the locked person.
+    JUMP_FRACTION = 0.6
 
     def __init__(self, config: EstimatorConfig | None = None) -> None:
         self.config = config or EstimatorConfig()
@@ -165,6 +194,7 @@ class PoseEstimator:
         self._lock_box: np.ndarray | None = None
         self._lock_seen_ms: float | None = None
         self.relocks = 0
+        self.rejected_jumps = 0
         self.rotated_frames = 0
         self.restarts = 0
         self.last_rejection = ""
@@ -219,6 +249,8 @@ class PoseEstimator:
                 lm.close()
         self._restarted_ms[rotation] = timestamp_ms
         self.restarts += 1
+        if self.plausibility is not None:  # the next skeleton is judged afresh
+            self.plausibility.reset()
         if rotation == _ROT_NONE:  # keep a usable upright tracker at hand
             self._landmarker(_ROT_NONE)
 
@@ -277,6 +309,7 @@ class PoseEstimator:
                     # try the other rotations on this frame.
                     self.last_rejection = verdict.reason
                     self._restart_tracking(rotation, timestamp_ms)
+                    break  # rotations are for "nobody found", not for a wrong skeleton
             if not self.config.rotate_retry:
                 break
         self._maybe_release_lock(timestamp_ms)
@@ -297,12 +330,20 @@ class PoseEstimator:
             c_prev = np.array([(prev[0] + prev[2]) / 2, (prev[1] + prev[3]) / 2])
             b = boxes[pick]
             c_new = np.array([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2])
-            if np.linalg.norm(c_new - c_prev) > 1.0 * size and len(candidates) > 1:
+            # Also when that someone is the only person found: the locked person hidden
+            # for a moment (walked behind a chair, out of view) must not hand the coach
+            # to whoever else is in the room. Tracking restarts, so a tracker that
+            # latched onto the other person re-detects and can find the locked one again;
+            # after ``relock_after_ms`` without them, the lock is released.
+            if np.linalg.norm(c_new - c_prev) > self.JUMP_FRACTION * size:
+                self.rejected_jumps += 1
+                self._restart_tracking(rotation, timestamp_ms)
                 self._maybe_release_lock(timestamp_ms)
                 return None
         else:
             pick = choose_person(boxes, image_wh, None)
         index, lm, wd = candidates[pick]
+        lm = mark_outside_unseen(lm)
         self._lock_box = boxes[pick]
         self._lock_seen_ms = timestamp_ms
         mask = None

@@ -9,6 +9,7 @@ rep counter and the current cue.
 from __future__ import annotations
 
 import math
+import re
 
 import cv2
 import numpy as np
@@ -70,9 +71,12 @@ class OverlayRenderer:
 
             rule = self.spec.rules.get(rule_id)
             text = getattr(rule, "label", None) or getattr(rule, "cue", None) or {}
-            other = {"left": "right", "right": "left"}.get(side or "", side)
-            filled = fill(text, {"side": side, "other_side": other}) if text else {}
-            self._labels[key] = filled.get(self.lang) or filled.get("en") or rule_id.replace("_", " ")
+            named = side or (self.spec.sides[0] if self.spec.sides else None)
+            other = {"left": "right", "right": "left"}.get(named or "")
+            params = {k: v for k, v in (("side", named), ("other_side", other)) if v}
+            filled = fill(text, params) if text else {}
+            label = filled.get(self.lang) or filled.get("en") or rule_id.replace("_", " ")
+            self._labels[key] = re.sub(r"\s*\{[a-z_]+\}", "", label)
         return self._labels[key]
 
     def phase_name(self, phase_id: str | None) -> str:

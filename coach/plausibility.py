@@ -85,20 +85,36 @@ class PlausibilityChecker:
         self._lengths: deque[np.ndarray] = deque(maxlen=history)
         self._lr_sign: float | None = None
         self.rejected = 0
+        self._in_a_row = 0
+
+    # A change that persists this many frames is the body, not a glitch: the history of
+    # lengths / left-right order restarts from it.
+    PERSISTENT_CHANGE_FRAMES = 5
 
     def reset(self) -> None:
         self._lengths.clear()
         self._lr_sign = None
+        self._in_a_row = 0
 
     def check(self, frame: PoseFrame) -> Verdict:
         if not frame.detected:
             return OK
         verdict = self._check(frame)
+        if not verdict.ok and self._relative(verdict) and self._in_a_row + 1 >= self.PERSISTENT_CHANGE_FRAMES:
+            self.reset()
+            verdict = self._check(frame)
         if verdict.ok:
+            self._in_a_row = 0
             self._remember(frame)
         else:
+            self._in_a_row += 1
             self.rejected += 1
         return verdict
+
+    @staticmethod
+    def _relative(verdict: Verdict) -> bool:
+        """Rejections judged against the recent past (not against anatomy or posture)."""
+        return verdict.reason.startswith("bone lengths jumped") or verdict.reason == "left and right swapped"
 
     # -- the checks -------------------------------------------------------------
     def _check(self, frame: PoseFrame) -> Verdict:

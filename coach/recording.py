@@ -28,6 +28,7 @@ import tempfile
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Iterator
 
 import cv2
@@ -66,6 +67,8 @@ class RecordingWriter:
         parent = self.path.parent if str(self.path.parent) else Path(".")
         if not parent.exists():
             raise RecordingError(f"folder does not exist: {parent}; create it first")
+        if not parent.is_dir():
+            raise RecordingError(f"{parent} is a file, not a folder; choose another place for the recording")
         if not os.access(parent, os.W_OK):
             raise RecordingError(f"cannot write to {parent}: no permission; choose another folder")
         self.meta = dict(meta or {})
@@ -117,8 +120,9 @@ class RecordingWriter:
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=str(path.parent or "."))
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=str(path.parent or "."))
         with os.fdopen(fd, "wb") as fh:
             np.savez_compressed(fh, **arrays)
             fh.flush()
@@ -126,8 +130,9 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise RecordingError(f"could not write {path}: {exc.strerror or exc}; free some space or choose another folder") from None
     return path
 
@@ -163,10 +168,7 @@ def load_clip(path: str | os.PathLike) -> PoseClip:
                 index = np.asarray(data["mask_index"])
                 packed = np.asarray(data["masks"])
                 mw, mh = (int(v) for v in data["mask_wh"])
-                masks = [
-                    None if i < 0 else np.unpackbits(packed[i], axis=1)[:, :mw].astype(np.float32)
-                    for i in index
-                ]
+                masks = PackedMasks(index, packed, mw)
     except RecordingError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, json.JSONDecodeError) as exc:
@@ -183,6 +185,27 @@ def load_clip(path: str | os.PathLike) -> PoseClip:
     if bad.any():
         lm[bad] = np.nan
     return PoseClip(timestamps_ms=ts, landmarks=lm, world=world, image_wh=image_wh, masks=masks, meta=meta)
+
+
+class PackedMasks(Sequence):
+    """A recording's masks, kept bit-packed and unpacked one frame at a time (an hour of
+    float32 masks would take gigabytes; packed it is ~1.5 KB a frame)."""
+
+    def __init__(self, index: np.ndarray, packed: np.ndarray, width: int) -> None:
+        self._index = np.asarray(index)
+        self._packed = packed
+        self._width = int(width)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        row = int(self._index[i])
+        if row < 0:
+            return None
+        return np.unpackbits(self._packed[row], axis=1)[:, : self._width].astype(np.float32)
 
 
 class RecordingSource:

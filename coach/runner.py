@@ -66,7 +66,12 @@ def _needs_masks(spec) -> bool:
     needs = getattr(spec, "needs_masks", None)
     if needs is not None:
         return bool(needs() if callable(needs) else needs)
-    return any(m.get("type") == "spinal_flexion" for m in getattr(spec, "measures", {}).values())
+    # spinal_flexion reads the segmentation mask unless it is told to use the nose signal;
+    # masks cost ~3 ms a frame (benchmarks/fixes.py), so only ask for them when used.
+    return any(
+        m.get("type") == "spinal_flexion" and m.get("signal", "auto") != "nose"
+        for m in getattr(spec, "measures", {}).values()
+    )
 
 
 def execute(

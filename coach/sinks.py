@@ -40,33 +40,41 @@ def event_to_dict(event) -> dict:
 
 
 class EventLog:
-    """Events as JSON lines, flushed per line so a crash keeps everything up to then."""
+    """Events as JSON lines, each written straight to the file (no buffer), so a crash or
+    a kill keeps every event up to then. A line that cannot be written whole (disk full)
+    is cut off again, so the file never ends in half a line."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}; choose another --out") from None
-        self._fh = os.fdopen(fd, "w", encoding="utf-8")
+        self._size = 0
         self.count = 0
 
     def __call__(self, event) -> None:
-        line = json.dumps(event_to_dict(event), ensure_ascii=False) + "\n"
+        if self._fd is None:
+            raise OutputError(f"cannot write {self.path}: the event log is closed")
+        data = (json.dumps(event_to_dict(event), ensure_ascii=False) + "\n").encode("utf-8")
         try:
-            self._fh.write(line)
-            self._fh.flush()
+            view = memoryview(data)
+            while view:
+                n = os.write(self._fd, view)
+                view = view[n:]
         except OSError as exc:  # disk full, folder removed, read-only remount
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}; "
                               "free some space or choose another --out") from None
+        self._size += len(data)
         self.count += 1
 
     def close(self) -> None:
-        if not self._fh.closed:
-            try:
-                self._fh.close()
-            except OSError:  # the buffered rest could not be written (disk full): already reported
-                pass
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
 
 def blank_canvas(step: Step) -> np.ndarray:

@@ -116,13 +116,67 @@ class OneEuroFilter:
     ) -> FloatArray:
         """Filter one sample ``x`` (rows, k) taken at ``timestamp_ms``; returns a new array."""
         x = np.asarray(x, dtype=np.float64)
+        xh = self._x_hat
+        t = float(timestamp_ms)
+        if (
+            x.ndim == 2 and xh is not None and xh.shape == x.shape and self._t_ms is not None
+            and 0.0 < t - self._t_ms <= self.max_gap_ms
+            and math.isfinite(float(x.sum())) and math.isfinite(float(xh.sum()))
+        ):
+            return self._update_finite(x, t, xh, reliable, value_scale)
+        return self._update_general(x, t, reliable, value_scale)
+
+    def _update_finite(
+        self, x: FloatArray, t: float, xh: FloatArray, reliable: NDArray[np.bool_] | None, value_scale: float
+    ) -> FloatArray:
+        """The common case (no NaN in the input or the state), in place: same results as
+        ``_update_general`` with about a third of the numpy calls (benchmarks/fixes.py)."""
+        assert self._t_ms is not None and self._dx_hat is not None and self._last_reliable_ms is not None
+        dt_s = (t - self._t_ms) / 1000.0
+        dx_prev = self._dx_hat
+        diff = x - xh
+        a_d = 1.0 / (1.0 + 1.0 / (_TWO_PI * self.d_cutoff * dt_s))
+        dx_hat = diff / dt_s
+        dx_hat -= dx_prev
+        dx_hat *= a_d
+        dx_hat += dx_prev
+        cutoff = np.abs(dx_hat)
+        cutoff *= value_scale * self.beta
+        cutoff += self.min_cutoff
+        rel = None if reliable is None else np.asarray(reliable, dtype=bool)
+        all_rel = rel is None or bool(rel.all())
+        if not all_rel:
+            cutoff[~rel] = self.min_cutoff
+        a = cutoff  # alpha = 1 / (1 + 1 / (2 pi cutoff dt))
+        a *= _TWO_PI * dt_s
+        np.reciprocal(a, out=a)
+        a += 1.0
+        np.reciprocal(a, out=a)
+        diff *= a
+        x_hat = diff
+        x_hat += xh
+        if all_rel:
+            self._last_reliable_ms.fill(t)
+        else:
+            held = ~rel & ((t - self._last_reliable_ms) <= self.hold_ms)
+            if held.any():
+                x_hat[held] = xh[held]
+                dx_hat[held] = dx_prev[held]
+            self._last_reliable_ms[rel] = t
+        self._x_hat = x_hat
+        self._dx_hat = dx_hat
+        self._t_ms = t
+        return x_hat.copy()
+
+    def _update_general(
+        self, x: FloatArray, t: float, reliable: NDArray[np.bool_] | None, value_scale: float
+    ) -> FloatArray:
         if x.ndim == 1:
             x = x[:, None]
         finite = np.asarray(np.isfinite(x).all(axis=1), dtype=bool)
         rel: NDArray[np.bool_] = (
             finite if reliable is None else np.asarray(reliable, dtype=bool) & finite
         )
-        t = float(timestamp_ms)
 
         if (
             self._x_hat is None

@@ -42,7 +42,13 @@ class VideoFrame:
 
 
 class VideoFileSource:
-    """Frames of a video file. Phone rotation metadata is honoured (OpenCV applies it)."""
+    """Frames of a video file. Phone rotation metadata is honoured (OpenCV applies it).
+
+    A damaged stretch (corrupt bytes) is skipped, up to ``MAX_DAMAGED_IN_A_ROW`` frames
+    in a row, and counted in ``damaged_frames``; a file cut off mid-way plays up to the cut.
+    """
+
+    MAX_DAMAGED_IN_A_ROW = 10
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
@@ -64,6 +70,7 @@ class VideoFileSource:
         total = int(probe.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         probe.release()
         h, w = first.shape[:2]
+        self.damaged_frames = 0
         self.info = VideoInfo(resolution_wh=(w, h), fps=fps if 0 < fps < 1000 else 30.0, total_frames=total or None)
 
     def __iter__(self) -> Iterator[VideoFrame]:
@@ -71,11 +78,22 @@ class VideoFileSource:
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         index = 0
         last_ts = -1.0
+        failures = 0
+        self.damaged_frames = 0
+        total = self.info.total_frames
         try:
             while True:
                 ok, bgr = cap.read()
                 if not ok or bgr is None:
-                    break
+                    # A damaged frame (corrupt bytes) fails to decode, but the decoder
+                    # recovers at the next key frame: skip a few before calling it the end.
+                    pos_frames = float(cap.get(cv2.CAP_PROP_POS_FRAMES) or 0.0)
+                    failures += 1
+                    if failures > self.MAX_DAMAGED_IN_A_ROW or (total and pos_frames >= total):
+                        break
+                    self.damaged_frames += 1
+                    continue
+                failures = 0
                 pos = float(cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0)
                 if index == 0:
                     ts = max(pos, 0.0)
@@ -133,11 +151,24 @@ class CameraSource:
         resolution_wh: tuple[int, int] | None = (640, 480),
         capture=None,
         pace_fps: float | None = None,
+        reconnect_attempts: int = 3,
+        reconnect_wait_s: float = 1.0,
     ) -> None:
         """``index``: camera number. ``capture``: an opened cv2.VideoCapture to use instead.
         ``pace_fps``: deliver at most this many frames a second (a video file played as if
-        it were a live camera: the simulated camera of tests and benchmarks)."""
+        it were a live camera: the simulated camera of tests and benchmarks).
+        ``reconnect_attempts``: when the camera stops giving pictures for about a second
+        (unplugged, a driver hiccup), it is closed and opened again this many times,
+        ``reconnect_wait_s`` apart, before the source gives up (``failed``)."""
+        if reconnect_attempts < 0:
+            raise ValueError(f"reconnect_attempts must be >= 0, got {reconnect_attempts}")
+        if reconnect_wait_s < 0:
+            raise ValueError(f"reconnect_wait_s must be >= 0, got {reconnect_wait_s}")
         self.index = index
+        self.reconnect_attempts = reconnect_attempts
+        self.reconnect_wait_s = reconnect_wait_s
+        self.reconnects = 0  # successful reconnections
+        self.reconnect_tries = 0  # attempts made (successful or not)
         self._cap = capture if capture is not None else cv2.VideoCapture(index)
         self._pace_fps = pace_fps
         if not self._cap.isOpened():
@@ -211,6 +242,9 @@ class CameraSource:
             if not ok or bgr is None:
                 misses += 1
                 if misses > 30:  # ~1 s without a picture: the camera is gone
+                    if self._reconnect():
+                        misses = 0
+                        continue
                     with self._cond:
                         self._failed = True
                         self._cond.notify_all()
@@ -222,6 +256,35 @@ class CameraSource:
                 self._latest = (bgr, ts)
                 self._grabbed += 1
                 self._cond.notify_all()
+
+    def _reconnect(self) -> bool:
+        """Close and reopen the camera, up to ``reconnect_attempts`` times; True when it
+        gives a picture again."""
+        for _ in range(self.reconnect_attempts):
+            if self._stopped:
+                return False
+            self.reconnect_tries += 1
+            try:
+                self._cap.release()
+            except Exception:  # a driver that fails to release is already gone
+                pass
+            deadline = time.monotonic() + self.reconnect_wait_s
+            while not self._stopped and time.monotonic() < deadline:
+                time.sleep(min(0.05, self.reconnect_wait_s))
+            try:
+                opened = bool(self._cap.open(self.index)) and self._cap.isOpened()
+                ok, bgr = self._cap.read() if opened else (False, None)
+            except Exception:  # cv2.error from a half-present device
+                ok, bgr = False, None
+            if ok and bgr is not None:
+                self.reconnects += 1
+                ts = (time.monotonic() - self._t0) * 1000.0
+                with self._cond:
+                    self._latest = (bgr, ts)
+                    self._grabbed += 1
+                    self._cond.notify_all()
+                return True
+        return False
 
     def __iter__(self) -> Iterator[VideoFrame]:
         while True:

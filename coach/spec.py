@@ -439,6 +439,7 @@ class ExerciseSpec:
     coaching: CoachingSpec
     source: str = ""
     profile_label: str | None = None
+    posture: str | None = None                 # lying | seated | standing | hanging | all_fours | kneeling
 
     def phase(self, phase_id: str) -> PhaseSpec:
         for p in self.phases:
@@ -515,8 +516,11 @@ def parse_spec(text: str, file: str = "<spec>", stem: str | None = None,
 # --------------------------------------------------------------------------- validation
 
 _NAME = r"[a-z][a-z0-9_]*"
-_TOP_FIELDS = {"id", "names", "summary", "equipment", "camera", "sides", "contraindications",
+_TOP_FIELDS = {"id", "names", "summary", "equipment", "camera", "posture", "sides", "contraindications",
                "cautions", "measures", "phases", "rules", "coaching"}
+# The body's posture during the exercise: the estimator rejects skeletons that cannot be
+# in it (e.g. head below the hips when seated) instead of coaching a wrong body.
+POSTURES = ("lying", "seated", "standing", "hanging", "all_fours", "kneeling")
 
 
 def _build_spec(ctx: _Ctx, stem: str | None, check_measures: bool) -> ExerciseSpec:
@@ -535,6 +539,7 @@ def _build_spec(ctx: _Ctx, stem: str | None, check_measures: bool) -> ExerciseSp
     view = ctx.choice(cam["view"], ("camera", "view"), CAMERA_VIEWS)
     height = ctx.choice(cam["height"], ("camera", "height"), CAMERA_HEIGHTS)
     placement = ctx.text(cam["placement"], ("camera", "placement"), placeholders=False)
+    posture = ctx.choice(top["posture"], ("posture",), POSTURES) if "posture" in top else None
 
     sides: tuple[str, ...] = ()
     switch_cue = None
@@ -597,7 +602,7 @@ def _build_spec(ctx: _Ctx, stem: str | None, check_measures: bool) -> ExerciseSp
         sides=sides, switch_cue=switch_cue, contraindications=contra, cautions=cautions,
         measures=measures, measure_order=order, measure_units=units, phases=phases,
         rules=rules, coaching=coaching, source=ctx.doc.file,
-        profile_label=getattr(ctx.doc, "profile_label", None),
+        profile_label=getattr(ctx.doc, "profile_label", None), posture=posture,
     )
 
 

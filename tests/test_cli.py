@@ -110,3 +110,39 @@ def _tiny_recording(tmp_path):
         writer.add(PoseFrame.empty(i * 100.0, (640, 480)))
     writer.close()
     return path
+
+
+def test_explain_in_both_languages(capsys):
+    code, out_en, _ = run_cli(capsys, "explain", "lying_twist", "--lang", "en")
+    assert code == 0 and "shoulder" in out_en.lower()
+    code, out_nb, _ = run_cli(capsys, "explain", "lying_twist", "--lang", "nb")
+    assert code == 0 and "skulder" in out_nb.lower() and out_nb != out_en
+
+
+def test_check_spec_reports_file_line_field(capsys, tmp_path, repo):
+    good = repo / "exercise_specs" / "cat_cow.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text(encoding="utf-8").replace("names:", "namez:", 1), encoding="utf-8")
+    code, out, err = run_cli(capsys, "check-spec", str(good), str(bad))
+    assert code == 2
+    assert f"{good}: ok" in out
+    assert str(bad) in err and "namez" in err and ":" in err.split(str(bad), 1)[1][:6]
+
+
+def test_measure_writes_csv_from_a_recording(capsys, tmp_path):
+    import csv
+
+    from coach.pose import PoseFrame
+    from coach.recording import RecordingWriter
+
+    rec = tmp_path / "r.npz"
+    writer = RecordingWriter(rec)
+    for i in range(4):
+        writer.add(PoseFrame.empty(i * 100.0, (640, 480)))
+    writer.close()
+    out = tmp_path / "m.csv"
+    code, stdout, _ = run_cli(capsys, "measure", str(rec), "--exercise", "cat_cow", "--out", str(out))
+    assert code == 0 and "4 frames" in stdout
+    rows = list(csv.reader(out.open()))
+    assert rows[0][0] == "timestamp_ms" and len(rows) == 5
+    assert all(cell == "" for row in rows[1:] for cell in row[1:])  # nobody there: "can't see"

@@ -93,3 +93,16 @@ def test_bad_arguments():
         PlausibilityChecker(posture="upside")
     with pytest.raises(ValueError, match="max_jump"):
         PlausibilityChecker(max_jump=0)
+
+
+def test_a_lasting_change_is_accepted_after_a_few_frames():
+    """MediaPipe's depth can shift for good (a new pose): after 5 rejected frames in a row
+    the new lengths become the reference instead of blinding the coach for the rest of the clip."""
+    checker = PlausibilityChecker()
+    for i in range(5):
+        assert checker.check(frame_from(STANDING, ts=i * 100)).ok
+    moved = dict(STANDING)
+    moved[L.LEFT_KNEE] = (-0.4, -0.2, 0.5)
+    verdicts = [checker.check(frame_from(moved, ts=600 + i * 100)).ok for i in range(8)]
+    assert verdicts[:4] == [False] * 4
+    assert all(verdicts[4:])
