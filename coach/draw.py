@@ -472,7 +472,11 @@ class OverlayState:
 
 
 def _fmt_num(value: float) -> str:
-    return f"{value:.0f}"
+    """Angles as whole degrees; small body-relative values with two decimals."""
+    value = round(float(value), 2) + 0.0  # no "-0"
+    if abs(value) >= 10 or float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) >= 0.005 else "0"
 
 
 def format_bounds(bounds: tuple[float | None, float | None], unit: str = "°") -> str:

@@ -348,16 +348,30 @@ def evaluate_clip(truth_path: Path, *, use_video: bool = False, model: str | Non
     predicted = [dict(p, repeat=(j in repeats)) for j, p in enumerate(predicted)]
     # holds and reps per side
     summary = engine.summary()
+    # The engine counts a hold up to the phase's target and then moves on, so the true
+    # hold is capped at that target; rocking counts as the side-less hold of knee_to_chest.
     holds: dict[str, tuple[float, float]] = {}
-    for h in truth.get("holds", []):
-        key = h.get("side") or "-"
+    targets = {
+        per_side: max((p.target_s or 0.0 for p in spec.phases if p.kind == "hold" and p.per_side == per_side),
+                      default=0.0)
+        for per_side in (True, False)
+    }
+    engine_keys = {side if side in ("left", "right") else "-"
+                   for per_side in summary.get("holds_s", {}).values() for side in per_side}
+    true_holds = [(h.get("side") or "-", float(h["duration_s"])) for h in truth.get("holds", [])]
+    true_holds += [("-", (ph["end_ms"] - ph["start_ms"]) / 1000.0)
+                   for ph in truth.get("phases", []) if ph.get("phase") == "rock"]
+    for key, dur in true_holds:
+        if key not in engine_keys:
+            continue  # e.g. chair_extension's short holds at the back of each rep: a reps phase
         true_s, pred_s = holds.get(key, (0.0, 0.0))
-        holds[key] = (true_s + float(h["duration_s"]), pred_s)
+        target_s = targets[key != "-"]
+        holds[key] = (true_s + (min(dur, target_s) if target_s else dur), pred_s)
     for per_side in summary.get("holds_s", {}).values():
-        for side, s in per_side.items():
+        for side, s_ in per_side.items():
             key = side if side in ("left", "right") else "-"
             true_s, pred_s = holds.get(key, (0.0, 0.0))
-            holds[key] = (true_s, pred_s + float(s))
+            holds[key] = (true_s, pred_s + float(s_))
     reps: dict[str, tuple[int, int]] = {}
     for r in truth.get("reps", []):
         key = r.get("side") or "-"

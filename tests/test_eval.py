@@ -1,0 +1,73 @@
+"""`coach eval` on the committed sample set (recorded landmarks: no model, a few seconds).
+
+The thresholds below are floors under today's scores (see the README and the issue
+notes), so a regression in the estimator's recordings, the measures, the specs or the
+engine makes this fail."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coach.cli import main
+from coach.evaluate import Report, _match
+from tests.conftest import SAMPLES
+
+EXERCISES = ("cat_cow", "chair_extension", "crossed_leg_rotation", "knee_to_chest", "lying_twist",
+             "passive_hang", "seated_rotation")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "eval.json"
+    code = main(["eval", str(SAMPLES), "--json", str(out), "--quiet"])
+    assert code == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_every_exercise_is_scored_and_tracked(report):
+    assert set(report["exercises"]) == set(EXERCISES)
+    for ex, e in report["exercises"].items():
+        assert e["clips"] >= 6, ex
+        assert e["tracked_fraction"] >= 0.95, (ex, e["tracked_fraction"])
+
+
+def test_good_form_gets_no_corrections(report):
+    for ex, e in report["exercises"].items():
+        assert e["false_cues_per_min_good"] == 0.0, ex
+
+
+def test_holds_and_reps_of_good_clips(report):
+    for ex, e in report["exercises"].items():
+        if e["hold_error_s_mean"] is not None:
+            assert e["hold_error_s_mean"] <= 1.0, (ex, e)
+        if e["reps_exact_fraction"] is not None:
+            assert e["reps_exact_fraction"] == 1.0, (ex, e)
+
+
+def test_overall_cue_scores_do_not_regress(report):
+    rules = report["rules"]
+    tp = sum(s["tp"] for s in rules.values())
+    fp = sum(s["fp"] for s in rules.values())
+    fn = sum(s["fn"] for s in rules.values())
+    assert tp / (tp + fn) >= 0.6 and tp / (tp + fp) >= 0.45, (tp, fp, fn)
+    # rules that are caught today on the studio's clips
+    for rule in ("lying_twist/shoulder_lifting", "lying_twist/arms_not_t", "chair_extension/lumbar_arching",
+                 "chair_extension/hands_not_behind_head", "cat_cow/wrists_not_under_shoulders",
+                 "passive_hang/feet_on_ground", "knee_to_chest/other_foot_lifted"):
+        assert rules[rule]["recall"] == 1.0, rule
+
+
+def test_matching_counts_repeats_and_tolerance():
+    truth = [{"t_ms": 10_000.0, "rule": "r", "side": "left"}]
+    mistakes = [{"rule": "r", "side": "left", "onset_ms": 9_000.0, "end_ms": 20_000.0}]
+    pred = [
+        {"t_ms": 7_900.0, "rule": "r", "side": "left"},    # > 1 s before the onset: a false cue
+        {"t_ms": 12_500.0, "rule": "r", "side": "left"},   # within 3 s after the true cue: match
+        {"t_ms": 18_000.0, "rule": "r", "side": "left"},   # while the mistake lasts: a repeat
+        {"t_ms": 12_000.0, "rule": "r", "side": "right"},  # other side: not this mistake
+    ]
+    matches, repeats = _match(truth, pred, mistakes, 1.0, 3.0, 30_000.0)
+    assert matches == [(0, 1)] and repeats == {2}
+    assert Report().rule_scores() == {}
