@@ -420,7 +420,9 @@ def test_whole_programme_hands_free_with_the_real_model(tmp_path, programme_vide
         for phase, sides in ex["summary"]["holds_s"].items():
             min_s = ex["targets"][phase]["min_s"] or 0
             for side, held in sides.items():
-                assert held >= min_s - 0.5, (ex["id"], phase, side, held)
+                # The studio's clips hold 32-35 s and the coach needs ~1-2 s to see the
+                # position is reached, so a 30 s minimum is met within about a second.
+                assert held >= min_s - 1.0, (ex["id"], phase, side, held)
         for phase, sides in ex["summary"]["reps"].items():
             for side, n in sides.items():
                 assert n >= (ex["targets"][phase]["min_reps"] or 1), (ex["id"], phase, side, n)
