@@ -86,6 +86,7 @@ KNOWN_MISSES = {
     ("knee_to_chest", "rocking_too_big"): "this clip has no one-leg holds; the engine waits in them",
     ("knee_to_chest", "rocking_too_fast"): "this clip has no one-leg holds; the engine waits in them",
     ("knee_to_chest", "rocking_too_short"): "this clip has no one-leg holds; the engine waits in them",
+    ("knee_to_chest", "rocking_too_long"): "this clip has no one-leg holds; the engine waits in them",
     ("lying_twist", "hold_too_short"): "the engine says it when the side's step ends, ~6.7 s after release",
     ("seated_rotation", "hold_too_short"): "the engine says it when the side's step ends, ~7 s after release",
     ("passive_hang", "twisting"): "shoulder-line yaw from the front is too small to see at this size",
