@@ -385,7 +385,7 @@ def programme_video(tmp_path_factory) -> Path:
     parts = []
     for ex, c in zip(PROGRAMME, clips):
         out = d / f"{ex}.mp4"
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(c), "-vf", "tpad=stop_mode=clone:stop_duration=12",
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(c), "-vf", "tpad=start_mode=clone:start_duration=8:stop_mode=clone:stop_duration=12",
                         "-r", "10", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(out)], check=True)
         parts.append(f"file '{out}'")
     (d / "list.txt").write_text("\n".join(parts) + "\n")
