@@ -318,7 +318,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                       after_s=args.after, on_clip=on_clip)
     data = report.to_dict()
     f = lambda v, fmt="{:.2f}": "—" if v is None else fmt.format(v)  # noqa: E731
-    print(f"cue tolerance: from {args.before:g} s before the mistake's onset to {args.after:g} s after the true cue")
+    print(f"cue tolerance: from {args.before:g} s before the mistake's onset to {args.after:g} s after the true cue (+ release_s for hold too short)")
     print(f"{'exercise':<22}{'clips':>6}{'tracked':>9}{'prec':>7}{'recall':>8}{'false/min':>11}"
           f"{'hold err s':>12}{'reps exact':>12}")
     for ex, e in data["exercises"].items():

@@ -60,6 +60,7 @@ EVENT_KINDS = ("cue", "praise", "phase", "rep", "hold", "side", "exercise", "can
                "fault", "fault_cleared")
 
 _DT_CAP_S = 1.0          # a gap between frames counts at most this much hold time
+_SWITCH_S = 3.0          # coming back from one side / step to the start takes about this long
 _VIS_MIN = 0.5           # landmarks below this visibility are named in "can't see" cues
 
 
@@ -415,12 +416,23 @@ class _Step:
         self.countdown_left = sorted(phase.countdown_s, reverse=True)
         self.long_fired = False
         self.short_fired = False
+        self.in_position_s = 0.0                     # time in the position since the hold began
+        self.attempted = False                       # the person got into this step's position / did a rep
+        self.skipped = False                         # the person went straight on to a later step
+        self.start_values: dict[str, float] = {}     # position rules' farthest values from the position
+        self.moving_since_ms: float | None = None    # half way (or more) toward the position since
+        self.recognise_since_ms: float | None = None
+        self.recognise_trackers: dict[str, RuleTracker] = {}
         self.reps = 0                                # reps
         self.high = False
         self.high_since_ms = 0.0
         self.last_rep_ms: float | None = None
         self.idle_fired_at = -1
         self.completed = False
+
+    @property
+    def recognise_rules(self) -> tuple[str, ...]:
+        return tuple(self.phase.position) + tuple(self.phase.recognise_when)
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> None:
         closure = set(self.measure_names)
@@ -439,6 +451,11 @@ class _Step:
                     pending.append(d)
         self.measures = [built[n] for n in _needed_measures(spec, closure)]
         self.trackers = {r.id: RuleTracker(r) for r in self.measure_rules}
+        if self.phase.recognise_s is not None:
+            # to tell, before this step is current, that the person is already doing it: its
+            # measures run ahead (windows such as the rocking amplitude are full when it
+            # starts), with trackers of their own (the step's start fresh when it is current)
+            self.recognise_trackers = {rid: RuleTracker(spec.rules[rid]) for rid in self.recognise_rules}
         # rules with only_when after the rules they depend on
         self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
 
@@ -476,6 +493,7 @@ class ExerciseEngine:
         self.cue_counts: dict[str, int] = {}
         self.fault_counts: dict[str, int] = {}
         self.timing_fired: list[tuple[str, str | None]] = []
+        self._recognisers = [s for s in self.steps if s.phase.recognise_s is not None]
 
     @staticmethod
     def _unroll(spec: ExerciseSpec) -> list[tuple[PhaseSpec, str | None]]:
@@ -566,15 +584,13 @@ class ExerciseEngine:
                 values[m.name] = float(m.update(frame, values))
         elif self._no_person_since is None:
             self._no_person_since = t
-        nan = math.nan
-        # a hold that has not started yet (moving into the position) or is complete (coming out
-        # of it): form rules other than the position wait (set-up, safety and pace do not)
-        hold_quiet = step.phase.kind == "hold" and step.hold_state in ("waiting", "done")
+        # a hold that has not started yet (moving into the position), is complete, or that the
+        # person is leaving (out of the position): form rules other than the position wait
+        # (set-up, safety and pace do not)
+        hold_quiet = step.phase.kind == "hold" and (step.hold_state in ("waiting", "done")
+                                                    or step.out_since_ms is not None)
         for rid, tr in step.ordered_trackers:
-            if len(tr.rule.measures) > 1:
-                v = _worst(tr.rule, [values.get(n, nan) for n in tr.rule.measures])
-            else:
-                v = values.get(tr.rule.measure, nan)
+            v = _rule_value(tr.rule, values, step.side)
             cond = tr.rule.only_when
             if (hold_quiet and tr.rule.severity == "form" and rid not in step.phase.position) or \
                     (cond is not None and step.trackers[cond].state != OK):
@@ -586,8 +602,6 @@ class ExerciseEngine:
                         self._spoken_rules.discard(rid)
                     tr.state = OK
                 continue
-            if tr.rule.mirror_on_side is not None and tr.rule.mirror_on_side == step.side:
-                v = -v
             if tr.baseline is None:
                 # relative rule: learn the value over the first baseline_s of the hold, say nothing yet
                 tr.value = v
@@ -623,6 +637,10 @@ class ExerciseEngine:
                             severity=tr.rule.severity,
                             expires_ms=t + self.spec.coaching.praise_ttl_s * 1000.0))
 
+        if self._recognisers and detected and self._recognise(t, frame, step, events):
+            self._select_cue(t, frame, events)
+            return events
+
         # phase logic
         kind = step.phase.kind
         if kind == "setup":
@@ -653,17 +671,13 @@ class ExerciseEngine:
         step = self.step
         if step is not None and step.started_ms is not None:
             if step.phase.kind == "hold" and step.hold_started_ms is not None and not step.short_fired \
-                    and step.achieved_s < (step.phase.min_s or 0):
+                    and step.in_position_s < (step.phase.min_s or 0) - 1e-6:
                 step.short_fired = True
-                self._fire_timing(t, step, "hold_short", events, oneshot=False, achieved_s=step.achieved_s)
+                self._fire_timing(t, step, "hold_short", events, oneshot=False, achieved_s=step.achieved_s,
+                                  held_s=round(step.in_position_s, 1))
             if step.phase.kind == "reps" and step.reps < (step.phase.min_reps or 0):
                 self._fire_timing(t, step, "reps_range", events, oneshot=False)
-        # sides never done
-        if self.spec.sides:
-            for side in self.spec.sides:
-                side_steps = [s for s in self.steps if s.side == side and s.phase.kind in ("hold", "reps")]
-                if side_steps and not any(s.achieved_s > 0 or s.reps > 0 for s in side_steps):
-                    self._fire_timing(t, side_steps[0], "side_skipped", events, oneshot=False)
+        self._sides_skipped(t, events)
         cur = self.step
         if cur is not None and cur.index == len(self.steps) - 1 and cur.started_ms is not None and (
                 (cur.phase.kind == "reps" and cur.reps >= (cur.phase.min_reps or cur.phase.target_reps or 0))
@@ -676,6 +690,15 @@ class ExerciseEngine:
                                state="done" if completed else "stopped", summary=self.summary()))
         self.done = True
         return events
+
+    def _sides_skipped(self, t: float, events: list[Event]) -> None:
+        """At the end: "remember the other side" for each side never tried (a side done with
+        faults was still done; a side the person went straight past, e.g. to the both-knees
+        part, is reminded of too)."""
+        for side in self.spec.sides:
+            side_steps = [s for s in self.steps if s.side == side and s.phase.kind in ("hold", "reps")]
+            if side_steps and not any(s.attempted for s in side_steps):
+                self._fire_timing(t, side_steps[0], "side_skipped", events, oneshot=False)
 
     def snapshot(self) -> EngineState:
         step = self.step
@@ -710,9 +733,60 @@ class ExerciseEngine:
         return {
             "exercise_id": self.spec.id, "completed": self.step is None,
             "steps_done": sum(1 for s in self.steps if s.completed), "steps": len(self.steps),
+            "steps_skipped": [f"{s.phase.id}:{s.side}" if s.side else s.phase.id for s in self.steps if s.skipped],
             "holds_s": holds, "reps": reps, "cues": dict(self.cue_counts),
             "faults": dict(self.fault_counts), "duration_s": round(dur, 2),
         }
+
+    # -- following the person ahead ---------------------------------------------------
+    def _recognise(self, t: float, frame: PoseFrame, current: _Step, events: list[Event]) -> bool:
+        """Is the person already doing a later step (e.g. rocking with both knees while the
+        coach waits for one knee)? After ``recognise_s`` of it, go there. True if it jumped."""
+        for target in self._recognisers:
+            if target.index <= current.index:
+                continue
+            values: dict[str, float] = {}
+            for m in target.measures:
+                values[m.name] = float(m.update(frame, values))
+            ok = True
+            for rid, tr in target.recognise_trackers.items():
+                v = _rule_value(tr.rule, values, target.side)
+                tr.update(t, v)
+                ok = ok and v == v and tr.state == OK
+            if not ok:
+                target.recognise_since_ms = None
+                continue
+            if target.recognise_since_ms is None:
+                target.recognise_since_ms = t
+            if t - target.recognise_since_ms >= (target.phase.recognise_s or 0.0) * 1000.0:
+                self._jump(t, current, target, events)
+                return True
+        return False
+
+    def _jump(self, t: float, current: _Step, target: _Step, events: list[Event]) -> None:
+        """The person went straight on to ``target``: the steps before it are skipped (the
+        summary lists them; no "hold too short" for them; a side never tried is still
+        reminded of at the end)."""
+        for s in self.steps[current.index:target.index]:
+            s.skipped = True
+            s.attempted = False   # e.g. both knees in also looked like one knee in: not done
+        events.append(self._ev(t, "phase", current, None, None, phase=current.phase.id,
+                               phase_kind=current.phase.kind, state="skipped", to=target.phase.id))
+        for rid in current.trackers:
+            self.selector.end_episode(rid)
+            self._spoken_rules.discard(rid)
+        self._oneshots = [c for c in self._oneshots if c.kind != "praise"]
+        self._i = target.index
+        self._enter_step(t, events)
+        if target.phase.kind == "hold":
+            # they have been in the position since it was recognised: that time counts
+            since = target.recognise_since_ms if target.recognise_since_ms is not None else t
+            target.hold_state = "holding"
+            target.attempted = True
+            target.hold_started_ms = since
+            target.achieved_s = target.in_position_s = (t - since) / 1000.0
+            events.append(self._ev(t, "hold", target, None, None, state="started",
+                                   target_s=target.phase.target_s, recognised=True))
 
     # -- phases ---------------------------------------------------------------------
     def _enter_step(self, t: float, events: list[Event]) -> None:
@@ -742,6 +816,7 @@ class ExerciseEngine:
         self._i += 1
         nxt = self.step
         if nxt is None:
+            self._sides_skipped(t, events)
             events.append(self._ev(t, "exercise", None, None,
                                    fill(ENGINE_TEXT["exercise_done"], {"name": self.spec.names}),
                                    state="done", summary=self.summary()))
@@ -785,34 +860,50 @@ class ExerciseEngine:
                 if blocker is None or tr.rule.rank < blocker.rule.rank:
                     blocker = tr
         if step.hold_state == "waiting":
-            if where == "in" and blocker is None:
-                if step.ok_since_ms is None:
-                    step.ok_since_ms = t
-                if t - step.ok_since_ms < p.settle_s * 1000.0:
-                    return   # in position, settling before the clock starts
+            if not step.attempted:
+                self._track_progress(t, step, pos)
+            if where != "in":
+                step.ok_since_ms = None
+                return
+            if step.ok_since_ms is None:
+                step.ok_since_ms = t
+            if t - step.ok_since_ms < p.settle_s * 1000.0:
+                return   # in position, settling before the clock starts
+            # the hold has begun: its length (for "too short"/"too long") counts from here,
+            # even if a fault keeps the clock paused
+            step.hold_started_ms = t
+            step.attempted = True
+            if blocker is None:
                 step.hold_state = "holding"
-                step.hold_started_ms = t
                 events.append(self._ev(t, "hold", step, None, fill(ENGINE_TEXT["hold_started"], self._params(step)),
                                        state="started", target_s=p.target_s))
                 self.selector.note_spoken(t)
             else:
-                step.ok_since_ms = None
+                events.append(self._ev(t, "hold", step, None, None, state="started", target_s=p.target_s))
+                step.hold_state = "paused"
+                self._paused_event(t, step, blocker, events)
             return
         # holding / paused / done: release?
         if where == "out":
             if step.out_since_ms is None:
                 step.out_since_ms = t
             if t - step.out_since_ms >= p.release_s * 1000.0:
-                if step.achieved_s < (p.min_s or 0) - 1e-6 and not step.short_fired:
+                if step.in_position_s < (p.min_s or 0) - 1e-6 and not step.short_fired:
+                    # said now, before "now the other side": it is about the hold just ended
                     step.short_fired = True
-                    self._fire_timing(t, step, "hold_short", events, achieved_s=step.achieved_s)
+                    self._fire_timing(t, step, "hold_short", events, oneshot=False,
+                                      achieved_s=step.achieved_s, held_s=round(step.in_position_s, 1))
+                    self.selector.note_spoken(t)
                 events.append(self._ev(t, "hold", step, None,
                                        fill(ENGINE_TEXT["hold_released"], {"achieved_s": step.achieved_s}),
-                                       state="released", achieved_s=step.achieved_s))
+                                       state="released", achieved_s=step.achieved_s,
+                                       held_s=step.in_position_s))
                 self._complete_step(t, step, events)
                 return
         else:
             step.out_since_ms = None
+            if where == "in":
+                step.in_position_s += dt_s
         # too long: time in the position since the hold started
         if p.max_s is not None and not step.long_fired and where != "out" and step.hold_started_ms is not None \
                 and t - step.hold_started_ms > p.max_s * 1000.0:
@@ -842,17 +933,54 @@ class ExerciseEngine:
             step.hold_state = "paused"
             if blocker is None and where == "out" and step.achieved_s >= (p.min_s or 0):
                 return  # leaving the position after a full hold: no "paused" message
-            if blocker is not None:
-                reason = fill(blocker.rule.cue, self._params(step)) if blocker.state == FAULT else \
-                    self._cant_see_text(blocker, None)
-                rid = blocker.rule.id
+            self._paused_event(t, step, blocker, events)
+
+    @staticmethod
+    def _track_progress(t: float, step: _Step, pos: list[RuleTracker]) -> None:
+        """A side the person tried but never got right is not a skipped side: it counts as
+        attempted once a position rule has come at least half way to its bound, from the
+        farthest it has been during the step, for a second. The first seconds of a step are
+        not judged: the person is still coming back from the previous one."""
+        if step.started_ms is None or t - step.started_ms < _SWITCH_S * 1000.0:
+            return
+        moved = False
+        for tr in pos:
+            v = tr.value
+            if v != v:
+                continue
+            far = step.start_values.get(tr.rule.id)
+            if v > tr._hi:
+                far = v if far is None or (far > tr._hi and v > far) or far < tr._lo else far
+            elif v < tr._lo:
+                far = v if far is None or (far < tr._lo and v < far) or far > tr._hi else far
+            if far is None:
+                continue   # inside so far: says nothing about moving
+            step.start_values[tr.rule.id] = far
+            if far > tr._hi:
+                frac = (far - v) / (far - tr._hi)
+            elif far < tr._lo:
+                frac = (v - far) / (tr._lo - far)
             else:
-                reason = {"nb": "kom tilbake i stillingen", "en": "get back into the position"}
-                rid = None
-            text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
-                    for lang in ("nb", "en")}
-            events.append(self._ev(t, "hold", step, None, text, state="paused", reason=rid,
-                                   hold_s=step.achieved_s))
+                continue
+            moved = moved or frac >= 0.5
+        if not moved:
+            step.moving_since_ms = None
+        elif step.moving_since_ms is None:
+            step.moving_since_ms = t
+        elif t - step.moving_since_ms >= 1000.0:
+            step.attempted = True
+
+    def _paused_event(self, t: float, step: _Step, blocker: RuleTracker | None, events: list[Event]) -> None:
+        if blocker is not None:
+            reason = fill(blocker.rule.cue, self._params(step)) if blocker.state == FAULT else \
+                self._cant_see_text(blocker, None)
+            rid = blocker.rule.id
+        else:
+            reason = {"nb": "kom tilbake i stillingen", "en": "get back into the position"}
+            rid = None
+        text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
+                for lang in ("nb", "en")}
+        events.append(self._ev(t, "hold", step, None, text, state="paused", reason=rid, hold_s=step.achieved_s))
 
     def _run_reps(self, t: float, step: _Step, values: Mapping[str, float], events: list[Event]) -> None:
         p = step.phase
@@ -870,6 +998,7 @@ class ExerciseEngine:
                     period_s = None if step.last_rep_ms is None else (t - step.last_rep_ms) / 1000.0
                     step.last_rep_ms = t
                     step.reps += 1
+                    step.attempted = True
                     events.append(self._ev(t, "rep", step, None, fill(ENGINE_TEXT["rep"], {"reps": step.reps}),
                                            reps=step.reps, peak_s=peak_s, period_s=period_s))
                     if p.peak_min_s is not None and peak_s < p.peak_min_s:
@@ -938,7 +1067,7 @@ class ExerciseEngine:
         elif step is not None:
             cant = None
             in_hold = step.phase.kind == "hold"
-            quiet = in_hold and step.hold_state in ("waiting", "done")
+            quiet = in_hold and (step.hold_state in ("waiting", "done") or step.out_since_ms is not None)
             for tr in step.trackers.values():
                 if quiet and tr.rule.severity == "form" and \
                         not (step.hold_state == "waiting" and tr.rule.id in step.phase.position):
@@ -977,6 +1106,18 @@ class ExerciseEngine:
         side = chosen.step_side if chosen.own_side else (step.side if step else None)
         events.append(Event(t, chosen.kind, self.spec.id, side, chosen.rule_id,
                             chosen.severity, text, dict(chosen.data)))
+
+
+def _rule_value(rule: RuleSpec, values: Mapping[str, float], side: str | None) -> float:
+    """The value a rule judges: its measure (the worst of several), sign-mirrored on one side."""
+    nan = math.nan
+    if len(rule.measures) > 1:
+        v = _worst(rule, [values.get(n, nan) for n in rule.measures])
+    else:
+        v = values.get(rule.measure, nan)
+    if rule.mirror_on_side is not None and rule.mirror_on_side == side:
+        v = -v
+    return v
 
 
 def _worst(rule: RuleSpec, vals: list[float]) -> float:

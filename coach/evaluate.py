@@ -6,7 +6,9 @@ the coach is run on the clip's landmark recording (``<name>.landmarks.npz``) or,
 
 - cues, per rule: a predicted cue matches a true cue of the same rule (and side, when
   both name one) when it fires between ``tolerance_before_s`` before the mistake's onset
-  (or the true cue, whichever is earlier) and ``tolerance_after_s`` after the true cue.
+  (or the true cue, whichever is earlier) and ``tolerance_after_s`` after the true cue
+  (plus the hold's ``release_s`` for "hold too short": a hold is over only once the person
+  has been out of the position that long).
   Unmatched predictions are false positives; unmatched truths are misses.
 - false cues per minute on good-form clips (every correction cue counts; set-up guidance
   such as "move into the picture" is reported apart);
@@ -231,7 +233,7 @@ def _measure_errors(spec, detected: list[PoseFrame], truth_fr: list[PoseFrame], 
 
 
 def _match(truth_cues: list[dict], predicted: list[dict], mistakes: list[dict], before_s: float, after_s: float,
-           clip_end_ms: float):
+           clip_end_ms: float, extra_after_s: dict[str, float] | None = None):
     """(matches, repeats): matched (truth, predicted) pairs, and predicted cues that repeat
     a matched cue while its mistake lasts (a reminder, neither right nor wrong)."""
     episodes = {(m["rule"], m.get("side")): (m["onset_ms"], m.get("end_ms")) for m in mistakes}
@@ -241,7 +243,7 @@ def _match(truth_cues: list[dict], predicted: list[dict], mistakes: list[dict], 
     for i, tc in enumerate(truth_cues):
         onset, end = episodes.get((tc["rule"], tc.get("side")), (tc["t_ms"], None))
         lo = min(onset, tc["t_ms"]) - before_s * 1000.0
-        hi = tc["t_ms"] + after_s * 1000.0
+        hi = tc["t_ms"] + (after_s + (extra_after_s or {}).get(tc["rule"], 0.0)) * 1000.0
         end_ms = (end if end is not None else clip_end_ms) + after_s * 1000.0
         hit = None
         for j, pc in enumerate(predicted):
@@ -339,12 +341,26 @@ def evaluate_clip(truth_path: Path, *, use_video: bool = False, model: str | Non
     clip_end_ms = float(truth["video"]["duration_ms"])
     # A clip that does only some of the exercise's sides should end with "side skipped"
     # for the others (if the spec has that rule): that is what a perfect coach says.
-    done_sides = set(clip_info.get("sides") or [])
+    # (The sides the clip performs are those of its phases: a knee_to_chest clip of rocking
+    # only does neither one-knee side, whatever its script's side list says.)
+    phase_sides = {ph.get("side") for ph in truth.get("phases", [])} - {None}
+    done_sides = phase_sides if truth.get("phases") else set(clip_info.get("sides") or [])
+    mistakes = list(truth.get("mistakes", []))
     if "side_skipped" in spec.rules and not any(c["rule"] == "side_skipped" for c in truth_cues):
+        # said at the end: when the clip ends, or already when the last exercise phase ends
+        # (the coach then knows the exercise is over)
+        active = [ph["end_ms"] for ph in truth.get("phases", []) if ph.get("phase") not in ("rest", "return")]
+        last_active_ms = float(max(active, default=clip_end_ms))
         for side in spec.sides:
             if side not in done_sides:
                 truth_cues.append({"t_ms": clip_end_ms, "rule": "side_skipped", "side": side})
-    matches, repeats = _match(truth_cues, predicted, truth.get("mistakes", []), before_s, after_s, clip_end_ms)
+                mistakes.append({"rule": "side_skipped", "side": side, "onset_ms": last_active_ms,
+                                 "end_ms": clip_end_ms})
+    # A hold is over only once the person has been out of its position for release_s: a
+    # "hold too short" cannot come before that, so its window is that much longer.
+    release_s = max((p.release_s for p in spec.phases if p.kind == "hold"), default=0.0)
+    extra_after_s = {rid: release_s for rid, r in spec.rules.items() if r.check == "hold_short"}
+    matches, repeats = _match(truth_cues, predicted, mistakes, before_s, after_s, clip_end_ms, extra_after_s)
     predicted = [dict(p, repeat=(j in repeats)) for j, p in enumerate(predicted)]
     # holds and reps per side
     summary = engine.summary()

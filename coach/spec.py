@@ -393,6 +393,10 @@ class PhaseSpec:
     release_s: float = 1.5
     settle_s: float = 0.0                      # in position this long before the hold clock starts
     countdown_s: tuple[float, ...] = ()
+    # a later hold the person may go straight to: when its position (+ recognise_when
+    # rules) has been OK this long while an earlier step has not started, the coach follows
+    recognise_s: float | None = None
+    recognise_when: tuple[str, ...] = ()
     # reps
     measure: str | None = None
     direction: str = "up"                      # up: a rep peaks high; down: peaks low
@@ -588,13 +592,16 @@ def _build_spec(ctx: _Ctx, stem: str | None, check_measures: bool) -> ExerciseSp
             if any(r.applies_to(p) and not other.applies_to(p) for p in phases):
                 raise ctx.err(("rules", rid, "only_when"), f"rule '{r.only_when}' must apply wherever '{rid}' does")
     for i, ph in enumerate(phases):
-        for j, rid in enumerate(ph.position):
-            r = rules.get(rid)
-            if r is None:
-                raise ctx.err(("phases", i, "position", j), f"unknown rule '{rid}'")
-            if r.kind != "measure" or not r.applies_to(ph):
-                raise ctx.err(("phases", i, "position", j),
-                              f"rule '{rid}' must be a measure rule that applies in phase '{ph.id}'")
+        for field_name in ("position", "recognise_when"):
+            for j, rid in enumerate(getattr(ph, field_name)):
+                r = rules.get(rid)
+                if r is None:
+                    raise ctx.err(("phases", i, field_name, j), f"unknown rule '{rid}'")
+                if r.kind != "measure" or not r.applies_to(ph):
+                    raise ctx.err(("phases", i, field_name, j),
+                                  f"rule '{rid}' must be a measure rule that applies in phase '{ph.id}'")
+        if ph.recognise_s is not None and i == 0:
+            raise ctx.err(("phases", i, "recognise_s"), "the first phase has no earlier step to move on from")
 
     return ExerciseSpec(
         id=spec_id, names=names, summary=summary, equipment=equipment,
@@ -706,7 +713,8 @@ def _topo(ctx: _Ctx, path: Path_, out: dict, deps: dict) -> list[str]:
 
 _PHASE_FIELDS = {
     "setup": {"stable_s", "timeout_s"},
-    "hold": {"min_s", "target_s", "max_s", "position", "release_s", "settle_s", "countdown_s"},
+    "hold": {"min_s", "target_s", "max_s", "position", "release_s", "settle_s", "countdown_s",
+             "recognise_s", "recognise_when"},
     "reps": {"measure", "direction", "min_period_s", "min_reps", "target_reps", "max_reps",
              "peak_min_s", "idle_end_s"},   # + enter_<unit>, exit_<unit>
     "rest": {"duration_s"},
@@ -764,6 +772,12 @@ def _check_phase(ctx: _Ctx, raw: Any, path: Path_, measures: dict, units: dict,
             kw["release_s"] = num("release_s", 0.1, 30.0)
         if "settle_s" in m:
             kw["settle_s"] = num("settle_s", 0.0, 30.0)
+        if "recognise_s" in m:
+            kw["recognise_s"] = num("recognise_s", 0.5, 60.0)
+        if "recognise_when" in m:
+            if "recognise_s" not in m:
+                raise ctx.err(path + ("recognise_when",), "needs recognise_s (how long before the coach follows)")
+            kw["recognise_when"] = ctx.str_list(m["recognise_when"], path + ("recognise_when",), allow_empty=False)
         if "countdown_s" in m:
             cd = m["countdown_s"]
             if not isinstance(cd, list):
@@ -1105,7 +1119,7 @@ def _check_phase_override(ctx: _Ctx, fields: Any, path: Path_, phases: list[Phas
     f = ctx.mapping(fields, path)
     allowed: set[str] = set()
     for ph in phases:
-        allowed |= _PHASE_FIELDS[ph.kind] - {"position", "countdown_s", "measure", "direction"}
+        allowed |= _PHASE_FIELDS[ph.kind] - {"position", "countdown_s", "measure", "direction", "recognise_when"}
         if ph.kind == "reps":
             allowed |= {k for k in ("enter_deg", "exit_deg", "enter_body", "exit_body", "enter_ratio", "exit_ratio")}
     for key, value in f.items():

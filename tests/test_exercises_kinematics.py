@@ -260,11 +260,11 @@ def knee_to_chest(p: dict, side: str | None) -> dict:
     head_lift (m), roll_deg (knees rocked toward the person's left)."""
     m = _m(side)
     pts: dict = {}
-    for s, side_ in ((1, "right"), (-1, "left")):
-        pts[f"{side_}_hip"] = np.array([s * HP, 0.0, 0.0])
-        pts[f"{side_}_shoulder"] = np.array([s * SH, TORSO, 0.0])
     hl = p.get("head_lift", 0.0)
     R = rot([0, 1, 0], p.get("roll_deg", 0.0))
+    for s, side_ in ((1, "right"), (-1, "left")):
+        pts[f"{side_}_hip"] = R @ np.array([s * HP, 0.0, 0.0])   # rocking rolls the pelvis with the knees
+        pts[f"{side_}_shoulder"] = np.array([s * SH, TORSO, 0.0])
 
     def bent_leg(side_: str, k: float, lift: float) -> None:
         # k = 0: knee bent ~100 deg, foot flat on the floor; k = 1: knee at the chest
