@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from coach import i18n
 from coach.errors import CoachError
 from coach.pose import VIS, Landmark, PoseFrame
 from coach.spec import SEVERITY_RANK, ExerciseSpec, PhaseSpec, RuleSpec
@@ -70,34 +71,10 @@ class EngineError(CoachError):
 
 # --------------------------------------------------------------------------- texts
 
-SIDE_NAMES = {"right": {"nb": "høyre", "en": "right"}, "left": {"nb": "venstre", "en": "left"}}
-
-ENGINE_TEXT: dict[str, dict[str, str]] = {
-    "hold_started": {"nb": "Bra — hold i {target_s} sekunder", "en": "Good — hold for {target_s} seconds"},
-    "hold_paused": {"nb": "Holdet står på pause — {reason}", "en": "Hold paused — {reason}"},
-    "hold_resumed": {"nb": "Fint — klokka går igjen", "en": "Good — the clock is running again"},
-    "countdown": {"nb": "{left_s} sekunder igjen", "en": "{left_s} seconds left"},
-    "hold_done": {"nb": "Bra jobbet — gå rolig tilbake", "en": "Well done — come back slowly"},
-    "hold_released": {"nb": "Holdet er ferdig ({achieved_s} s)", "en": "Hold finished ({achieved_s} s)"},
-    "rep": {"nb": "{reps}", "en": "{reps}"},
-    "reps_target": {"nb": "Det var {reps} — bra jobbet", "en": "That's {reps} — well done"},
-    "rest": {"nb": "Hvil i {duration_s} sekunder", "en": "Rest for {duration_s} seconds"},
-    "cant_see_part": {"nb": "Kameraet ser ikke {part} — flytt deg så hele kroppen er i bildet",
-                      "en": "I can't see your {part} — move so your whole body is in the picture"},
-    "cant_see_body": {"nb": "Jeg ser deg ikke — flytt deg inn i bildet",
-                      "en": "I can't see you — move into the picture"},
-    "exercise_start": {"nb": "{name}", "en": "{name}"},
-    "exercise_done": {"nb": "{name} er ferdig — bra jobbet", "en": "{name} is done — well done"},
-    "exercise_stopped": {"nb": "{name} er avsluttet", "en": "{name} stopped"},
-}
-
-_PART = {
-    "nose": ("hodet", "head"), "eye": ("øyet", "eye"), "ear": ("øret", "ear"),
-    "mouth": ("munnen", "mouth"), "shoulder": ("skulder", "shoulder"), "elbow": ("albue", "elbow"),
-    "wrist": ("håndledd", "wrist"), "pinky": ("hånd", "hand"), "index": ("hånd", "hand"),
-    "thumb": ("hånd", "hand"), "hip": ("hofte", "hip"), "knee": ("kne", "knee"),
-    "ankle": ("ankel", "ankle"), "heel": ("hæl", "heel"), "foot_index": ("fot", "foot"),
-}
+# Texts live in the catalogues (coach/i18n/<lang>.json: engine.*, side_word.*, part.*)
+SIDE_NAMES: dict[str, dict[str, str]] = {s: i18n.texts(f"side_word.{s}") for s in ("right", "left")}
+ENGINE_TEXT: dict[str, dict[str, str]] = i18n.texts_under("engine")
+_PART: dict[str, tuple[str, str]] = {k: (v["nb"], v["en"]) for k, v in i18n.texts_under("part").items()}
 
 
 def body_part_name(index: int, lang: str) -> str:
@@ -976,7 +953,7 @@ class ExerciseEngine:
                 self._cant_see_text(blocker, None)
             rid = blocker.rule.id
         else:
-            reason = {"nb": "kom tilbake i stillingen", "en": "get back into the position"}
+            reason = ENGINE_TEXT["back_into_position"]
             rid = None
         text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
                 for lang in ("nb", "en")}

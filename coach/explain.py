@@ -7,80 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from coach import i18n
 from coach.errors import CoachError
 from coach.spec import CONTRAINDICATION_TAGS, ExerciseSpec, PhaseSpec, RuleSpec
 
-_T: dict[str, dict[str, str]] = {
-    "camera": {"nb": "Kamera", "en": "Camera"},
-    "equipment": {"nb": "Utstyr", "en": "Equipment"},
-    "sides": {"nb": "Sider", "en": "Sides"},
-    "no_sides": {"nb": "ingen (begge sider samtidig)", "en": "none (both sides together)"},
-    "then": {"nb": "så", "en": "then"},
-    "not_for": {"nb": "Ikke gjør øvelsen ved", "en": "Do not do this exercise with"},
-    "advice": {"nb": "Få råd fra fysioterapeut eller lege først ved", "en": "Get advice from a physiotherapist or doctor first with"},
-    "steps": {"nb": "Gangen i øvelsen", "en": "How the exercise runs"},
-    "checks": {"nb": "Hva kameraet følger med på", "en": "What the camera checks"},
-    "each_side": {"nb": "hver side", "en": "each side"},
-    "profile": {"nb": "Tilpasset for", "en": "Adjusted for"},
-    "view": {"nb": "{view}, {height}", "en": "{view}, {height}"},
-    "setup": {"nb": "Startstilling: øvelsen starter når alt under «{phase}» har vært riktig i {stable_s} s.",
-              "en": "Start position: the exercise starts once everything listed for “{phase}” has been right for {stable_s} s."},
-    "hold": {"nb": "Hold minst {min_s} s{aim}. Klokka går bare når formen er riktig; "
-                   "den står på pause mens noe må rettes.",
-             "en": "Hold at least {min_s} s{aim}. The clock runs only while your form is "
-                   "right; it pauses while something needs fixing."},
-    "hold_aim": {"nb": " (mål {target_s} s{max})", "en": " (aim for {target_s} s{max})"},
-    "hold_max": {"nb": ", høyst {max_s} s", "en": ", at most {max_s} s"},
-    "hold_only_max": {"nb": " (høyst {max_s} s)", "en": " (at most {max_s} s)"},
-    "hold_pos": {"nb": "Slik kommer du i stillingen: {rules}.", "en": "Getting into position: {rules}."},
-    "reps": {"nb": "Gjenta {range} ganger. En repetisjon telles når {measure} går {dir} {enter} og tilbake {back} {exit} "
-                   "(minst {min_period_s} s mellom to).",
-             "en": "Repeat {range} times. A repetition counts when {measure} goes {dir} {enter} and back {back} "
-                   "{exit} (at least {min_period_s} s apart)."},
-    "peak": {"nb": "Hold minst {peak_min_s} s i ytterstillingen hver gang.", "en": "Hold at least {peak_min_s} s at the end of each one."},
-    "rest": {"nb": "Hvil i {duration_s} s.", "en": "Rest for {duration_s} s."},
-    "above": {"nb": "over", "en": "above"},
-    "below": {"nb": "under", "en": "below"},
-    "up_to": {"nb": "opp til", "en": "up to"},
-    "down_to": {"nb": "ned til", "en": "down to"},
-    "rule_range": {"nb": "mellom {min} og {max}", "en": "between {min} and {max}"},
-    "rule_min": {"nb": "minst {min}", "en": "at least {min}"},
-    "rule_max": {"nb": "høyst {max}", "en": "at most {max}"},
-    "rule_line": {"nb": "{measure} skal være {bound}. Sier fra etter {persist_s} s utenfor{hyst}: «{cue}»",
-                  "en": "{measure} should be {bound}. Speaks up after {persist_s} s outside{hyst}: “{cue}”"},
-    "hyst": {"nb": " (regnes som rettet når den er {h} innenfor)", "en": " (counts as fixed once {h} back inside)"},
-    "where": {"nb": "Gjelder: {phases}.", "en": "Applies: {phases}."},
-    "timing": {
-        "hold_short": {"nb": "Sier fra hvis et hold blir kortere enn avtalt: «{cue}»",
-                       "en": "Speaks up when a hold is shorter than agreed: “{cue}”"},
-        "hold_long": {"nb": "Sier fra hvis du blir liggende lenger enn {max_s} s: «{cue}»",
-                      "en": "Speaks up when you stay longer than {max_s} s: “{cue}”"},
-        "reps_range": {"nb": "Sier fra hvis antallet havner utenfor {range}: «{cue}»",
-                       "en": "Speaks up when the count falls outside {range}: “{cue}”"},
-        "rep_period": {"nb": "Sier fra hvis en runde tar under {min_s} s: «{cue}»",
-                       "en": "Speaks up when a cycle takes less than {min_s} s: “{cue}”"},
-        "side_skipped": {"nb": "Sier fra hvis en side blir hoppet over: «{cue}»",
-                         "en": "Speaks up when a side is skipped: “{cue}”"},
-    },
-    "severity": {
-        "safety": {"nb": "sikkerhet", "en": "safety"}, "setup": {"nb": "oppsett", "en": "set-up"},
-        "form": {"nb": "form", "en": "form"}, "pace": {"nb": "tempo", "en": "pace"},
-        "count": {"nb": "telling", "en": "count"},
-    },
-    "cant_see": {"nb": "Ser ikke kameraet en kroppsdel, sier treneren fra om det i stedet for å rette på deg.",
-                 "en": "When the camera cannot see a body part, the coach says so instead of correcting you."},
-}
+# Texts live in the catalogues (coach/i18n/<lang>.json: explain.*, side_word.*)
+_T: dict[str, Any] = {k: v for k, v in i18n.texts_under("explain").items() if "." not in k}
+_T["timing"] = i18n.texts_under("explain.timing")
+_T["severity"] = i18n.texts_under("explain.severity")
 
-_VIEWS = {"side": ("fra siden", "side-on"), "front": ("forfra", "front-on"),
-          "feet_end": ("fra fotenden", "from the feet end"),
-          "side_or_feet_end": ("fra siden eller fra fotenden", "side-on or from the feet end")}
-_HEIGHTS = {"floor": ("i gulvhøyde", "at floor height"), "seat": ("i setehøyde", "at seat height"),
-            "hip": ("i hoftehøyde", "at hip height"), "chest": ("i brysthøyde", "at chest height")}
-_UNITS = {"deg": "°", "body": " × overkroppslengde", "deg/s": "°/s", "body/s": " × overkroppslengde/s",
-          "s": " s", "ratio": ""}
-_UNITS_EN = {"deg": "°", "body": " × torso length", "deg/s": "°/s", "body/s": " × torso length/s",
-             "s": " s", "ratio": ""}
-_SIDE = {"right": ("høyre", "right"), "left": ("venstre", "left")}
+
+def _pairs(prefix: str) -> dict[str, tuple[str, str]]:
+    return {k: (v["nb"], v["en"]) for k, v in i18n.texts_under(prefix).items()}
+
+
+_VIEWS = _pairs("explain.view_name")
+_HEIGHTS = _pairs("explain.height_name")
+_UNITS = {k.replace("_per_s", "/s"): v[0] for k, v in _pairs("explain.unit").items()}   # (a ratio has no unit)
+_UNITS_EN = {k.replace("_per_s", "/s"): v[1] for k, v in _pairs("explain.unit").items()}
+_SIDE = _pairs("side_word")
+_NORM_TEXT = _pairs("explain.norm")
 
 
 _LANG = ["en"]   # the language being written (decimal comma in nb)
@@ -93,7 +39,6 @@ def _num(v: float | None) -> str:
     return s.replace(".", ",") if _LANG[0] == "nb" else s
 
 
-_NORM_TEXT = {"torso": ("overkroppslengde", "torso length"), "shoulder_width": ("skulderbredde", "shoulder width")}
 
 
 def _val(v: float | None, unit: str | None, lang: str, norm: str | None = None) -> str:
@@ -195,8 +140,10 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             else:
                 aim = _tr("hold_only_max", lang, max_s=_num(p.max_s)) if p.max_s is not None else ""
             out.append("   " + _tr("hold", lang, min_s=_num(p.min_s), aim=aim))
-            pos = [_cue(spec.rules[r].cue, lang, first_side) for r in p.position]
+            pos = list(dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in p.position))  # (no repeats)
             out.append("   " + _tr("hold_pos", lang, rules="; ".join(s.rstrip(".") for s in pos)))
+            if p.recognise_s is not None:
+                out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s)))
         elif p.kind == "reps":
             unit = spec.measure_units.get(p.measure or "", "")
             lo, hi = p.min_reps, p.max_reps
@@ -254,11 +201,9 @@ def _rule_line(spec: ExerciseSpec, r: RuleSpec, lang: str, side: str | None) -> 
     line = _tr("rule_line", lang, measure=describe(spec, r.measure or "", lang), bound=bound,
                persist_s=_num(r.persist_s), hyst=hyst, cue=cue)
     if r.baseline_s:
-        line += (f" (målt som endring fra det første {_num(r.baseline_s)} s av holdet)" if lang == "nb"
-                 else f" (measured as the change from the first {_num(r.baseline_s)} s of the hold)")
+        line += _tr("baseline", lang, baseline_s=_num(r.baseline_s))
     if r.only_when:
-        line += (f" (bare når «{r.only_when}» er i orden)" if lang == "nb" else f" (only while “{r.only_when}” is right)")
+        line += _tr("only_when", lang, rule=r.only_when)
     if r.mirror_on_side:
-        line += (" (speilvendt på " + _SIDE[r.mirror_on_side][0] + " side)") if lang == "nb" else \
-            f" (mirrored on the {r.mirror_on_side} side)"
+        line += _tr("mirrored", lang, side=_SIDE[r.mirror_on_side][0 if lang == "nb" else 1])
     return f"{r.id}: {line[:1].upper()}{line[1:]}"

@@ -76,6 +76,18 @@ def t(key: str, lang: str, **kwargs: object) -> str:
         raise KeyError(f"i18n: {key!r} needs placeholder {exc.args[0]!r}") from None
 
 
+def texts(key: str) -> dict[str, str]:
+    """The raw template of ``key`` in every language, ``{"nb": ..., "en": ...}``, for code
+    that fills its own placeholders (the engine's event texts, ``coach explain``)."""
+    return {lang: catalogue(lang)[key] for lang in LANGS}
+
+
+def texts_under(prefix: str) -> dict[str, dict[str, str]]:
+    """Every key under ``prefix.`` as ``{rest_of_key: {"nb": ..., "en": ...}}``."""
+    cut = len(prefix) + 1
+    return {k[cut:]: texts(k) for k in catalogue(FALLBACK_LANG) if k.startswith(prefix + ".")}
+
+
 def lang_from_locale(value: str) -> str | None:
     """Map a locale string (``nb_NO.UTF-8``, ``en_GB``, ``C``) to a coach language,
     or None when it names no language (empty, ``C``, ``POSIX``)."""
