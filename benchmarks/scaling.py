@@ -2,6 +2,7 @@
 resident memory over a 60-minute replay.
 
     python benchmarks/scaling.py [--exercise lying_twist] [--minutes 1 10 60] [--json out.json]
+                                 [--record-minutes 60] [--old-recording /tmp/old_recording.py]
 
 Each length runs in its own Python process (clean RSS), through ``coach.pipeline.run``
 as `coach replay` does for a landmark file: smoother -> engine -> events.jsonl (every
@@ -15,9 +16,19 @@ time of that minute's frames and the RSS (VmRSS).
 
 Also measured, apart: the memory of what a *file* replay holds before the first frame
 (``coach.recording.load_clip``: the whole recording in float64, masks unpacked to
-float32 per frame) and of ``--record-landmarks`` (``RecordingWriter`` keeps every frame
-until it writes at the end), at 1 and 10 minutes (their growth is linear; 60 minutes is
+float32 per frame), at 1 and 10 minutes (its growth is linear; 60 minutes is
 extrapolated, not run, because it would take gigabytes for a recording with masks).
+
+``--record-landmarks``: the same replay for ``--record-minutes`` (60) with a
+``RecordingWriter`` attached, without and with segmentation masks (a synthetic
+person-shaped mask at 640x480 on every frame, as the model gives for exercises that read
+the spine's curve), then ``close()`` timed (it writes the ``.npz``). RSS per minute, peak
+RSS (VmHWM, so the close counts too) and the file size. ``--old-recording FILE`` runs the
+same with the ``RecordingWriter`` of another version of ``coach/recording.py`` for
+comparison, e.g. the one before the writer streamed to disk::
+
+    git show dcb5ceb:coach/recording.py > /tmp/old_recording.py
+    python benchmarks/scaling.py --minutes 1 --old-recording /tmp/old_recording.py
 """
 
 from __future__ import annotations
@@ -63,10 +74,51 @@ class RepeatingEngine:
         return self.engine.finish(t)
 
 
-def one_replay(exercise: str, minutes: float, record: bool = False) -> dict:
-    """Run ``minutes`` of looped landmarks through the pipeline; per-minute CPU and RSS."""
+def recording_writer_class(old_recording: str | None):
+    """``coach.recording.RecordingWriter``, or the one of the given copy of that module
+    (loaded as ``coach._other_recording`` so its relative imports resolve)."""
+    if not old_recording:
+        from coach.recording import RecordingWriter
+
+        return RecordingWriter
+    import importlib.util
+
+    import coach  # noqa: F401  (the parent package of the copy)
+
+    spec = importlib.util.spec_from_file_location("coach._other_recording", old_recording)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module.RecordingWriter
+
+
+def with_masks(frames):
+    """The frames with a camera-size (640x480 float32) segmentation mask each, as the
+    model gives when masks are on: a few fixed person-like blobs in turn (no per-frame data is
+    made here, the writer does all the work)."""
+    import numpy as np
+
+    blobs = []
+    for k in range(4):
+        m = np.zeros((480, 640), np.float32)
+        m[120 + 10 * k : 400, 180 + 15 * k : 470 - 5 * k] = 1.0
+        m[60 + 5 * k : 130, 290 : 360 + 4 * k] = 1.0  # the head
+        blobs.append(m)
+    for i, f in enumerate(frames):
+        f.mask = blobs[(i // 10) % len(blobs)]  # a mask covers the whole image at any resolution
+        yield f
+
+
+def one_replay(exercise: str, minutes: float, record: bool = False, masks: bool = False,
+               old_recording: str | None = None) -> dict:
+    """Run ``minutes`` of looped landmarks through the pipeline; per-minute CPU and RSS.
+    ``record``: with a RecordingWriter (``old_recording``: of that copy of recording.py),
+    closed and timed at the end; ``masks``: every frame carries a segmentation mask."""
+    import numpy as np
+
     from coach.pipeline import run
-    from coach.recording import RecordingWriter, load_clip
+    from coach.recording import load_clip
     from coach.sinks import EventLog
     from coach.smoothing import PoseSmoother
     from coach.spec import load_spec
@@ -94,15 +146,27 @@ def one_replay(exercise: str, minutes: float, record: bool = False) -> dict:
             })
             state["cpu"], state["wall"] = time.process_time(), time.perf_counter()
 
+    rec: dict = {}
     with tempfile.TemporaryDirectory() as out:
         log = EventLog(Path(out) / "events.jsonl")
-        recorder = RecordingWriter(Path(out) / "rec.npz") if record else None
+        recorder = recording_writer_class(old_recording)(Path(out) / "rec.npz") if record else None
+        frames = common.looped_frames(clip, n)
         try:
-            stats = run(common.looped_frames(clip, n), smoother=PoseSmoother(), engine=engine,
+            stats = run(with_masks(frames) if masks else frames, smoother=PoseSmoother(), engine=engine,
                         on_progress=on_progress, on_event=log, recorder=recorder)
         finally:
             log.close()
         events_bytes = (Path(out) / "events.jsonl").stat().st_size
+        if recorder is not None:
+            rec["rss_before_close_mib"] = round(rss_mib(), 1)
+            t0 = time.perf_counter()
+            written = recorder.close()
+            rec["close_s"] = round(time.perf_counter() - t0, 2)
+            rec["rss_after_close_mib"] = round(rss_mib(), 1)
+            rec["file_mib"] = round(written.stat().st_size / 2**20, 2)
+            with np.load(written, allow_pickle=False) as d:  # only the small arrays are read
+                rec["frames_in_file"] = int(d["timestamps_ms"].shape[0])
+                rec["masks_in_file"] = int((d["mask_index"] >= 0).sum()) if "mask_index" in d.files else 0
     cpu = [s["cpu_us_per_frame"] for s in samples]
     rss = [s["rss_mib"] for s in samples]
     # the first minute carries the warm-up (imports, first allocations): compare from minute 2
@@ -113,6 +177,9 @@ def one_replay(exercise: str, minutes: float, record: bool = False) -> dict:
         "frames": stats.frames,
         "fps": round(fps, 2),
         "record_landmarks": record,
+        "masks": masks,
+        "writer": ("other: " + old_recording) if old_recording else "this",
+        **rec,
         "engine_restarts": engine.restarts,
         "events": stats.events,
         "events_file_kib": round(events_bytes / 1024, 1),
@@ -235,30 +302,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 10, 60])
     parser.add_argument("--mask-exercise", default="cat_cow", help="a recording with masks, for the load test")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--record-minutes", type=float, default=60, help="length of the --record-landmarks runs")
+    parser.add_argument("--old-recording", default=None,
+                        help="another version of coach/recording.py whose RecordingWriter is measured too")
     parser.add_argument("--one", choices=("replay", "load", "record"), help=argparse.SUPPRESS)
+    parser.add_argument("--masks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         m = args.minutes[0]
-        res = one_load(args.exercise, m) if args.one == "load" else one_replay(args.exercise, m, args.one == "record")
+        if args.one == "load":
+            res = one_load(args.exercise, m)
+        else:
+            res = one_replay(args.exercise, m, args.one == "record", args.masks, args.old_recording)
         print(json.dumps(res))
         return 0
     # make sure the recordings exist before the timed subprocesses start
     for ex in {args.exercise, args.mask_exercise}:
         landmark_recording(ex)
     replays = [_spawn(["--one", "replay", "--exercise", args.exercise, "--minutes", str(m)]) for m in args.minutes]
-    record = _spawn(["--one", "record", "--exercise", args.exercise, "--minutes", "10"])
+    records = []
+    for old in ([None, args.old_recording] if args.old_recording else [None]):
+        for masks in (False, True):
+            records.append(_spawn(["--one", "record", "--exercise", args.exercise, "--minutes", str(args.record_minutes),
+                                   *(["--masks"] if masks else []), *(["--old-recording", old] if old else [])]))
     loads = [_spawn(["--one", "load", "--exercise", ex, "--minutes", str(m)])
              for ex in (args.exercise, args.mask_exercise) for m in (1, 10)]
     res = {"benchmark": "scaling", "machine": common.machine_info(), "replays": replays,
-           "record_landmarks_10min": record, "load_clip": loads}
+           "record_landmarks": records, "load_clip": loads}
     print(f"scaling: {args.exercise} landmarks looped; process CPU us per frame (smoother + engine + event log + pipeline)")
     print(f"{'minutes':>8}{'frames':>8}{'CPU us/frame':>13}{'last min':>10}{'RSS 1st min':>12}{'RSS end':>9}"
           f"{'growth MiB':>11}{'events':>8}")
-    for r in replays + [record]:
+    for r in replays:
         if "error" in r:
             print(f"  error: {r['error']}")
             continue
-        label = f"{r['minutes']:g}" + ("+rec" if r["record_landmarks"] else "")
+        label = f"{r['minutes']:g}"
         print(f"{label:>8}{r['frames']:>8}{r['cpu_us_per_frame_median']:>13.1f}{r['cpu_us_per_frame_last_min']:>10.1f}"
               f"{r['rss_first_min_mib']:>12.1f}{r['rss_last_min_mib']:>9.1f}{r['rss_growth_after_first_min_mib']:>11.1f}"
               f"{r['events']:>8}")
@@ -267,6 +345,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  within the {r['minutes']:g}-minute run: minutes 2-10 median {r['cpu_us_minutes_2_to_10_median']} us/frame, "
                   f"last 10 minutes {r['cpu_us_last_10_minutes_median']} us/frame; RSS {r['rss_first_min_mib']} -> "
                   f"{r['rss_last_min_mib']} MiB")
+    print(f"--record-landmarks: {args.record_minutes:g}-minute replay with a RecordingWriter, then close() "
+          f"(writes the .npz); RSS in MiB")
+    print(f"  {'writer':<34}{'masks':>6}{'frames':>8}{'CPU us/frame':>13}{'RSS 1st min':>12}{'RSS end':>9}"
+          f"{'growth':>8}{'peak':>8}{'close s':>9}{'file MiB':>10}")
+    for r in records:
+        if "error" in r:
+            print(f"  error: {r['error']}")
+            continue
+        print(f"  {r['writer'][-34:]:<34}{'yes' if r['masks'] else 'no':>6}{r['frames']:>8}"
+              f"{r['cpu_us_per_frame_median']:>13.1f}{r['rss_first_min_mib']:>12.1f}"
+              f"{r['rss_last_min_mib']:>9.1f}{r['rss_growth_after_first_min_mib']:>8.1f}{r['peak_rss_mib']:>8.1f}"
+              f"{r['close_s']:>9.2f}{r['file_mib']:>10.2f}"
+              f"{'' if r['frames_in_file'] == r['frames'] else '  FRAMES MISSING'}")
     print("file replay: RSS taken by load_clip (whole recording held before the first frame)")
     for r in loads:
         if "error" in r:

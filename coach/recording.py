@@ -17,6 +17,8 @@ Format (version 1), arrays in a NumPy ``.npz`` (zip) file:
                  along the width)
   mask_wh        (2,) int, optional: (mw, mh)
 Files are written atomically (temporary file + rename) with user-only permissions.
+While recording, frames are streamed to an anonymous spool file, not kept in memory
+(see RecordingWriter); the finished file is the same version 1 ``.npz``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Sequence
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 import cv2
 import numpy as np
@@ -57,10 +61,47 @@ def _mask_size(image_wh: tuple[int, int]) -> tuple[int, int]:
     return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
 
 
-class RecordingWriter:
-    """Collects PoseFrames and writes them at ``close()`` (atomically)."""
+CHUNK_FRAMES = 256  # frames held in memory before they go to the spool file (~0.3 MB)
 
-    def __init__(self, path: str | os.PathLike, meta: dict | None = None) -> None:
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Where one flushed chunk of frames lies in the spool file. Its sections follow each
+    other: timestamps, landmarks, world, mask_index (raw), then its masks zlib-compressed."""
+
+    offset: int
+    start: int  # index of its first frame in the recording
+    frames: int
+    mask_start: int  # row of its first mask in the recording's `masks`
+    masks: int
+    masks_nbytes: int  # compressed
+
+
+_ROW_BYTES = {  # bytes per frame of each raw section of a chunk, in spool order
+    "timestamps_ms": 8,
+    "landmarks": N_LANDMARKS * 5 * 4,
+    "world": N_LANDMARKS * 3 * 4,
+    "mask_index": 4,
+}
+_ROW_OFFSET = {name: sum(list(_ROW_BYTES.values())[:i]) for i, name in enumerate(_ROW_BYTES)}
+_RAW_FRAME_BYTES = sum(_ROW_BYTES.values())  # the compressed masks follow the raw sections
+
+
+class RecordingWriter:
+    """Streams PoseFrames to disk as they come and writes the recording at ``close()``.
+
+    A live session can last an hour or more, so frames are not kept: every
+    ``chunk_frames`` frames go to a spool file next to the target (anonymous: it has no
+    name, so a killed process leaves nothing behind and the kernel frees the space), and
+    ``close()`` assembles the version-1 ``.npz`` from it chunk by chunk, into a temporary
+    file that is renamed over the target. Memory stays at one chunk however long the run.
+
+    A write error while recording (a full disk) does not stop the coaching: the writer
+    stops recording and ``close()`` raises the one-line RecordingError, as it would have
+    when writing the file.
+    """
+
+    def __init__(self, path: str | os.PathLike, meta: dict | None = None, *, chunk_frames: int = CHUNK_FRAMES) -> None:
         self.path = Path(path)
         if not is_recording_path(self.path):
             raise RecordingError(f"a landmark recording must end in {SUFFIX}: {self.path}")
@@ -71,70 +112,211 @@ class RecordingWriter:
             raise RecordingError(f"{parent} is a file, not a folder; choose another place for the recording")
         if not os.access(parent, os.W_OK):
             raise RecordingError(f"cannot write to {parent}: no permission; choose another folder")
+        if chunk_frames < 1:
+            raise ValueError("chunk_frames must be at least 1")
         self.meta = dict(meta or {})
-        self._ts: list[float] = []
-        self._lm: list[np.ndarray] = []
-        self._world: list[np.ndarray] = []
-        self._mask_index: list[int] = []
-        self._masks: list[np.ndarray] = []
+        self._folder = parent
+        self._chunk_frames = int(chunk_frames)
+        # the chunk being filled; rows [0, _fill) hold frames _chunk_start.. of the recording
+        self._ts = np.empty(chunk_frames, np.float64)
+        self._lm = np.empty((chunk_frames, N_LANDMARKS, 5), np.float32)
+        self._world = np.empty((chunk_frames, N_LANDMARKS, 3), np.float32)
+        self._mask_index = np.empty(chunk_frames, np.int32)
+        self._masks: np.ndarray | None = None  # (chunk_frames, mh, ceil(mw/8)) once a mask comes
+        self._fill = 0
+        self._mask_fill = 0
+        self._chunk_start = 0
+        self._masks_start = 0
+        self._chunks: list[_Chunk] = []  # what is in the spool (a few bytes per chunk)
+        self._spool: BinaryIO | None = None
         self._image_wh: tuple[int, int] | None = None
         self._mask_wh: tuple[int, int] | None = None
+        self._error: RecordingError | None = None
+        self._closed = False
+        self._result: Path | None = None
 
     def __len__(self) -> int:
-        return len(self._ts)
+        return self._chunk_start + self._fill
+
+    @property
+    def buffered_frames(self) -> int:
+        """Frames held in memory, not yet in the spool file (at most ``chunk_frames``)."""
+        return self._fill
 
     def add(self, frame: PoseFrame) -> None:
+        if self._closed:
+            raise RecordingError(f"the recording {self.path} is already closed")
+        if self._error is not None:
+            return  # recording stopped on a write error; close() reports it
         if self._image_wh is None:
             self._image_wh = frame.image_wh
             self._mask_wh = _mask_size(frame.image_wh)
-        self._ts.append(float(frame.timestamp_ms))
-        self._lm.append(frame.landmarks.astype(np.float32))
-        self._world.append(frame.world.astype(np.float32))
+        if self._fill == self._chunk_frames:  # a flush was cut short (Ctrl-C): finish it first
+            self._flush()
+            if self._error is not None:
+                return
+        i = self._fill
+        self._ts[i] = float(frame.timestamp_ms)
+        self._lm[i] = frame.landmarks  # float64 -> float32, as astype does
+        self._world[i] = frame.world
         if frame.mask is not None and self._mask_wh is not None:
             small = cv2.resize(frame.mask.astype(np.float32), self._mask_wh, interpolation=cv2.INTER_AREA)
-            self._masks.append(np.packbits(small > 0.5, axis=1))
-            self._mask_index.append(len(self._masks) - 1)
+            packed = np.packbits(small > 0.5, axis=1)
+            if self._masks is None:
+                self._masks = np.empty((self._chunk_frames, *packed.shape), np.uint8)
+            k = self._mask_fill
+            self._masks[k] = packed
+            self._mask_index[i] = self._masks_start + k
+            self._mask_fill = k + 1
         else:
-            self._mask_index.append(-1)
+            self._mask_index[i] = -1
+        # counted last: a frame interrupted half-way is simply not in the recording
+        self._fill = i + 1
+        if self._fill == self._chunk_frames:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Append the chunk to the spool. Registering it in ``_chunks`` is the commit: a
+        chunk written but not registered (cut short) is ignored and written again."""
+        if self._fill == 0:
+            return
+        committed = self._chunks[-1].start + self._chunks[-1].frames if self._chunks else 0
+        if committed == self._chunk_start:  # not in the spool yet
+            n, k = self._fill, self._mask_fill
+            try:
+                if self._spool is None:
+                    self._spool = tempfile.TemporaryFile(prefix=".tmp-", suffix=SUFFIX, dir=str(self._folder))
+                offset = self._spool.seek(0, os.SEEK_END)
+                for section in (self._ts, self._lm, self._world, self._mask_index):  # as in _ROW_BYTES
+                    self._spool.write(section[:n].data)
+                # bit-packed masks are mostly runs of equal bytes: level 1 shrinks them many
+                # times over for a few microseconds a frame, so the spool stays small
+                zmasks = zlib.compress(self._masks[:k].data, 1) if k and self._masks is not None else b""
+                self._spool.write(zmasks)
+            except OSError as exc:
+                self._fail(exc)
+                return
+            self._chunks.append(_Chunk(offset, self._chunk_start, n, self._masks_start, k, len(zmasks)))
+        last = self._chunks[-1]
+        self._chunk_start = last.start + last.frames
+        self._masks_start = last.mask_start + last.masks
+        self._fill = self._mask_fill = 0
+
+    def _fail(self, exc: OSError) -> None:
+        self._error = _write_error(self.path, exc)
+        self._fill = self._mask_fill = 0
+        self._drop_spool()
+
+    def _drop_spool(self) -> None:
+        if self._spool is not None:
+            with contextlib.suppress(OSError):
+                self._spool.close()
+            self._spool = None
 
     def close(self) -> Path | None:
-        """Write the file; returns its path (None when no frame was added)."""
-        if not self._ts:
-            return None
-        arrays: dict[str, np.ndarray] = {
-            "format": np.array(FORMAT),
-            "version": np.array(VERSION),
-            "timestamps_ms": np.array(self._ts, dtype=np.float64),
-            "landmarks": np.stack(self._lm),
-            "world": np.stack(self._world),
-            "image_wh": np.array(self._image_wh, dtype=np.int64),
-            "meta_json": np.array(
-                json.dumps({**self.meta, "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-            ),
-        }
-        if self._masks:
-            arrays["mask_index"] = np.array(self._mask_index, dtype=np.int32)
-            arrays["masks"] = np.stack(self._masks)
-            arrays["mask_wh"] = np.array(self._mask_wh, dtype=np.int64)
-        return save_arrays(self.path, arrays)
+        """Write the file; returns its path (None when no frame was added).
+
+        Called again, it returns the same answer without writing again."""
+        if self._closed:
+            if self._error is not None:
+                raise self._error
+            return self._result
+        try:
+            self._flush()
+            if self._error is None and len(self):
+                self._result = _write_atomic(self.path, self._write_npz)
+        except RecordingError as exc:
+            self._error = exc
+        finally:
+            self._closed = True
+            self._drop_spool()
+            self._fill = self._mask_fill = 0
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def _write_npz(self, fh: BinaryIO) -> None:
+        """The same members, order and encoding as ``np.savez_compressed`` of the arrays
+        (format version 1), each large array streamed from the spool one chunk at a time."""
+        assert self._spool is not None and self._image_wh is not None
+        n = len(self)
+        n_masks = self._masks_start
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            _put_array(zf, "format", np.array(FORMAT))
+            _put_array(zf, "version", np.array(VERSION))
+            self._put_section(zf, "timestamps_ms", np.float64, (n,))
+            self._put_section(zf, "landmarks", np.float32, (n, N_LANDMARKS, 5))
+            self._put_section(zf, "world", np.float32, (n, N_LANDMARKS, 3))
+            _put_array(zf, "image_wh", np.array(self._image_wh, dtype=np.int64))
+            _put_array(zf, "meta_json", np.array(json.dumps({**self.meta, "created": created})))
+            if n_masks:
+                assert self._masks is not None
+                self._put_section(zf, "mask_index", np.int32, (n,))
+                self._put_section(zf, "masks", np.uint8, (n_masks, *self._masks.shape[1:]))
+                _put_array(zf, "mask_wh", np.array(self._mask_wh, dtype=np.int64))
+
+    def _put_section(self, zf: zipfile.ZipFile, name: str, dtype, shape: tuple[int, ...]) -> None:
+        """One array as an ``.npy`` member: the header ``np.save`` writes, then the array's
+        section of every chunk in order (C order, as the frames came)."""
+        spool = self._spool
+        assert spool is not None
+        with zf.open(name + ".npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(
+                member, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+            )
+            for chunk in self._chunks:
+                if name == "masks":
+                    if chunk.masks:
+                        at = chunk.offset + _RAW_FRAME_BYTES * chunk.frames
+                        member.write(zlib.decompress(_read_exactly(spool, at, chunk.masks_nbytes)))
+                else:
+                    at = chunk.offset + _ROW_OFFSET[name] * chunk.frames
+                    member.write(_read_exactly(spool, at, _ROW_BYTES[name] * chunk.frames))
 
 
-def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+def _read_exactly(fh: BinaryIO, offset: int, size: int) -> bytes:
+    fh.seek(offset)
+    data = fh.read(size)
+    if len(data) != size:
+        raise OSError(f"spool file is short ({len(data)} of {size} bytes at {offset})")
+    return data
+
+
+def _put_array(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
+    with zf.open(name + ".npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _write_error(path: Path, exc: OSError) -> RecordingError:
+    return RecordingError(f"could not write {path}: {exc.strerror or exc}; free some space or choose another folder")
+
+
+def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Write through ``write`` into a temporary file in the same folder, fsync, make it
+    user-only and rename it over ``path``: a reader sees the old file or the whole new one.
+    The temporary file is removed on any failure, also on Ctrl-C during the write."""
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=str(path.parent or "."))
         with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        raise RecordingError(f"could not write {path}: {exc.strerror or exc}; free some space or choose another folder") from None
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
+        raise
     return path
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    return _write_atomic(path, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def save_clip(clip: PoseClip, path: str | os.PathLike) -> Path:
