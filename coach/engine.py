@@ -439,6 +439,34 @@ class _Step:
 
 # --------------------------------------------------------------------------- engine
 
+def plan_steps(spec: ExerciseSpec) -> list[tuple[PhaseSpec, str | None, str | None]]:
+    """The exercise's steps in order: ``(phase, side, side its texts and measures name)``.
+
+    Consecutive per-side phases repeat for each side (``sides.order``); a shared phase of a
+    two-sided exercise (e.g. the start position) names the side that comes next, else the
+    last one."""
+    plan: list[tuple[PhaseSpec, str | None]] = []
+    phases = list(spec.phases)
+    i = 0
+    while i < len(phases):
+        if phases[i].per_side and spec.sides:
+            j = i
+            while j < len(phases) and phases[j].per_side:
+                j += 1
+            for side in spec.sides:
+                plan.extend((p, side) for p in phases[i:j])
+            i = j
+        else:
+            plan.append((phases[i], None))
+            i += 1
+    out = []
+    for k, (phase, side) in enumerate(plan):
+        nxt = next((s for _p, s in plan[k:] if s is not None), None)
+        prev = next((s for _p, s in reversed(plan[:k]) if s is not None), None)
+        out.append((phase, side, side or nxt or prev or (spec.sides[0] if spec.sides else None)))
+    return out
+
+
 class ExerciseEngine:
     """Coaches one exercise from smoothed PoseFrames. Never prints; time = frame timestamps."""
 
@@ -450,11 +478,8 @@ class ExerciseEngine:
         self.lang = lang
         factory = measure_factory or _default_factory(spec)
         self.steps: list[_Step] = []
-        plan = self._unroll(spec)
-        for i, (phase, side) in enumerate(plan):
-            nxt = next((s for _p, s in plan[i:] if s is not None), None)
-            prev = next((s for _p, s in reversed(plan[:i]) if s is not None), None)
-            step = _Step(spec, phase, side, len(self.steps), nxt or prev or (spec.sides[0] if spec.sides else None))
+        for phase, side, measure_side in plan_steps(spec):
+            step = _Step(spec, phase, side, len(self.steps), measure_side)
             step.build(spec, factory)
             self.steps.append(step)
         c = spec.coaching
@@ -471,24 +496,6 @@ class ExerciseEngine:
         self.fault_counts: dict[str, int] = {}
         self.timing_fired: list[tuple[str, str | None]] = []
         self._recognisers = [s for s in self.steps if s.phase.recognise_s is not None]
-
-    @staticmethod
-    def _unroll(spec: ExerciseSpec) -> list[tuple[PhaseSpec, str | None]]:
-        out: list[tuple[PhaseSpec, str | None]] = []
-        phases = list(spec.phases)
-        i = 0
-        while i < len(phases):
-            if phases[i].per_side:
-                j = i
-                while j < len(phases) and phases[j].per_side:
-                    j += 1
-                for side in spec.sides:
-                    out.extend((p, side) for p in phases[i:j])
-                i = j
-            else:
-                out.append((phases[i], None))
-                i += 1
-        return out
 
     # -- helpers --------------------------------------------------------------------
     @property

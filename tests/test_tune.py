@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import sys
@@ -348,6 +349,107 @@ def test_server_port_in_use_is_one_line(arching):
         assert "choose another --port" in str(exc.value)
     finally:
         a.server_close()
+
+
+# --------------------------------------------------------------------------- texts the page shows
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC_FILES = sorted((REPO / "exercise_specs").glob("*.yaml"))
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _strings(obj, path="$"):
+    """Every string in a JSON payload with where it is (keys included)."""
+    if isinstance(obj, str):
+        yield path, obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield path, str(k)
+            yield from _strings(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            if isinstance(v, (str, dict, list)):      # (skips the long lists of numbers quickly)
+                yield from _strings(v, f"{path}[{i}]")
+
+
+def _unfilled(payload):
+    return [(path, s) for path, s in _strings(payload) if PLACEHOLDER.search(s)]
+
+
+def _sample_bench(exercise: str, lang: str) -> Workbench:
+    from coach.recording import load_clip
+
+    rec = REPO / "samples" / exercise / "good.landmarks.npz"
+    if not rec.is_file():        # the panel's texts come from the spec: any recording shows them
+        rec = REPO / "samples" / "lying_twist" / "good.landmarks.npz"
+    return Workbench(load_clip(rec), exercise, lang=lang)
+
+
+def _serve(bench):
+    import threading
+
+    srv = TuneServer(TuneState(bench, source_name="sample"))
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    return srv
+
+
+def test_every_spec_is_covered():
+    assert len(SPEC_FILES) >= 7, SPEC_FILES
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+@pytest.mark.parametrize("spec_file", SPEC_FILES, ids=lambda p: p.stem)
+def test_api_payload_has_no_unfilled_placeholders(spec_file, lang):
+    """The threshold panel, the phases, the cue list and the overlay show texts with their
+    {side} / {other_side} / {min_s} / ... filled in, for every exercise, in both languages."""
+    bench = _sample_bench(spec_file.stem, lang)
+    srv = _serve(bench)
+    try:
+        status, body = _req(srv, "/api/session")
+        assert status == 200, body
+        session = json.loads(body)
+        assert not _unfilled(session), _unfilled(session)
+        # every rule's cue is there to read (the panel shows it)
+        assert all(r["cue"] for r in session["rules"])
+        status, body = _req(srv, "/api/evaluate", {"overrides": {}})
+        assert status == 200, body
+        result = json.loads(body)
+        assert not _unfilled(result), _unfilled(result)
+        # with values changed from the spec (a patient's profile): still filled, with the new numbers
+        phases = {}
+        for p in bench.params:
+            if p.group == "phases" and p.field == "min_s" and p.default > 5:
+                phases.setdefault(p.owner, {})["min_s"] = p.default - 5
+        status, body = _req(srv, "/api/evaluate", {"overrides": {"phases": phases}})
+        assert status == 200, body
+        changed = json.loads(body)
+        assert not _unfilled(changed), _unfilled(changed)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_panel_texts_name_each_side_and_the_values_in_effect():
+    bench = _sample_bench("lying_twist", "en")
+    session = bench.session_json()
+    rules = {r["id"]: r for r in session["rules"]}
+    arms = rules["arms_not_t"]
+    # a per-side rule: the words the patient hears on each side, in the order they are done
+    assert [(c["side"], c["text"]) for c in arms["cues"]] == [
+        ("right", "Stretch your right arm straight out at shoulder height."),
+        ("left", "Stretch your left arm straight out at shoulder height.")]
+    assert arms["cue"] == "Stretch your right arm straight out at shoulder height."
+    assert [c["text"] for c in rules["knee_not_crossing"]["cues"]] == [
+        "Bring your right knee slowly across to the left.", "Bring your left knee slowly across to the right."]
+    assert [c["text"] for c in rules["shoulder_lifting"]["cues"]] == ["Keep both shoulders on the floor."]
+    assert rules["hold_too_short"]["cue"] == "Try to hold for at least 30 seconds next time."
+    # a changed hold changes the text the page shows
+    result = bench.result_json(bench.evaluate({"phases": {"twist": {"min_s": 20, "target_s": 30}}}))
+    assert [c["text"] for c in result["texts"]["rules"]["hold_too_short"]] == [
+        "Try to hold for at least 20 seconds next time."]
+    nb = _sample_bench("cat_cow", "nb").session_json()
+    reps = next(r for r in nb["rules"] if r["id"] == "reps_out_of_range")
+    assert reps["cue"].startswith("Gjør 10–15 runder") and "{" not in reps["cue"]
 
 
 # --------------------------------------------------------------------------- CLI + cache

@@ -252,3 +252,41 @@ def test_page_in_norwegian(browser, tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_panel_texts_have_their_placeholders_filled(browser, tmp_path, lang):
+    """Cue texts in the threshold panel read as the patient hears them: "Stretch your right
+    arm ...", one line per side, and "hold for at least 30 seconds" (the value in effect)."""
+    import re
+
+    from coach.recording import load_clip
+
+    rec = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.landmarks.npz"
+    bench = Workbench(load_clip(rec), "lying_twist", lang=lang)
+    srv = serve(bench, tmp_path, name="samples/lying_twist/good.landmarks.npz")
+    try:
+        page, errors, _requests = open_page(browser, srv)
+        panel = page.inner_text("#rules")
+        assert "{side}" not in panel and "{other_side}" not in panel and "{min_s}" not in panel, panel
+        body = page.inner_text("body")
+        assert not re.findall(r"\{[a-z_]+\}", body), re.findall(r"\{[a-z_]+\}", body)
+        titles = " ".join(page.eval_on_selector_all("[title]", "els => els.map(e => e.title)"))
+        assert not re.findall(r"\{[a-z_]+\}", titles), titles
+        arms = page.inner_text(".cue[data-cue-for='arms_not_t']")
+        if lang == "en":
+            assert "Stretch your right arm straight out" in arms and "Stretch your left arm straight out" in arms
+            assert "at least 30 seconds" in page.inner_text(".cue[data-cue-for='hold_too_short']")
+        else:
+            assert "Strekk høyre arm" in arms and "Strekk venstre arm" in arms
+            assert "minst 30 sekunder" in page.inner_text(".cue[data-cue-for='hold_too_short']")
+        page.screenshot(path=str(shots_dir(tmp_path) / f"tune_texts_{lang}.png"), full_page=True)
+        # a shorter minimum hold: the text follows the slider
+        move_slider(page, "phases.twist.min_s", 20)
+        short = page.inner_text(".cue[data-cue-for='hold_too_short']")
+        assert ("at least 20 seconds" if lang == "en" else "minst 20 sekunder") in short, short
+        assert not errors, errors
+        page.close()
+    finally:
+        srv.shutdown()
+        srv.server_close()

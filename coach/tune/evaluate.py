@@ -11,6 +11,11 @@ give with the same overrides. The overrides are validated the way a profile is (
 turned into a profile and the spec is loaded with it), so an impossible combination
 (``target_s`` below ``min_s``) is refused with the spec engine's own one-line message.
 
+Texts the page shows are filled as the patient hears them (:func:`rule_texts`): a per-side
+cue gives one line per side ("Stretch your right arm ..." / "... left arm ..."), numbers
+such as ``{min_s}`` come from the values in effect, and values that exist only while the
+exercise runs (``{reps}``) are said in words; no text leaves here with a raw ``{name}``.
+
 Overrides (the page's and the profile's per-exercise shape)::
 
     {"rules":  {rule_id: {"max_deg": 20, "hysteresis_deg": 4, "persist_s": 1.5}},
@@ -30,7 +35,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from coach.engine import ExerciseEngine, measure_table
+from coach.engine import SIDE_NAMES, ExerciseEngine, fill, measure_table, plan_steps
 from coach.errors import CoachError
 from coach.pose import PoseClip, PoseFrame
 from coach.smoothing import PoseSmoother
@@ -256,6 +261,118 @@ def _looser(p: Param, value: float) -> bool:
     return False
 
 
+# --------------------------------------------------------------------------- texts
+
+# Placeholders whose value exists only while the exercise runs ("you are on {reps}"): a
+# text shown outside a run (the threshold panel) says in words what will go there.
+_RUNTIME_WORDS: dict[str, dict[str, str]] = {
+    "reps": {"nb": "[antall så langt]", "en": "[count so far]"},
+    "achieved_s": {"nb": "[sekunder holdt]", "en": "[seconds held]"},
+    "left_s": {"nb": "[sekunder igjen]", "en": "[seconds left]"},
+    "value": {"nb": "[målt verdi]", "en": "[measured value]"},
+    "min": {"nb": "[nedre grense]", "en": "[lower limit]"},
+    "max": {"nb": "[øvre grense]", "en": "[upper limit]"},
+    "min_s": {"nb": "[korteste tid]", "en": "[shortest time]"},
+    "target_s": {"nb": "[måltid]", "en": "[target time]"},
+    "max_s": {"nb": "[lengste tid]", "en": "[longest time]"},
+    "min_reps": {"nb": "[færrest]", "en": "[fewest]"},
+    "target_reps": {"nb": "[mål]", "en": "[target]"},
+    "max_reps": {"nb": "[flest]", "en": "[most]"},
+    "side": {"nb": "[side]", "en": "[side]"},
+    "other_side": {"nb": "[andre side]", "en": "[other side]"},
+}
+_LEFTOVER = re.compile(r"\{([A-Za-z0-9_]*)\}")
+
+
+def no_placeholders(text: str | None, lang: str) -> str | None:
+    """``text`` with any ``{name}`` left unfilled replaced by words (never a raw brace)."""
+    if not text or "{" not in text:
+        return text
+    return _LEFTOVER.sub(lambda m: _RUNTIME_WORDS.get(m.group(1), {}).get(lang, "[…]"), text)
+
+
+def _plan(spec: ExerciseSpec) -> list[tuple[Any, str | None, str | None]]:
+    """(phase, side, side the texts name) of every step, in the engine's order."""
+    return plan_steps(spec)
+
+
+_CHECK_KINDS = {"hold_short": ("hold",), "hold_long": ("hold",), "reps_range": ("reps",),
+                "rep_period": ("reps",), "side_skipped": ("hold", "reps")}
+
+
+def _params(phase: Any, side: str | None, rule: Any = None) -> dict[str, Any]:
+    """What the engine fills a text with on that step (``coach.engine`` ``_params``), plus
+    the rule's own numbers; values that exist only at run time are said in words."""
+    other = {"left": "right", "right": "left"}.get(side or "")
+    params: dict[str, Any] = {"side": side, "other_side": other}
+    for name in ("min_s", "target_s", "max_s", "min_reps", "target_reps", "max_reps"):
+        params[name] = getattr(phase, name, None)
+    if params["min_s"] is None and rule is not None and getattr(rule, "min_s", None) is not None:
+        params["min_s"] = rule.min_s
+    if rule is not None:
+        for name in ("min", "max"):
+            v = getattr(rule, name, None)
+            if v is not None:
+                params[name] = {"nb": f"{v:g}", "en": f"{v:g}"}
+    return {k: v for k, v in params.items() if v is not None and v != ""}
+
+
+def _variants(spec: ExerciseSpec, text: dict[str, str], steps: list[tuple[Any, str | None, str | None]],
+              lang: str, rule: Any = None) -> list[dict[str, Any]]:
+    """The distinct texts ``text`` becomes on ``steps``, each with the side (and, when the
+    phases differ, the phase) it is said on, in the order the exercise runs."""
+    seen: dict[str, dict[str, Any]] = {}
+    for phase, _side, mside in steps:
+        s = no_placeholders(fill(text, _params(phase, mside, rule)).get(lang, ""), lang) or ""
+        v = seen.setdefault(s, {"text": s, "sides": [], "phases": []})
+        if mside is not None and mside not in v["sides"]:
+            v["sides"].append(mside)
+        if phase.id not in v["phases"]:
+            v["phases"].append(phase.id)
+    out = list(seen.values())
+    if not out:   # a rule that no step uses: the exercise's first side
+        first = spec.sides[0] if spec.sides else None
+        s = no_placeholders(fill(text, _params(None, first, rule)).get(lang, ""), lang) or ""
+        out = [{"text": s, "sides": [first] if first else [], "phases": []}]
+    # label by what tells the texts apart: the side if it does ("right" / "left"), else the phase
+    by_side = len(out) > 1 and len({tuple(v["sides"]) for v in out}) == len(out)
+    by_phase = len(out) > 1 and not by_side and len({tuple(v["phases"]) for v in out}) > 1
+    names = {p.id: (p.names or {}).get(lang, p.id) for p in spec.phases}
+    for v in out:
+        parts = []
+        if by_phase:
+            parts.append(", ".join(names.get(pid, pid) for pid in v["phases"]))
+        if by_side and v["sides"]:
+            parts.append(" + ".join(SIDE_NAMES[s][lang] if s in SIDE_NAMES else s for s in v["sides"]))
+        v["label"] = " · ".join(parts) or None
+        v["side"] = v["sides"][0] if len(v["sides"]) == 1 else None
+    return out
+
+
+def rule_texts(spec: ExerciseSpec, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """Every rule's cue as the patient hears it, with its placeholders filled from ``spec``
+    (a profile's values included): ``{rule_id: [{"text", "label", "side", "sides", "phases"}]}``.
+
+    A per-side rule gives one text per side ("Stretch your right arm ..." then "... left
+    arm ..."), labelled with the side; a text that reads the same everywhere is given once."""
+    plan = _plan(spec)
+    out = {}
+    for rid, r in spec.rules.items():
+        steps = [st for st in plan if r.applies_to(st[0])]
+        if r.kind == "timing":
+            kinds = _CHECK_KINDS.get(r.check or "", ("hold", "reps"))
+            steps = [st for st in steps if st[0].kind in kinds and (r.check != "side_skipped" or st[1] is not None)]
+        out[rid] = _variants(spec, r.cue, steps, lang, r)
+    return out
+
+
+def phase_texts(spec: ExerciseSpec, lang: str) -> dict[str, list[dict[str, Any]]]:
+    """Every phase's instruction, filled the same way (one per side for a per-side phase)."""
+    plan = _plan(spec)
+    return {p.id: _variants(spec, p.cue, [st for st in plan if st[0] is p], lang)
+            for p in spec.phases if p.cue}
+
+
 # --------------------------------------------------------------------------- results
 
 @dataclass
@@ -274,6 +391,7 @@ class Evaluation:
     diff: list[dict[str, Any]]
     eval_ms: float
     lang: str = "en"
+    spec: ExerciseSpec | None = None    # the spec with the overrides applied (texts are filled from it)
 
     def cues(self, kinds: tuple[str, ...] = ("cue",)) -> list[tuple[float, str | None]]:
         return [(e.timestamp_ms, e.rule_id) for e in self.events if e.kind in kinds]
@@ -285,7 +403,7 @@ class Evaluation:
         ev = []
         for e in self.events:
             d = {"t": round(float(e.timestamp_ms), 1), "kind": e.kind, "rule": e.rule_id, "side": e.side,
-                 "severity": e.severity, "text": e.message(self.lang) or None}
+                 "severity": e.severity, "text": no_placeholders(e.message(self.lang), self.lang) or None}
             if e.kind == "fault" and "value" in e.data:
                 v = e.data.get("value")
                 d["value"] = None if v is None or not math.isfinite(v) else round(float(v), 3)
@@ -515,7 +633,7 @@ class Workbench:
         eval_ms = (time.perf_counter() - t0) * 1000.0
         return Evaluation(events=events, state=state, value=value, step_index=step_index, steps=steps,
                           hold_s=hold_s, reps=reps, summary=engine.summary(), overrides=overrides,
-                          diff=diff(overrides, self.params), eval_ms=eval_ms, lang=self.lang)
+                          diff=diff(overrides, self.params), eval_ms=eval_ms, lang=self.lang, spec=spec)
 
     def _segments(self, engine: ExerciseEngine, step_index: np.ndarray) -> list[dict[str, Any]]:
         out = []
@@ -569,14 +687,16 @@ class Workbench:
         lm = self.clip.landmarks
         xy = np.round(lm[:, :, :2], 4)
         vis = np.round(lm[:, :, 3], 2)
+        texts = rule_texts(spec, self.lang)
+        ptexts = phase_texts(spec, self.lang)
         rules = []
         for rid, r in spec.rules.items():
             rules.append({"id": rid, "kind": r.kind, "severity": r.severity, "measure": r.measure, "unit": r.unit,
-                          "check": r.check, "cue": r.cue.get(self.lang), "phases": list(r.phases),
+                          "check": r.check, "cue": texts[rid][0]["text"], "cues": texts[rid], "phases": list(r.phases),
                           "min": r.min, "max": r.max, "hysteresis": r.hysteresis, "persist_s": r.persist_s,
                           "position": any(rid in p.position for p in spec.phases)})
         phases = [{"id": p.id, "kind": p.kind, "per_side": p.per_side,
-                   "name": (p.names or {}).get(self.lang, p.id)} for p in spec.phases]
+                   "name": (p.names or {}).get(self.lang, p.id), "cues": ptexts.get(p.id, [])} for p in spec.phases]
         from coach.pose import SKELETON_EDGES
 
         rule_landmarks: dict[str, dict[str, list[int]]] = {}
@@ -618,6 +738,9 @@ class Workbench:
 
     def result_json(self, evaluation: Evaluation) -> dict[str, Any]:
         out = evaluation.to_json(self.timestamps_ms)
+        # the cue texts with the values in effect (a changed min_s shows in "hold for {min_s} s")
+        spec = evaluation.spec or self.spec
+        out["texts"] = {"rules": rule_texts(spec, self.lang), "phases": phase_texts(spec, self.lang)}
         out["background"] = {rid: _floats(v) for rid, v in self.background(evaluation).items()}
         return out
 

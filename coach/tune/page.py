@@ -40,7 +40,8 @@ canvas.plot,#timeline{width:100%;display:block;cursor:crosshair}
 .sev.safety{background:#6b1f22}.sev.setup{background:#3d3a1c}.sev.form{background:#1f3d5c}.sev.pace{background:#3a2a55}.sev.count{background:#2a4535}
 .cuecount{color:var(--dim);margin-left:auto}
 .rule{border-top:1px solid var(--line);padding:6px 0}.rule:first-child{border-top:0}
-.rule .head{display:flex;gap:6px;align-items:center}.rule .head .cue{color:var(--dim);font-size:12px}
+.rule .head{display:flex;gap:6px;align-items:center}.rule .head .cue{color:var(--dim);font-size:12px;display:flex;flex-direction:column}
+.cue .side{font-style:normal;font-size:11px;color:#b9c6d6;background:#2a323d;border-radius:3px;padding:0 4px;margin-right:5px}
 .param{display:grid;grid-template-columns:120px 1fr 70px 22px;gap:6px;align-items:center;margin:3px 0}
 .param label{color:#c4cad3}.param input[type=number]{width:70px;background:#11151a;color:var(--fg);border:1px solid #3b4554;border-radius:3px;padding:2px 4px}
 .param.changed label{color:#ffd27a}.param .def{grid-column:2;color:var(--dim);font-size:11px;margin-top:-3px}
@@ -145,7 +146,8 @@ function buildControls(){
       if (cb.checked && i >= 0) d.splice(i,1); if (!cb.checked && i < 0) d.push(r.id); schedule(); });
     head.append(cb); const b = document.createElement("b"); b.textContent = r.id; head.append(b);
     const sev = document.createElement("span"); sev.className = "sev "+r.severity; sev.textContent = r.severity; head.append(sev);
-    const cue = document.createElement("span"); cue.className = "cue"; cue.textContent = r.cue || ""; head.append(cue);
+    const cue = document.createElement("span"); cue.className = "cue"; cue.dataset.cueFor = r.id; head.append(cue);
+    renderCue(cue, r.cues);
     box.append(head);
     for (const p of ps) box.append(paramRow(p));
     rulesDiv.append(box);
@@ -156,8 +158,25 @@ function buildControls(){
     const head = document.createElement("div"); head.className = "head";
     head.innerHTML = "<b></b><span class='sev'></span><span class='cue'></span>";
     head.children[0].textContent = ph.id; head.children[1].textContent = ph.kind; head.children[2].textContent = ph.name;
+    head.dataset.phase = ph.id; head.title = cueTitle(ph.cues);
     box.append(head); for (const p of ps) box.append(paramRow(p)); phasesDiv.append(box);
   }
+}
+// a cue as the patient hears it, placeholders filled by the server; one line per side when
+// the side changes the words ("right  Stretch your right arm ...", "left  ... left arm ...")
+function renderCue(el, variants){
+  el.innerHTML = "";
+  for (const v of variants || []){ const line = document.createElement("span"); line.className = "cueline";
+    if (v.label){ const tag = document.createElement("em"); tag.className = "side"; tag.textContent = v.label; line.append(tag); }
+    line.append(document.createTextNode(v.text)); el.append(line); }
+}
+function cueTitle(variants){ return (variants || []).map(v => (v.label ? v.label + ": " : "") + v.text).join("\n"); }
+function updateTexts(texts){ // the values in effect changed (e.g. min_s): the texts follow
+  if (!texts) return;
+  document.querySelectorAll("#rules .cue[data-cue-for]").forEach(el => { const v = texts.rules[el.dataset.cueFor];
+    if (v) renderCue(el, v); });
+  document.querySelectorAll("#phases .head[data-phase]").forEach(el => { const v = texts.phases[el.dataset.phase];
+    if (v) el.title = cueTitle(v); });
 }
 const LABELS = {min:"min", max:"max", hysteresis:"hysteresis", persist:"persist (s)"};
 function paramRow(p){
@@ -191,7 +210,7 @@ function evaluate(){
     if (my !== seq) return;
     $("error").textContent = "";
     R = T.result = res; T.evalCount++;
-    drawAll();
+    updateTexts(res.texts); drawAll();
     const ms = performance.now() - started;
     T.timings.push({total_ms: ms, server_ms: res.server_ms, engine_ms: res.eval_ms});
     $("perf").textContent = `${tr("reevaluated")} ${S.clip.frames} ${tr("frames")}: ${tr("engine")} ${res.eval_ms.toFixed(0)} ms, ${tr("redraw")} ${ms.toFixed(0)} ms`;
@@ -362,7 +381,7 @@ function why(e, f){
   const r = S.rules.find(x => x.id === e.rule); if (!r) return "";
   if (e.kind === "cant_see") return LANG === "nb" ? `punktene ${r.measure} måles fra var ikke synlige en stund: ingen formbeskjed på en kropp kameraet ikke ser`
     : `the points ${r.measure} is measured from were not visible (or not trusted) for a while: no form cue is given on a body the camera cannot see`;
-  if (r.kind !== "measure") return tr("timing_rule") + " (" + r.check + ")" + (f && f.achieved_s !== undefined ? ": achieved " + f.achieved_s + " s" : "");
+  if (r.kind !== "measure") return tr("timing_rule") + " (" + r.check + ")" + (f && f.achieved_s !== undefined ? (LANG === "nb" ? ": oppnådd " : ": achieved ") + f.achieved_s + " s" : "");
   const b = bounds(r.id); const lim = [b.min !== null ? "min " + fmtV(b.min, r.unit) : null, b.max !== null ? "max " + fmtV(b.max, r.unit) : null].filter(Boolean).join(", ");
   const val = f && f.value !== undefined ? fmtV(f.value, r.unit) : "?";
   const at = f ? fmtT(f.t - t0()) : "?";
