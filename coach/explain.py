@@ -52,7 +52,7 @@ def _val(v: float | None, unit: str | None, lang: str, norm: str | None = None) 
 def _norm_of(spec: ExerciseSpec, measure: str | None) -> str | None:
     """The body unit a measure divides by (torso length or shoulder width)."""
     m = spec.measures.get(measure or "", {})
-    if m.get("type") in ("speed", "oscillation_amplitude"):
+    if m.get("type") in ("speed", "oscillation_amplitude", "change"):
         return _norm_of(spec, m.get("of"))
     if "normalise" in m:
         return str(m["normalise"])

@@ -19,7 +19,7 @@ Units: "deg", "body" (image distance divided by torso length or shoulder width, 
 
 "Can't see": a landmark measure returns NaN when the frame has no person, a needed
 coordinate is NaN, or a needed landmark's visibility is below ``min_visibility``; never a
-made-up number. Derived measures (speed, oscillation_*) return NaN while their source is
+made-up number. Derived measures (speed, oscillation_*, change) return NaN while their source is
 NaN.
 
 Cost: landmark measures read only the few landmarks they need as Python floats (numpy
@@ -741,6 +741,10 @@ class Offset(_Base):
     axis y + to q: q.y - p.y, positive when p is HIGHER on screen than q.
     axis forward + to q: horizontal offset, positive when p is ahead of q in the direction
     the person faces (side views; from nose vs ear; NaN when unclear).
+    along [a, b]: p's position along the line a→b from its midpoint (the projection onto
+    the line), positive toward b: with the shoulders as the line, the nose's sideways place
+    between them, which a front camera sees move as the upper body (and head) turns, and
+    which a sideways tip of the whole trunk does not change.
     """
 
     TYPE = "offset"
@@ -748,6 +752,10 @@ class Offset(_Base):
     PARAMS = {
         "point": ParamSpec("point", True, None, None, "the point p whose offset is measured"),
         "line": ParamSpec("line", False, None, None, "[a, b]: measure p's distance from this line"),
+        "along": ParamSpec(
+            "line", False, None, None,
+            "[a, b]: measure p's position along this line from its midpoint (+ = toward b)",
+        ),
         "axis": ParamSpec(
             "enum", False, None, ("x", "y", "forward"),
             "x: horizontal offset from `to` (+ = right on screen); y: height above `to` "
@@ -762,6 +770,7 @@ class Offset(_Base):
         super().__init__(name, params, side)
         self.p = params["point"]
         self.line = params.get("line")
+        self.along = params.get("along")
         self.axis = params.get("axis")
         self.to = params.get("to")
         self.norm = params["normalise"]
@@ -772,11 +781,13 @@ class Offset(_Base):
     @staticmethod
     def check(measure: str, params: dict[str, Any]) -> None:
         has_line = params.get("line") is not None
+        has_along = params.get("along") is not None
         has_axis = params.get("axis") is not None or params.get("to") is not None
-        if has_line == has_axis:
+        given = int(has_line) + int(has_along) + int(has_axis)
+        if given != 1:
             raise MeasureError(
-                "line: give either line or axis with to (expected line: [a, b] or axis: x|y "
-                f"and to: point, got {'both' if has_line else 'neither'})",
+                "line: give either line or axis with to, or along (expected line: [a, b], axis: "
+                f"x|y and to: point, or along: [a, b], got {'more than one' if given else 'none'})",
                 param="line", measure=measure,
             )
         if has_axis and (params.get("axis") is None or params.get("to") is None):
@@ -802,6 +813,15 @@ class Offset(_Base):
             if length == 0:
                 return NAN
             off = (dx * (p[1] - a[1]) - dy * (p[0] - a[0])) / length
+        elif self.along is not None:
+            a, b = f.px(self.along[0], mv), f.px(self.along[1], mv)
+            if a is None or b is None:
+                return NAN
+            dx, dy = b[0] - a[0], b[1] - a[1]
+            length = math.hypot(dx, dy)
+            if length == 0:
+                return NAN
+            off = (dx * (p[0] - 0.5 * (a[0] + b[0])) + dy * (p[1] - 0.5 * (a[1] + b[1]))) / length
         else:
             assert self.to is not None
             q = f.px(self.to, mv)
@@ -974,6 +994,63 @@ class Speed(_Base):
         s = (v - v0) * 1000.0 / (t - t0)
         self._last = abs(s) if self.absolute else s
         return self._last
+
+
+class Change(_Base):
+    """Change of another measure since the phase began: value - its mean over the first
+    ``baseline_s`` seconds in which it was seen (in the source's unit).
+
+    For a measure whose resting value depends on where the camera stands, in an exercise
+    whose phase starts in the rest position and moves away from it (the person turns after
+    hearing the phase's cue): e.g. how far the nose has moved between the shoulders since
+    the turn phase began, seen from a front camera that is not straight ahead. The engine
+    updates a step's measures only while that step is current (each step has its own), so
+    the baseline is the step's start (with ``coach measure``, the recording's start; for a
+    hold with ``recognise_s``, from when its measures start running ahead). While the baseline is being learnt the
+    value is the change from the mean so far (about 0). NaN while the source is NaN; the
+    baseline is kept across gaps (the camera has not moved); ``reset`` forgets it.
+    """
+
+    TYPE = "change"
+    UNIT = "deg"
+    PARAMS = {
+        "of": ParamSpec("measure", True, None, None, "the measure whose change is taken"),
+        "baseline_s": ParamSpec(
+            "number", False, 1.0, None,
+            "the baseline is the mean over this long from the first value, seconds",
+            low=0.0, high=60.0,
+        ),
+    }
+
+    def __init__(self, name: str, params: dict[str, Any], side: str | None,
+                 source_unit: str | None = None) -> None:
+        super().__init__(name, params, side)
+        self.of = params["of"]
+        self.depends_on = (self.of,)
+        self.unit = source_unit or self.UNIT
+        self.baseline_ms = params["baseline_s"] * 1000.0
+        self.reset()
+
+    def reset(self) -> None:
+        self._t0: float | None = None
+        self._sum = 0.0
+        self._n = 0
+        self._done = False
+
+    def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
+        v = values.get(self.of, NAN)
+        if v is None or v != v:
+            return NAN
+        if not self._done:
+            t = frame.timestamp_ms
+            if self._t0 is None:
+                self._t0 = t
+            if t - self._t0 <= self.baseline_ms or self._n == 0:
+                self._sum += v
+                self._n += 1
+            else:
+                self._done = True
+        return v - self._sum / self._n
 
 
 class _Oscillation(_Base):
@@ -1210,11 +1287,11 @@ MEASURE_TYPES: dict[str, type[_Base]] = {
     cls.TYPE: cls
     for cls in (
         JointAngle, SegmentAngle, LineTilt, YawBetween, Distance, Offset, MidlineCrossing,
-        Visibility, Speed, OscillationAmplitude, OscillationPeriod, SpinalFlexion,
+        Visibility, Speed, OscillationAmplitude, OscillationPeriod, Change, SpinalFlexion,
     )
 }
 
-_DERIVED = (Speed, OscillationAmplitude, OscillationPeriod)
+_DERIVED = (Speed, OscillationAmplitude, OscillationPeriod, Change)
 
 
 def _type_class(type_name: Any, measure: str | None = None) -> type[_Base]:
@@ -1362,6 +1439,8 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
         "offset": lambda: (
             f"how far the {p('point')} is from the line {line('line')}"
             if params.get("line") else
+            f"where the {p('point')} is along the line {line('along')}, from its middle"
+            if params.get("along") else
             f"how far the {p('point')} is {'above' if params.get('axis') == 'y' else 'to the side of'} "
             f"the {p('to')}"
         ),
@@ -1372,6 +1451,7 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
         "speed": lambda: f"how fast {params.get('of', '?')} changes, per second",
         "oscillation_amplitude": lambda: f"how far {params.get('of', '?')} swings back and forth",
         "oscillation_period": lambda: f"how long one swing of {params.get('of', '?')} takes, in seconds",
+        "change": lambda: f"how much {params.get('of', '?')} has changed since the step began",
         "spinal_flexion": lambda: "how rounded the back is (high = cat, low = cow)",
     }
     nb: dict[str, Callable[[], str]] = {
@@ -1386,6 +1466,8 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
         "offset": lambda: (
             f"hvor langt {p('point')} er fra linjen {line('line')}"
             if params.get("line") else
+            f"hvor {p('point')} er langs linjen {line('along')}, fra midten"
+            if params.get("along") else
             f"hvor langt {p('point')} er {'over' if params.get('axis') == 'y' else 'til siden for'} "
             f"{p('to')}"
         ),
@@ -1398,6 +1480,7 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
         "oscillation_period": lambda: (
             f"hvor lang tid én svingning av {params.get('of', '?')} tar, i sekunder"
         ),
+        "change": lambda: f"hvor mye {params.get('of', '?')} har endret seg siden steget begynte",
         "spinal_flexion": lambda: "hvor rund ryggen er (høy = katt, lav = ku)",
     }
     return (nb if lang == "nb" else en)[type_name]()

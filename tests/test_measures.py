@@ -88,7 +88,7 @@ def test_registry_and_params() -> None:
     assert set(MEASURE_TYPES) == {
         "joint_angle", "segment_angle", "line_tilt", "yaw_between", "distance", "offset",
         "midline_crossing", "visibility", "speed", "oscillation_amplitude",
-        "oscillation_period", "spinal_flexion",
+        "oscillation_period", "change", "spinal_flexion",
     }
     p = measure_params("joint_angle")
     assert isinstance(p["points"], ParamSpec) and p["points"].required and p["points"].count == 3
@@ -122,6 +122,11 @@ def test_registry_and_params() -> None:
         ({"type": "offset", "point": "nose", "axis": "x"}, None, r"^to: missing"),
         ({"type": "offset", "point": "nose", "axis": "x", "to": "left_hip",
           "line": ["left_hip", "right_hip"]}, None, r"^line: give either"),
+        ({"type": "offset", "point": "nose", "along": ["left_hip", "right_hip"],
+          "line": ["left_hip", "right_hip"]}, None, r"^line: give either.*got more than one"),
+        ({"type": "offset", "point": "nose", "along": ["left_hip", "right_hip"], "axis": "x",
+          "to": "left_hip"}, None, r"^line: give either.*or along"),
+        ({"type": "change", "of": "x", "baseline_s": -1}, None, r"^baseline_s: out of range"),
         ({"type": "midline_crossing", "point": "left_knee"}, None, r"^toward: 'other' needs"),
         ({"type": "yaw_between", "lines": [["left_hip", "right_hip"]]}, None, r"^lines: not a list of lines"),
     ],
@@ -385,6 +390,44 @@ def test_visibility_measure() -> None:
     assert math.isnan(m.update(PoseFrame.empty(0, (W, H)), {}))
 
 
+def test_offset_along_a_line() -> None:
+    # shoulders right (300,100) -> left (340,100): midpoint (320,100), width 40 px.
+    # nose (330, 60): 10 px toward the left shoulder -> +0.25 shoulder widths
+    f = make_frame({**TORSO, L.NOSE: (330, 60)})
+    m = build({"type": "offset", "point": "nose", "along": ["right_shoulder", "left_shoulder"],
+               "normalise": "shoulder_width"})
+    assert m.update(f, {}) == pytest.approx(0.25)
+    # reversed line: the sign follows the direction a -> b
+    rev = build({"type": "offset", "point": "nose", "along": ["left_shoulder", "right_shoulder"],
+                 "normalise": "shoulder_width"})
+    assert rev.update(f, {}) == pytest.approx(-0.25)
+    # the whole upper body tipped 30 deg (shoulder line and nose rotated together about the
+    # shoulder midpoint): the nose stays 10 px along the line -> still 0.25
+    c, s = math.cos(math.radians(30)), math.sin(math.radians(30))
+
+    def rot(x: float, y: float) -> tuple[float, float]:
+        dx, dy = x - 320, y - 100
+        return (320 + c * dx - s * dy, 100 + s * dx + c * dy)
+
+    tipped = make_frame({L.LEFT_SHOULDER: rot(340, 100), L.RIGHT_SHOULDER: rot(300, 100),
+                         L.NOSE: rot(330, 60), L.LEFT_HIP: (330, 300), L.RIGHT_HIP: (310, 300)})
+    assert m.update(tipped, {}) == pytest.approx(0.25)
+    # an x offset from the shoulder midpoint would have changed
+    mx = build({"type": "offset", "point": "nose", "axis": "x", "to": "mid_shoulder",
+                "normalise": "shoulder_width"})
+    assert mx.update(tipped, {}) != pytest.approx(0.25, abs=0.05)
+    # torso normalisation: 10 px / 200 px
+    mt = build({"type": "offset", "point": "nose", "along": ["right_shoulder", "left_shoulder"]})
+    assert mt.update(f, {}) == pytest.approx(0.05)
+    # a shoulder not seen, or both on one spot: NaN
+    assert math.isnan(m.update(make_frame({**TORSO, L.NOSE: (330, 60)}, vis={L.LEFT_SHOULDER: 0.1}), {}))
+    same = make_frame({L.LEFT_SHOULDER: (320, 100), L.RIGHT_SHOULDER: (320, 100), L.NOSE: (330, 60),
+                       L.LEFT_HIP: (330, 300), L.RIGHT_HIP: (310, 300)})
+    assert math.isnan(mt.update(same, {}))
+    assert set(m.landmarks) >= {int(L.NOSE), int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)}
+    assert "along the line" in describe_measure("offset", {"point": "nose", "along": ["a", "b"]})
+
+
 # --- speed ---------------------------------------------------------------------------------
 
 def _t(ms: float) -> PoseFrame:
@@ -417,6 +460,34 @@ def test_speed_nan_gap_and_absolute() -> None:
     assert math.isnan(m.update(_t(1000), {"x": 50.0}))
     m.reset()
     assert math.isnan(m.update(_t(1100), {"x": 1.0}))
+
+
+# --- change ----------------------------------------------------------------------------------
+
+def test_change_since_the_start() -> None:
+    m = build({"type": "change", "of": "turn", "baseline_s": 1.0}, source_units={"turn": "body"})
+    assert m.unit == "body" and m.depends_on == ("turn",)
+    assert math.isnan(m.update(_t(0), {"turn": NAN}))  # nothing seen yet: no baseline either
+    # baseline: the first 1 s from the first value (t = 100 .. 1100): values 0.1 and 0.3
+    assert m.update(_t(100), {"turn": 0.1}) == pytest.approx(0.0)
+    assert m.update(_t(600), {"turn": 0.3}) == pytest.approx(0.1)   # 0.3 - mean(0.1, 0.3)
+    assert m.update(_t(1100), {"turn": 0.2}) == pytest.approx(0.0)  # mean(0.1, 0.3, 0.2) = 0.2
+    # the baseline is fixed from here on
+    assert m.update(_t(1200), {"turn": 0.7}) == pytest.approx(0.5)
+    assert m.update(_t(5000), {"turn": -0.3}) == pytest.approx(-0.5)
+    # NaN source: NaN; a long gap keeps the baseline
+    assert math.isnan(m.update(_t(6000), {}))
+    assert m.update(_t(60000), {"turn": 0.2}) == pytest.approx(0.0)
+    m.reset()
+    assert m.update(_t(70000), {"turn": 5.0}) == pytest.approx(0.0)
+    assert m.update(_t(72000), {"turn": 6.0}) == pytest.approx(1.0)
+    # baseline_s 0: the first value alone
+    m0 = build({"type": "change", "of": "v", "baseline_s": 0})
+    m0.update(_t(0), {"v": 10.0})
+    assert m0.update(_t(30), {"v": 12.0}) == pytest.approx(2.0)
+    assert m0.unit == "deg"  # no source unit known
+    assert "changed since" in describe_measure("change", {"of": "v"})
+    assert "endret seg" in describe_measure("change", {"of": "v"}, "nb")
 
 
 # --- oscillation --------------------------------------------------------------------------
