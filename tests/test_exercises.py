@@ -257,8 +257,8 @@ def test_cat_cow_too_fast():
 
 def test_cat_cow_neck_overextended():
     eng, ev = run("cat_cow", cc_keys(n=3, cow={"flex": -1, "neck_deg": 35}), finish=False)
-    # first cow: flex -1 + 35 deg reached at 3 + 4.5 s; the neck passes 55 deg at ~80 % of that quarter
-    f, _ = assert_caught("cat_cow", ev, "neck_overextended", 3.0 + 3 * 1.5 - 1.5 * 0.25, cue_within_s=1.0)
+    # first cow: flex -1 + 35 deg reached at 3 + 4.5 s; nose_lift passes 9 deg ~0.5 s before that
+    f, _ = assert_caught("cat_cow", ev, "neck_overextended", 3.0 + 3 * 1.5 - 0.5, cue_within_s=1.0)
 
 
 def test_cat_cow_elbows_bent():
@@ -349,7 +349,7 @@ def test_seated_rotation_good_form_both_sides():
 
 @pytest.mark.parametrize("rule_id,fault", [
     ("shoulders_shrugged", {"shrug": 0.075}),
-    ("hips_turning", {"hip_turn_deg": 25, "turn_deg": 55}),   # a 70 deg turn also tips the shoulder line in view
+    ("hips_turning", {"hip_turn_deg": 35, "turn_deg": 55}),   # a 70 deg turn also tips the shoulder line in view
     ("slumped", {"slump": 1.0}),
     ("shoulders_tipping", {"tip_deg": 16}),
 ])

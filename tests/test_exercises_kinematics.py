@@ -311,16 +311,17 @@ def seated_rotation(p: dict, side: str | None) -> dict:
         pts[f"_{side_}_foot_dir"] = np.array([-s * 1.0, 0, 0.2])
     lean = rot([0, 0, 1], -p.get("lean_deg", 0.0))
     slump = p.get("slump", 0.0)
-    up = unit(lean @ np.array([0, 1.0, 0.5 * slump]))
     # turning toward the person's right (m=+1): the front turns toward +x, about +y by +angle
     yaw = rot([0, 1, 0], m * p.get("turn_deg", 0.0))
+    # a slump bends the (turned) upper body forward, toward where it faces
+    up = unit(lean @ yaw @ np.array([0, 1.0, 0.5 * slump]))
     sm = (TORSO - 0.08 * slump) * up
     tip = rot([0, 0, 1], -p.get("tip_deg", 0.0))   # shoulder line tipped (right shoulder down for +)
     for s, side_ in ((1, "right"), (-1, "left")):
         off = lean @ tip @ yaw @ np.array([s * SH, p.get("shrug", 0.0), 0.0])
         pts[f"{side_}_shoulder"] = sm + off
     face = yaw @ unit(np.array([0, -0.9 * slump, 1.0]))
-    head(pts, sm + np.array([0, -0.05 * slump, 0.06 * slump]), up, face, yaw @ np.array([1.0, 0, 0]))
+    head(pts, sm + yaw @ np.array([0, -0.05 * slump, 0.06 * slump]), up, face, yaw @ np.array([1.0, 0, 0]))
     mv, ot = _sides(m)
     h = p.get("hands", 1.0)
     # the other hand on the moving-side knee; the moving hand behind the body

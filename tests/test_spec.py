@@ -100,7 +100,7 @@ def test_explain_reads_in_both_languages(exercise, lang):
 
 def test_explain_shows_thresholds():
     text = explain(load_spec("seated_rotation"), "en")
-    assert "between -10° and 10°" in text
+    assert "between -12° and 12°" in text
     assert "Hold at least 30 s." in text
     assert "Hold at least 30 s (aim for 45 s, at most 60 s)" in explain(load_spec("knee_to_chest"), "en")
     nb = explain(load_spec("lying_twist"), "nb")
@@ -145,14 +145,14 @@ def test_error_out_of_range_and_order():
     text = shipped("lying_twist").replace("    min_s: 30        # article: at least 30 s", "    min_s: 50")
     msg = err(text)
     assert msg.startswith(f"x.yaml:{line_of(text, 'target_s: 30')}: phases[1].target_s: must be >= min_s (50)")
-    text = shipped("seated_rotation").replace("    min_deg: -10", "    min_deg: 20")
-    assert "rules.shoulders_tipping.max_deg: must be above min_deg (20), got 10" in err(text, stem="seated_rotation")
+    text = shipped("seated_rotation").replace("    min_deg: -12", "    min_deg: 20")
+    assert "rules.shoulders_tipping.max_deg: must be above min_deg (20), got 12" in err(text, stem="seated_rotation")
     text = shipped("lying_twist").replace("    persist_s: 1.0\n    severity: form", "    persist_s: -1\n    severity: form")
     assert "rules.shoulder_lifting.persist_s: must be >= 0, got -1" in err(text)
 
 
 def test_error_wrong_unit_suffix_names_the_right_one():
-    text = shipped("lying_twist").replace("    min_body: 0.5    # together", "    min_deg: 0.5    # together")
+    text = shipped("lying_twist").replace("    min_body: 0.4\n", "    min_deg: 0.4\n")
     msg = err(text)
     assert "rules.knee_brought_over.min_deg: unknown field (measure 'ankle_gap' is in body: use the suffix _body)" in msg
 
