@@ -210,7 +210,7 @@ def _studio_sets():
     out = []
     for ex_dir in sorted(SAMPLES.glob("*")) if SAMPLES.is_dir() else []:
         good = ex_dir / "good.landmarks.npz"
-        bad = [p for p in sorted(ex_dir.glob("*.landmarks.npz")) if p.name != good.name]
+        bad = [p for p in sorted(ex_dir.glob("*.landmarks.npz")) if not p.name.startswith("good")]
         if good.is_file() and bad:
             out.append((ex_dir.name, good, bad))
     return out

@@ -53,7 +53,7 @@ def clips(kind: str) -> list[tuple[str, str]]:
     out = []
     for p in sorted(SAMPLES.glob("*/*.truth.json.gz")):
         name = p.name.split(".")[0]
-        if (kind == "good") == (name == "good"):
+        if (kind == "good") == name.startswith("good"):
             out.append((p.parent.name, name))
     return out
 

@@ -18,7 +18,7 @@ from coach.synth.motion import PoseSpec, mirror
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 CLIPS = sorted(SAMPLES.rglob("*.mp4"))
-MAX_SAMPLES_MB = 60
+MAX_SAMPLES_MB = 75   # 60 mistake + 7 good clips (59 MB), plus 7 good_varied clips (10.6 MB) for false-cue rates under variation
 
 
 def _ids(paths):
