@@ -727,8 +727,8 @@ class ExerciseEngine:
         """Is the person already doing a later step (e.g. rocking with both knees while the
         coach waits for one knee)? After ``recognise_s`` of it, go there. True if it jumped."""
         for target in self._recognisers:
-            if target.index <= current.index:
-                continue
+            if target.index <= current.index or target.phase is current.phase:
+                continue   # only later phases (the other side of this one is not "ahead")
             values: dict[str, float] = {}
             for m in target.measures:
                 values[m.name] = float(m.update(frame, values))

@@ -20,7 +20,7 @@ Units: "deg", "body" (image distance divided by torso length or shoulder width, 
 "Can't see": a landmark measure returns NaN when the frame has no person, a needed
 coordinate is NaN, or a needed landmark's visibility is below ``min_visibility``; never a
 made-up number. Derived measures (speed, oscillation_*, change) return NaN while their source is
-NaN.
+NaN (rolling: while none was seen in its window).
 
 Cost: landmark measures read only the few landmarks they need as Python floats (numpy
 calls on 2-vectors cost more than the arithmetic), so an update is a few microseconds.
@@ -996,6 +996,57 @@ class Speed(_Base):
         return self._last
 
 
+class Rolling(_Base):
+    """The maximum, minimum or median of another measure over the last ``window_s`` seconds
+    (its unit): a steadier reading of a signal MediaPipe sometimes garbles for a moment
+    (from the side it can put both ankle labels on one foot for a second or two, so the
+    ankles' distance drops in a held twist; its maximum over 2 s does not). Costs the
+    window's length in delay where the value falls (max) or rises (min). Unseen frames
+    are left out of the window; NaN until a value has been seen in it.
+    """
+
+    TYPE = "rolling"
+    UNIT = "deg"
+    PARAMS = {
+        "of": ParamSpec("measure", True, None, None, "the measure to steady"),
+        "stat": ParamSpec("enum", True, None, ("max", "min", "median"), "max, min or median over the window"),
+        "window_s": ParamSpec("number", False, 1.0, None, "window, seconds", low=0.05, high=60.0),
+    }
+
+    def __init__(self, name: str, params: dict[str, Any], side: str | None,
+                 source_unit: str | None = None) -> None:
+        super().__init__(name, params, side)
+        self.of = params["of"]
+        self.depends_on = (self.of,)
+        self.unit = source_unit or self.UNIT
+        self.stat = params["stat"]
+        self.window_ms = params["window_s"] * 1000.0
+        self._hist: deque[tuple[float, float]] = deque()
+
+    def reset(self) -> None:
+        self._hist.clear()
+
+    def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
+        v = values.get(self.of, NAN)
+        t = frame.timestamp_ms
+        hist = self._hist
+        if v is not None and v == v and (not hist or t > hist[-1][0]):
+            hist.append((t, v))
+        cutoff = t - self.window_ms
+        while hist and hist[0][0] <= cutoff:
+            hist.popleft()
+        if not hist:
+            return NAN
+        vals = [x for _t, x in hist]   # a few dozen values: plain Python is fastest here
+        if self.stat == "max":
+            return max(vals)
+        if self.stat == "min":
+            return min(vals)
+        vals.sort()
+        n = len(vals)
+        return vals[n // 2] if n % 2 else 0.5 * (vals[n // 2 - 1] + vals[n // 2])
+
+
 class Change(_Base):
     """Change of another measure since the phase began: value - its mean over the first
     ``baseline_s`` seconds in which it was seen (in the source's unit).
@@ -1059,8 +1110,9 @@ class _Oscillation(_Base):
     Amplitude = max - min (peak to peak) of the source over the last ``window_s`` seconds
     (monotonic deques: O(1) amortised per frame). Period: each time the source crosses the
     window's mid level (max + min) / 2 by more than a quarter of the amplitude (hysteresis)
-    a half-cycle is counted; period = 2 x the mean time between the crossings still in the
-    window, so it needs ~1 cycle of data and ``window_s`` of at least ~2 periods.
+    a half-cycle is counted; period = the median full cycle (crossing i to i + 2) among the
+    crossings still in the window, so it needs one full cycle of data (3 crossings) and
+    ``window_s`` of at least ~2 periods.
     Until ``window_s`` has passed, both come from the history there is. Peak to peak
     includes noise extremes (feed it smoothed landmarks); set ``min_amplitude`` so that
     jitter on a still body gives no period.
@@ -1117,7 +1169,11 @@ class _Oscillation(_Base):
         amp = hi - lo
         band = 0.25 * amp
         mid = 0.5 * (hi + lo)
-        if amp > 0:
+        if amp < self.min_amplitude or amp <= 0:
+            # no oscillation (a still body's jitter): its crossings must not count later
+            self._state = 0
+            self._cross.clear()
+        else:
             if v > mid + band:
                 if self._state == -1:
                     self._cross.append(t)
@@ -1129,8 +1185,11 @@ class _Oscillation(_Base):
         cr = self._cross
         while cr and cr[0] < cutoff:
             cr.popleft()
-        if len(cr) >= 2 and amp > 0 and amp >= self.min_amplitude:
-            period = 2.0 * (cr[-1] - cr[0]) / (len(cr) - 1) / 1000.0
+        if len(cr) >= 3 and amp > 0 and amp >= self.min_amplitude:
+            # the median of the full cycles (crossing i to i + 2) in the window: a movement
+            # that is just starting or changing size moves the mid level and can give one
+            # early crossing, which a mean of half cycles would turn into a "fast" period
+            period = _median_full_cycle(cr) / 1000.0
         else:
             period = NAN
         return amp, period
@@ -1144,6 +1203,12 @@ class _Oscillation(_Base):
             return self._last
         self._last = self._push(t, v)
         return self._last
+
+
+def _median_full_cycle(crossings: deque[float]) -> float:
+    cycles = sorted(crossings[i + 2] - crossings[i] for i in range(len(crossings) - 2))
+    n = len(cycles)
+    return cycles[n // 2] if n % 2 else 0.5 * (cycles[n // 2 - 1] + cycles[n // 2])
 
 
 class OscillationAmplitude(_Oscillation):
@@ -1287,11 +1352,11 @@ MEASURE_TYPES: dict[str, type[_Base]] = {
     cls.TYPE: cls
     for cls in (
         JointAngle, SegmentAngle, LineTilt, YawBetween, Distance, Offset, MidlineCrossing,
-        Visibility, Speed, OscillationAmplitude, OscillationPeriod, Change, SpinalFlexion,
+        Visibility, Speed, OscillationAmplitude, OscillationPeriod, Change, Rolling, SpinalFlexion,
     )
 }
 
-_DERIVED = (Speed, OscillationAmplitude, OscillationPeriod, Change)
+_DERIVED = (Speed, OscillationAmplitude, OscillationPeriod, Change, Rolling)
 
 
 def _type_class(type_name: Any, measure: str | None = None) -> type[_Base]:
@@ -1452,6 +1517,10 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
         "oscillation_amplitude": lambda: f"how far {params.get('of', '?')} swings back and forth",
         "oscillation_period": lambda: f"how long one swing of {params.get('of', '?')} takes, in seconds",
         "change": lambda: f"how much {params.get('of', '?')} has changed since the step began",
+        "rolling": lambda: (
+            f"the {({'max': 'highest', 'min': 'lowest'}).get(params.get('stat', ''), 'middle')} value of "
+            f"{params.get('of', '?')} over the last {params.get('window_s', 1.0):g} s"
+        ),
         "spinal_flexion": lambda: "how rounded the back is (high = cat, low = cow)",
     }
     nb: dict[str, Callable[[], str]] = {
@@ -1481,6 +1550,10 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
             f"hvor lang tid én svingning av {params.get('of', '?')} tar, i sekunder"
         ),
         "change": lambda: f"hvor mye {params.get('of', '?')} har endret seg siden steget begynte",
+        "rolling": lambda: (
+            f"{({'max': 'den høyeste', 'min': 'den laveste'}).get(params.get('stat', ''), 'midtverdien av')} "
+            f"{params.get('of', '?')} de siste {params.get('window_s', 1.0):g} s"
+        ),
         "spinal_flexion": lambda: "hvor rund ryggen er (høy = katt, lav = ku)",
     }
     return (nb if lang == "nb" else en)[type_name]()

@@ -150,8 +150,9 @@ def test_lying_twist_too_fast():
     keys = [(0.0, {}, "right"), (2.0, {}, "right"), (6.0, LT_T, "right"), (40.0, LT_T, "right"),
             (40.5, {}, "right"), (44.0, {}, "right")]
     eng, ev = run("lying_twist", keys, finish=False)
-    # the speed is averaged over 0.5 s (window_s): allow that on top of persist_s
-    assert_caught("lying_twist", ev, "too_fast", 40.0 + 0.25)
+    # the speed is averaged over 0.5 s (window_s) of the gap's 1 s running median (which
+    # ignores MediaPipe's ankle-label flicker): allow half of each on top of persist_s
+    assert_caught("lying_twist", ev, "too_fast", 40.0 + 0.25 + 0.5)
 
 
 def test_lying_twist_cant_see_instead_of_form_cue():

@@ -88,7 +88,7 @@ def test_registry_and_params() -> None:
     assert set(MEASURE_TYPES) == {
         "joint_angle", "segment_angle", "line_tilt", "yaw_between", "distance", "offset",
         "midline_crossing", "visibility", "speed", "oscillation_amplitude",
-        "oscillation_period", "change", "spinal_flexion",
+        "oscillation_period", "change", "rolling", "spinal_flexion",
     }
     p = measure_params("joint_angle")
     assert isinstance(p["points"], ParamSpec) and p["points"].required and p["points"].count == 3
@@ -544,6 +544,32 @@ def test_oscillation_still_and_min_amplitude() -> None:
     assert math.isnan(amp.update(_t(5000), {"hip_x": NAN}))
 
 
+def test_oscillation_period_of_a_starting_movement_is_never_short() -> None:
+    # the studio's good rocking (knee_to_chest good_varied, true joints): lying still, then
+    # calm 4 s rocks that grow in. A still body's tiny crossings and the first half swing
+    # (the mid level moves as the range grows) read 0.2-1.1 s before: "rocking too fast"
+    import gzip
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "samples" / "knee_to_chest" / "good_varied.truth.json.gz"
+    if not path.exists():
+        pytest.skip("no sample clip")
+    d = json.load(gzip.open(path))
+    xy = d["landmarks"]["xy_px"]
+    fps = d["video"]["fps"]
+    per = build({"type": "oscillation_period", "of": "v", "window_s": 8.0, "min_amplitude": 0.03})
+    got = []
+    for i, row in enumerate(xy):
+        (lx, ly), (rx, ry) = row[23], row[24]
+        torso = math.dist(((row[11][0] + row[12][0]) / 2, (row[11][1] + row[12][1]) / 2),
+                          ((lx + rx) / 2, (ly + ry) / 2))
+        p = per.update(_t(i * 1000.0 / fps), {"v": (ry - ly) / torso})   # left hip higher: +
+        if p == p and i * 1000.0 / fps > 80000:
+            got.append(p)
+    assert len(got) > 100 and min(got) > 3.0, min(got)
+
+
 def test_oscillation_window_forgets_old_swings() -> None:
     amp = build({"type": "oscillation_amplitude", "of": "v", "window_s": 2.0})
     for i in range(60):  # 2 s of big swings at 30 fps
@@ -676,3 +702,35 @@ def test_describe_measure() -> None:
         describe_measure("joint_angle", params, "de")
     with pytest.raises(MeasureError, match=r"^type: unknown measure type"):
         describe_measure("angle", params, "en")
+
+
+# --- rolling ---------------------------------------------------------------------------------
+
+def test_rolling_max_min_median_over_a_time_window() -> None:
+    mx = build({"type": "rolling", "of": "v", "stat": "max", "window_s": 1.0}, source_units={"v": "body"})
+    mn = build({"type": "rolling", "of": "v", "stat": "min", "window_s": 1.0})
+    md = build({"type": "rolling", "of": "v", "stat": "median", "window_s": 1.0})
+    assert mx.unit == "body" and mx.depends_on == ("v",)
+    # a held value of 1.0 with one-frame drops to 0.1 (a garbled label), 10 fps
+    series = [0.1 if i % 5 == 2 else 1.0 for i in range(40)]
+    out = []
+    for i, v in enumerate(series):
+        out.append((mx.update(_t(i * 100.0), {"v": v}), mn.update(_t(i * 100.0), {"v": v}),
+                    md.update(_t(i * 100.0), {"v": v})))
+    assert all(a == 1.0 for a, _, _ in out[5:])          # the drops never show in the max
+    assert min(b for _, b, _ in out[5:]) == 0.1          # ...and always in the min
+    assert all(c == 1.0 for _, _, c in out[5:])          # 2 drops in 10 frames: the median holds
+    # it follows a real change within the window: the value falls to 0.2 for good at 4.0 s
+    for i in range(40, 60):
+        a = mx.update(_t(i * 100.0), {"v": 0.2})
+        if i == 48:
+            assert a == 1.0                               # 0.9 s after the last 1.0: still in the window
+    assert a == 0.2
+    # unseen frames are left out; NaN once nothing seen is left in the window
+    assert mx.update(_t(6000.0), {"v": NAN}) == 0.2
+    assert math.isnan(mx.update(_t(7500.0), {"v": NAN}))
+
+
+def test_rolling_rejects_a_bad_stat() -> None:
+    with pytest.raises(MeasureError, match="stat"):
+        build({"type": "rolling", "of": "v", "stat": "mean"})

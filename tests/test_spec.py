@@ -154,7 +154,7 @@ def test_error_out_of_range_and_order():
 def test_error_wrong_unit_suffix_names_the_right_one():
     text = shipped("lying_twist").replace("    min_body: 0.4\n", "    min_deg: 0.4\n")
     msg = err(text)
-    assert "rules.knee_brought_over.min_deg: unknown field (measure 'ankle_gap' is in body: use the suffix _body)" in msg
+    assert "rules.knee_brought_over.min_deg: unknown field (measure 'ankle_gap_held' is in body: use the suffix _body)" in msg
 
 
 def test_error_unknown_measure_type_and_param():
