@@ -605,8 +605,11 @@ class ExerciseEngine:
             elif change == "cleared":
                 events.append(self._ev(t, "fault_cleared", step, tr.rule, None, value=tr.value))
                 self.selector.end_episode(rid)
-                if tr.rule.severity == "pace" and rid not in self._spoken_rules:
+                said_lately = t - self.selector.last_by_key.get(rid, -math.inf) < self.selector.repeat_ms
+                queued = any(o.key == rid for o in self._oneshots)
+                if tr.rule.severity == "pace" and rid not in self._spoken_rules and not said_lately and not queued:
                     # a burst of speed is over before it could be said: still worth saying once
+                    # (once per movement: not again for a second burst just after it was said)
                     self._oneshots.append(Candidate(
                         key=rid, kind="cue", rank=tr.rule.rank, onset_ms=tr.onset_ms,
                         text=fill(tr.rule.cue, self._params(step)), rule_id=rid, severity=tr.rule.severity,

@@ -487,6 +487,19 @@ def test_pace_burst_is_said_once_after_it_is_over():
     assert [(c.rule_id, c.timestamp_ms) for c in cues] == [("too_fast", 4000)]
 
 
+def test_two_bursts_in_one_movement_are_said_once():
+    # two 0.4 s bursts 1.5 s apart (MediaPipe's ankle flicker in one fast movement): one cue,
+    # not a second one repeat_s later
+    eng = ExerciseEngine(load(PACE_SPEC), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 5000, s0=60, s1=0))
+    ev += run(eng, hold_frames(5000, 5400, s0=60, s1=80))
+    ev += run(eng, hold_frames(5400, 6900, s0=60, s1=0))
+    ev += run(eng, hold_frames(6900, 7300, s0=60, s1=80))
+    ev += run(eng, hold_frames(7300, 20000, s0=60, s1=0))
+    assert len([e for e in kinds(ev, "fault") if e.rule_id == "too_fast"]) == 2
+    assert [c.rule_id for c in kinds(ev, "cue")] == ["too_fast"]
+
+
 def test_program_skip_reports_and_moves_on():
     prog = Program([load(HOLD_SPEC), load(REPS_SPEC)], measure_factory=factory)
     prog.update(frame(0, s0=60, s1=0, s2=0))
