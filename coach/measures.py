@@ -1167,7 +1167,9 @@ class _Oscillation(_Base):
             mn.popleft()
         hi, lo = mx[0][1], mn[0][1]
         amp = hi - lo
-        band = 0.25 * amp
+        # a half cycle must swing across mid +- band: at least half the peak to peak, and at
+        # least min_amplitude (smaller wiggles are jitter, not oscillation)
+        band = max(0.25 * amp, 0.5 * self.min_amplitude)
         mid = 0.5 * (hi + lo)
         if amp < self.min_amplitude or amp <= 0:
             # no oscillation (a still body's jitter): its crossings must not count later
