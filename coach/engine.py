@@ -400,6 +400,7 @@ class _Step:
         self.moving_since_ms: float | None = None    # half way (or more) toward the position since
         self.recognise_since_ms: float | None = None
         self.recognise_trackers: dict[str, RuleTracker] = {}
+        self.recognise_measures: list[Any] = []
         self.reps = 0                                # reps
         self.high = False
         self.high_since_ms = 0.0
@@ -429,10 +430,21 @@ class _Step:
         self.measures = [built[n] for n in _needed_measures(spec, closure)]
         self.trackers = {r.id: RuleTracker(r) for r in self.measure_rules}
         if self.phase.recognise_s is not None:
-            # to tell, before this step is current, that the person is already doing it: its
-            # measures run ahead (windows such as the rocking amplitude are full when it
-            # starts), with trackers of their own (the step's start fresh when it is current)
+            # to tell, before this step is current, that the person is already doing it: the
+            # measures of its recognise rules run ahead, with trackers of their own (the
+            # step's start fresh when it is current), and so do the measures that keep a
+            # history (speed, oscillation, ...: their windows are full when it starts);
+            # the other per-frame measures wait
             self.recognise_trackers = {rid: RuleTracker(spec.rules[rid]) for rid in self.recognise_rules}
+            want = {n for rid in self.recognise_rules for n in (spec.rules[rid].measures or (spec.rules[rid].measure,))}
+            want |= {m.name for m in self.measures if getattr(m, "depends_on", ())}
+            pending = list(want)
+            while pending:
+                for d in getattr(built[pending.pop()], "depends_on", ()):
+                    if d not in want:
+                        want.add(d)
+                        pending.append(d)
+            self.recognise_measures = [m for m in self.measures if m.name in want]
         # rules with only_when after the rules they depend on
         self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
 
@@ -733,7 +745,7 @@ class ExerciseEngine:
             if target.index <= current.index or target.phase is current.phase:
                 continue   # only later phases (the other side of this one is not "ahead")
             values: dict[str, float] = {}
-            for m in target.measures:
+            for m in target.recognise_measures:
                 values[m.name] = float(m.update(frame, values))
             ok = True
             for rid, tr in target.recognise_trackers.items():

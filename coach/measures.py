@@ -1112,7 +1112,7 @@ class _Oscillation(_Base):
     window's mid level (max + min) / 2 by more than a quarter of the amplitude (hysteresis)
     a half-cycle is counted; period = the median full cycle (crossing i to i + 2) among the
     crossings still in the window, so it needs one full cycle of data (3 crossings) and
-    ``window_s`` of at least ~2 periods.
+    ``window_s`` of at least ~2 periods; no period before ``window_s`` of history.
     Until ``window_s`` has passed, both come from the history there is. Peak to peak
     includes noise extremes (feed it smoothed landmarks); set ``min_amplitude`` so that
     jitter on a still body gives no period.
@@ -1146,12 +1146,15 @@ class _Oscillation(_Base):
         self._cross: deque[float] = deque()  # times of mid-level crossings
         self._state = 0  # +1 above the band, -1 below, 0 unknown
         self._t_last = -math.inf
+        self._t_first: float | None = None
         self._last: tuple[float, float] = (NAN, NAN)
 
     def _push(self, t: float, v: float) -> tuple[float, float]:
         """Add a sample; return (amplitude, period)."""
         if t - self._t_last > self.window_ms:
             self.reset()
+        if self._t_first is None:
+            self._t_first = t
         self._t_last = t
         mx, mn = self._max, self._min
         while mx and mx[-1][1] <= v:
@@ -1187,7 +1190,8 @@ class _Oscillation(_Base):
         cr = self._cross
         while cr and cr[0] < cutoff:
             cr.popleft()
-        if len(cr) >= 3 and amp > 0 and amp >= self.min_amplitude:
+        full = t - self._t_first >= self.window_ms   # a young history sees a movement's start only
+        if full and len(cr) >= 3 and amp > 0 and amp >= self.min_amplitude:
             # the median of the full cycles (crossing i to i + 2) in the window: a movement
             # that is just starting or changing size moves the mid level and can give one
             # early crossing, which a mean of half cycles would turn into a "fast" period
