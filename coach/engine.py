@@ -61,6 +61,7 @@ EVENT_KINDS = ("cue", "praise", "phase", "rep", "hold", "side", "exercise", "can
                "fault", "fault_cleared")
 
 _DT_CAP_S = 1.0          # a gap between frames counts at most this much hold time
+_WINDOWED = ("speed", "oscillation_amplitude", "oscillation_period", "rolling")
 _SWITCH_S = 3.0          # coming back from one side / step to the start takes about this long
 _VIS_MIN = 0.5           # landmarks below this visibility are named in "can't see" cues
 
@@ -432,12 +433,12 @@ class _Step:
         if self.phase.recognise_s is not None:
             # to tell, before this step is current, that the person is already doing it: the
             # measures of its recognise rules run ahead, with trackers of their own (the
-            # step's start fresh when it is current), and so do the measures that keep a
-            # history (speed, oscillation, ...: their windows are full when it starts);
-            # the other per-frame measures wait
+            # step's start fresh when it is current), and so do the windowed measures (speed,
+            # oscillation, rolling: full when it starts; not `change`, whose reference is the
+            # step's start); the other per-frame measures wait
             self.recognise_trackers = {rid: RuleTracker(spec.rules[rid]) for rid in self.recognise_rules}
             want = {n for rid in self.recognise_rules for n in (spec.rules[rid].measures or (spec.rules[rid].measure,))}
-            want |= {m.name for m in self.measures if getattr(m, "depends_on", ())}
+            want |= {m.name for m in self.measures if getattr(m, "TYPE", "") in _WINDOWED}
             pending = list(want)
             while pending:
                 for d in getattr(built[pending.pop()], "depends_on", ()):
