@@ -804,24 +804,19 @@ class Offset(_Base):
         p = f.px(self.p, mv)
         if p is None:
             return NAN
-        if self.line is not None:
-            a, b = f.px(self.line[0], mv), f.px(self.line[1], mv)
+        ref = self.line if self.line is not None else self.along
+        if ref is not None:
+            a, b = f.px(ref[0], mv), f.px(ref[1], mv)
             if a is None or b is None:
                 return NAN
             dx, dy = b[0] - a[0], b[1] - a[1]
             length = math.hypot(dx, dy)
             if length == 0:
                 return NAN
-            off = (dx * (p[1] - a[1]) - dy * (p[0] - a[0])) / length
-        elif self.along is not None:
-            a, b = f.px(self.along[0], mv), f.px(self.along[1], mv)
-            if a is None or b is None:
-                return NAN
-            dx, dy = b[0] - a[0], b[1] - a[1]
-            length = math.hypot(dx, dy)
-            if length == 0:
-                return NAN
-            off = (dx * (p[0] - 0.5 * (a[0] + b[0])) + dy * (p[1] - 0.5 * (a[1] + b[1]))) / length
+            if self.line is not None:   # signed distance from the line
+                off = (dx * (p[1] - a[1]) - dy * (p[0] - a[0])) / length
+            else:                       # place along the line, from its midpoint
+                off = (dx * (p[0] - 0.5 * (a[0] + b[0])) + dy * (p[1] - 0.5 * (a[1] + b[1]))) / length
         else:
             assert self.to is not None
             q = f.px(self.to, mv)
@@ -934,7 +929,18 @@ class Visibility(_Base):
 # --------------------------------------------------------------------------------------
 
 
-class Speed(_Base):
+class _Derived(_Base):
+    """A measure that reads another one (``of``): computed after it, in its unit by default."""
+
+    def __init__(self, name: str, params: dict[str, Any], side: str | None,
+                 source_unit: str | None = None) -> None:
+        super().__init__(name, params, side)
+        self.of = params["of"]
+        self.depends_on = (self.of,)
+        self.unit = source_unit or self.UNIT
+
+
+class Speed(_Derived):
     """Rate of change of another measure per second, from frame timestamps.
 
     speed = (v_now - v_old) / (t_now - t_old), v_old being the latest sample at least
@@ -957,9 +963,7 @@ class Speed(_Base):
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
                  source_unit: str | None = None) -> None:
-        super().__init__(name, params, side)
-        self.of = params["of"]
-        self.depends_on = (self.of,)
+        super().__init__(name, params, side, source_unit)
         self.unit = f"{source_unit}/s" if source_unit else self.UNIT
         self.window_ms = params["window_s"] * 1000.0
         self.max_gap_ms = params["max_gap_s"] * 1000.0
@@ -996,7 +1000,7 @@ class Speed(_Base):
         return self._last
 
 
-class Rolling(_Base):
+class Rolling(_Derived):
     """The maximum, minimum or median of another measure over the last ``window_s`` seconds
     (its unit): a steadier reading of a signal MediaPipe sometimes garbles for a moment
     (from the side it can put both ankle labels on one foot for a second or two, so the
@@ -1015,10 +1019,7 @@ class Rolling(_Base):
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
                  source_unit: str | None = None) -> None:
-        super().__init__(name, params, side)
-        self.of = params["of"]
-        self.depends_on = (self.of,)
-        self.unit = source_unit or self.UNIT
+        super().__init__(name, params, side, source_unit)
         self.stat = params["stat"]
         self.window_ms = params["window_s"] * 1000.0
         self._hist: deque[tuple[float, float]] = deque()
@@ -1047,7 +1048,7 @@ class Rolling(_Base):
         return vals[n // 2] if n % 2 else 0.5 * (vals[n // 2 - 1] + vals[n // 2])
 
 
-class Change(_Base):
+class Change(_Derived):
     """Change of another measure since the phase began: value - its mean over the first
     ``baseline_s`` seconds in which it was seen (in the source's unit).
 
@@ -1075,10 +1076,7 @@ class Change(_Base):
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
                  source_unit: str | None = None) -> None:
-        super().__init__(name, params, side)
-        self.of = params["of"]
-        self.depends_on = (self.of,)
-        self.unit = source_unit or self.UNIT
+        super().__init__(name, params, side, source_unit)
         self.baseline_ms = params["baseline_s"] * 1000.0
         self.reset()
 
