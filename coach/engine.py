@@ -62,6 +62,7 @@ EVENT_KINDS = ("cue", "praise", "phase", "rep", "hold", "side", "exercise", "can
 
 _DT_CAP_S = 1.0          # a gap between frames counts at most this much hold time
 _WINDOWED = ("speed", "oscillation_amplitude", "oscillation_period", "rolling")
+_TRIED_S = 5.0           # held this long before going on to a later step: the step was tried
 _SWITCH_S = 3.0          # coming back from one side / step to the start takes about this long
 _VIS_MIN = 0.5           # landmarks below this visibility are named in "can't see" cues
 
@@ -767,9 +768,11 @@ class ExerciseEngine:
         """The person went straight on to ``target``: the steps before it are skipped (the
         summary lists them; no "hold too short" for them; a side never tried is still
         reminded of at the end)."""
+        began = target.recognise_since_ms if target.recognise_since_ms is not None else t
         for s in self.steps[current.index:target.index]:
             s.skipped = True
-            s.attempted = False   # e.g. both knees in also looked like one knee in: not done
+            if s.hold_started_ms is None or began - s.hold_started_ms < _TRIED_S * 1000.0:
+                s.attempted = False   # its "hold" was the later position (both knees in looked like one)
         events.append(self._ev(t, "phase", current, None, None, phase=current.phase.id,
                                phase_kind=current.phase.kind, state="skipped", to=target.phase.id))
         for rid in current.trackers:

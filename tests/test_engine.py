@@ -708,6 +708,22 @@ def test_person_going_straight_to_a_later_hold_is_followed_there():
     assert "short" not in [f.rule_id for f in kinds(ev, "fault")]
 
 
+def test_a_side_held_before_moving_on_is_not_reminded():
+    # the right knee held 6 s (done), the left knee held 6 s, then both knees before the left
+    # hold was released: the left side was tried (held > 5 s before the jump), not skipped
+    eng = ExerciseEngine(load(FOLLOW_SPEC), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 6000, s0=60, s1=0, s2=0, s3=0))       # right done
+    ev += run(eng, hold_frames(6000, 8000, s0=0, s1=0, s2=0, s3=0))     # released
+    ev += run(eng, hold_frames(8000, 14000, s0=0, s1=60, s2=0, s3=0))   # left knee held 6 s, under way
+    ev += run(eng, hold_frames(14000, 17000, s0=0, s1=60, s2=60, s3=0))  # then both knees
+    assert eng.snapshot().phase_id == "rock"
+    ev += run(eng, hold_frames(17000, 25000, s0=60, s1=60, s2=60, s3=0))
+    ev += run(eng, hold_frames(25000, 27000, s0=0, s1=0, s2=0, s3=0))
+    assert eng.done
+    # the left knee was held 6 s before both knees came: tried, not reminded
+    assert [f.side for f in kinds(ev, "fault") if f.rule_id == "skipped"] == []
+
+
 def test_not_followed_when_the_recognise_rule_is_not_met():
     # both knees read "in" but not tucked (one leg lifted straight instead): stay, no jump
     eng = ExerciseEngine(load(FOLLOW_SPEC), measure_factory=factory)
