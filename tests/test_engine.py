@@ -65,13 +65,18 @@ def t(x: str) -> str:
     return TXT.replace("{x}", x)
 
 
-HOLD_SPEC = f"""
-id: demo
-names: {{nb: Demo, en: Demo}}
-camera: {{view: side, height: floor, placement: {{nb: gulv, en: floor}}}}
+# the top of every demo spec below: no sides, or right then left
+HEAD = """id: demo
+names: {nb: Demo, en: Demo}
+camera: {view: side, height: floor, placement: {nb: gulv, en: floor}}
 sides: none
 contraindications: []
-measures:
+"""
+HEAD_SIDES = HEAD.replace("sides: none", "sides: {order: [right, left], switch_cue: {nb: 'Nå {side} side', en: 'Now the {side} side'}}")
+
+
+HOLD_SPEC = f"""
+{HEAD}measures:
   pos: {{type: signal, lm: 0, unit: deg}}
   form: {{type: signal, lm: 1, unit: deg}}
   form2: {{type: signal, lm: 2, unit: deg}}
@@ -291,12 +296,7 @@ def test_two_faults_are_cued_one_at_a_time():
 # ----------------------------------------------------------------------------- reps
 
 REPS_SPEC = f"""
-id: demo
-names: {{nb: Demo, en: Demo}}
-camera: {{view: side, height: floor, placement: {{nb: gulv, en: floor}}}}
-sides: none
-contraindications: []
-measures:
+{HEAD}measures:
   bend: {{type: signal, lm: 0, unit: deg}}
 phases:
   - {{id: reps, kind: reps, measure: bend, enter_deg: 30, exit_deg: 10, min_period_s: 1.5,
@@ -367,12 +367,7 @@ def test_reps_too_few_at_finish():
 # ----------------------------------------------------------------------------- sides
 
 SIDES_SPEC = f"""
-id: demo
-names: {{nb: Demo, en: Demo}}
-camera: {{view: side, height: floor, placement: {{nb: gulv, en: floor}}}}
-sides: {{order: [right, left], switch_cue: {{nb: 'Nå {{side}} side', en: 'Now the {{side}} side'}}}}
-contraindications: []
-measures:
+{HEAD_SIDES}measures:
   ready: {{type: signal, lm: 3, unit: deg}}
   pos: {{type: signal, lm: {{right: 0, left: 1}}, unit: deg}}
 phases:
@@ -457,12 +452,7 @@ def test_backwards_timestamps_are_ignored():
 
 
 PACE_SPEC = f"""
-id: demo
-names: {{nb: Demo, en: Demo}}
-camera: {{view: side, height: floor, placement: {{nb: gulv, en: floor}}}}
-sides: none
-contraindications: []
-measures:
+{HEAD}measures:
   pos: {{type: signal, lm: 0, unit: deg}}
   speed: {{type: signal, lm: 1, unit: deg/s}}
 phases:
@@ -543,12 +533,7 @@ def test_engine_on_real_spec_events_are_json_lines():
 
 
 REL_SPEC = f"""
-id: demo
-names: {{nb: Demo, en: Demo}}
-camera: {{view: side, height: floor, placement: {{nb: gulv, en: floor}}}}
-sides: none
-contraindications: []
-measures:
+{HEAD}measures:
   pos: {{type: signal, lm: 0, unit: deg}}
   tilt: {{type: signal, lm: 1, unit: deg}}
   feet: {{type: signal, lm: 2, unit: deg}}
@@ -662,12 +647,7 @@ def test_side_where_nothing_moved_is_skipped_even_after_the_return_movement():
 
 
 FOLLOW_SPEC = f"""
-id: demo
-names: {{nb: Demo, en: Demo}}
-camera: {{view: side, height: floor, placement: {{nb: gulv, en: floor}}}}
-sides: {{order: [right, left], switch_cue: {{nb: 'Nå {{side}} side', en: 'Now the {{side}} side'}}}}
-contraindications: []
-measures:
+{HEAD_SIDES}measures:
   one: {{type: signal, lm: {{right: 0, left: 1}}, unit: deg}}
   both: {{type: signal, lm: 2, unit: deg}}
   tucked: {{type: signal, lm: 3, unit: deg}}
