@@ -89,8 +89,8 @@ class _Variant:
 def bench_exercise(exercise: str, minutes: float, lang: str = "en", smoother_classes=None) -> list[dict]:
     """One row per smoother class; several classes run frame-interleaved (same frames, the
     order alternating every frame), so the machine's drifting speed hits them alike."""
-    from coach.recording import load_clip
-    from coach.smoothing import PoseSmoother
+    from coach.vision.recording import load_clip
+    from coach.vision.smoothing import PoseSmoother
     from coach.spec import load_spec
 
     classes = list(smoother_classes or [PoseSmoother])
@@ -169,31 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="length of each looped recording")
     parser.add_argument("--exercise", action="append", choices=EXERCISES)
-    parser.add_argument("--with-fixes", action="store_true",
-                        help="also run with the fast smoother of benchmarks/fixes.py (interleaved per exercise)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    from coach.smoothing import PoseSmoother
-
-    classes = [PoseSmoother]
-    if args.with_fixes:
-        from fixes import FastPoseSmoother
-
-        classes.append(FastPoseSmoother)
-    rows, fixed = [], []
-    for ex in args.exercise or EXERCISES:
-        out = bench_exercise(ex, args.minutes, smoother_classes=classes)
-        rows.append(out[0])
-        fixed.extend(out[1:])
+    rows = [bench_exercise(ex, args.minutes)[0] for ex in args.exercise or EXERCISES]
     print(f"checker cost per frame (us of thread CPU time unless 'wall'), recordings looped to "
           f"{args.minutes:g} min, engine restarted per loop")
     print_table(rows)
-    if fixed:
-        print("the same frames with the smoother fix, interleaved frame by frame "
-              "(benchmarks/fixes.py FastPoseSmoother; package untouched)")
-        print_table(fixed)
-    common.write_json(args.json, {"benchmark": "checker", "machine": common.machine_info(), "rows": rows,
-                                  "rows_with_fixes": fixed})
+    common.write_json(args.json, {"benchmark": "checker", "machine": common.machine_info(), "rows": rows})
     return 0
 
 

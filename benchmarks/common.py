@@ -40,7 +40,7 @@ def machine_info() -> dict:
     """CPU, cores, load, Python and package versions, the model file and its sha256."""
     import importlib.metadata as md
 
-    from coach.model import default_model_path, sha256_of
+    from coach.vision.model import default_model_path, sha256_of
 
     cpu = platform.processor()
     try:

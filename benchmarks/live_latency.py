@@ -70,8 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    from coach.runner import RunOptions, execute, load_spec_for, make_estimator, needs_masks
-    from coach.sources import CameraSource
+    from coach.pipeline.runner import RunOptions, execute, load_spec_for, make_estimator, needs_masks
+    from coach.vision.sources import CameraSource
 
     exercise = exercise_for(args.clip)
     video30 = reencode_30fps(args.clip)
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             cue_latency.append(lat)
 
     # execute() hands events to its own event log; listen through the event log's call.
-    import coach.runner as runner_mod
+    import coach.pipeline.runner as runner_mod
 
     real_log = runner_mod.EventLog
 

@@ -4,7 +4,7 @@ resident memory over a 60-minute replay.
     python benchmarks/scaling.py [--exercise lying_twist] [--minutes 1 10 60] [--json out.json]
                                  [--record-minutes 60] [--old-recording /tmp/old_recording.py]
 
-Each length runs in its own Python process (clean RSS), through ``coach.pipeline.run``
+Each length runs in its own Python process (clean RSS), through ``coach.pipeline.loop.run``
 as `coach replay` does for a landmark file: smoother -> engine -> events.jsonl (every
 event written and flushed) -> stats; no drawing. The frames are the exercise's sample
 recording looped with shifted timestamps and built lazily, so the benchmark itself holds
@@ -15,7 +15,7 @@ work going for the whole hour. Per minute of media time the script notes the pro
 time of that minute's frames and the RSS (VmRSS).
 
 Also measured, apart: the memory of what a *file* replay holds before the first frame
-(``coach.recording.load_clip``: the whole recording in float64, masks unpacked to
+(``coach.vision.recording.load_clip``: the whole recording in float64, masks unpacked to
 float32 per frame), at 1 and 10 minutes (its growth is linear; 60 minutes is
 extrapolated, not run, because it would take gigabytes for a recording with masks).
 
@@ -75,10 +75,10 @@ class RepeatingEngine:
 
 
 def recording_writer_class(old_recording: str | None):
-    """``coach.recording.RecordingWriter``, or the one of the given copy of that module
+    """``coach.vision.recording.RecordingWriter``, or the one of the given copy of that module
     (loaded as ``coach._other_recording`` so its relative imports resolve)."""
     if not old_recording:
-        from coach.recording import RecordingWriter
+        from coach.vision.recording import RecordingWriter
 
         return RecordingWriter
     import importlib.util
@@ -117,10 +117,10 @@ def one_replay(exercise: str, minutes: float, record: bool = False, masks: bool 
     closed and timed at the end; ``masks``: every frame carries a segmentation mask."""
     import numpy as np
 
-    from coach.pipeline import run
-    from coach.recording import load_clip
-    from coach.sinks import EventLog
-    from coach.smoothing import PoseSmoother
+    from coach.pipeline.loop import run
+    from coach.vision.recording import load_clip
+    from coach.pipeline.sinks import EventLog
+    from coach.vision.smoothing import PoseSmoother
     from coach.spec import load_spec
 
     path = landmark_recording(exercise)
@@ -206,14 +206,14 @@ class LazyMaskClip:
     def __init__(self, path) -> None:
         import numpy as np
 
-        from coach.recording import load_clip
+        from coach.vision.recording import load_clip
 
         with np.load(path, allow_pickle=False) as d:
             self.index = np.asarray(d["mask_index"]) if "mask_index" in d.files else None
             self.packed = np.asarray(d["masks"]) if "masks" in d.files else None
             self.mw = int(d["mask_wh"][0]) if "mask_wh" in d.files else 0
         # the rest as load_clip does it, without its mask unpacking (same checks, same arrays)
-        import coach.recording as R
+        import coach.vision.recording as R
 
         real_unpack = R.np.unpackbits
         R.np.unpackbits = lambda a, axis=None: np.zeros((a.shape[0], 1), np.uint8)  # skip the eager unpack
@@ -235,7 +235,7 @@ def one_load(exercise: str, minutes: float) -> dict:
     """RSS of loading a ``minutes``-long recording file (as `coach replay x.npz` does)."""
     import numpy as np
 
-    from coach.recording import load_clip, save_arrays
+    from coach.vision.recording import load_clip, save_arrays
 
     path = landmark_recording(exercise)
     assert path is not None

@@ -48,8 +48,8 @@ WARMUP = 5  # first frames (first detection, first allocations) left out of the 
 
 
 def decode(path: Path, limit: int) -> tuple[list[np.ndarray], list[float]]:
-    """RGB frames and their timestamps (ms), as coach.sources.VideoFileSource gives them."""
-    from coach.sources import VideoFileSource
+    """RGB frames and their timestamps (ms), as coach.vision.sources.VideoFileSource gives them."""
+    from coach.vision.sources import VideoFileSource
 
     frames, ts = [], []
     for f in itertools.islice(VideoFileSource(path), limit):
@@ -61,7 +61,7 @@ def decode(path: Path, limit: int) -> tuple[list[np.ndarray], list[float]]:
 def bare_landmarker(masks: bool):
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from coach.model import default_model_path
+    from coach.vision.model import default_model_path
 
     options = vision.PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_path=str(default_model_path())),
@@ -83,7 +83,7 @@ class Timer:
 def run_model(frames: list[np.ndarray], ts: list[float], masks: bool) -> dict:
     import mediapipe as mp
 
-    from coach.estimator import _quiet_native_stderr
+    from coach.vision.estimator import _quiet_native_stderr
 
     s = Timer()
     with _quiet_native_stderr():  # MediaPipe's native log lines, as the coach does
@@ -108,7 +108,7 @@ def run_model(frames: list[np.ndarray], ts: list[float], masks: bool) -> dict:
 def run_decode_model(path: Path, limit: int, masks: bool) -> dict:
     import mediapipe as mp
 
-    from coach.estimator import _quiet_native_stderr
+    from coach.vision.estimator import _quiet_native_stderr
 
     s = Timer()
     with _quiet_native_stderr():  # MediaPipe's native log lines, as the coach does
@@ -169,7 +169,7 @@ class _FirstFrameClock:
 
 def run_replay(path: Path, exercise: str, limit: int, video: bool) -> dict:
     """Exactly what `coach replay` runs (cli.cmd_replay), minus printing."""
-    from coach.runner import RunOptions, execute, load_spec_for, needs_masks, open_input
+    from coach.pipeline.runner import RunOptions, execute, load_spec_for, needs_masks, open_input
 
     s = Timer()
     spec = load_spec_for(exercise)
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    from coach.runner import load_spec_for, needs_masks
+    from coach.pipeline.runner import load_spec_for, needs_masks
 
     clips = args.clips or [REPO / "samples" / ex / "good.mp4" for ex in ("seated_rotation", "cat_cow")]
     clips = [c for c in clips if c.exists()]

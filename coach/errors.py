@@ -1,4 +1,8 @@
-"""The package's own exception type: the CLI maps it to a one-line message and exit code."""
+"""The package's own exception types: the CLI maps them to a one-line message and an exit code.
+
+Each package raises its own subclass where the difference matters (``SpecError``,
+``ModelError``, ``MeasureError``, ...); the two here are shared by several packages.
+"""
 
 from __future__ import annotations
 
@@ -16,3 +20,11 @@ class CoachError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+class InputError(CoachError):
+    """A file or option the user gave cannot be used (missing, unreadable, malformed)."""
+
+
+class OutputError(CoachError):
+    """An output file or folder cannot be written (no permission, disk full, ...)."""

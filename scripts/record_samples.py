@@ -14,10 +14,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coach.model import default_model_path, sha256_of  # noqa: E402
-from coach.recording import RecordingWriter  # noqa: E402
-from coach.runner import make_estimator, needs_masks  # noqa: E402
-from coach.sources import VideoFileSource  # noqa: E402
+from coach.vision.model import default_model_path, sha256_of  # noqa: E402
+from coach.vision.recording import RecordingWriter  # noqa: E402
+from coach.pipeline.runner import make_estimator, needs_masks  # noqa: E402
+from coach.vision.sources import VideoFileSource  # noqa: E402
 from coach.spec import load_spec  # noqa: E402
 
 

@@ -178,7 +178,7 @@ def read_events(path: Path) -> list[dict]:
 
 
 def coach_cmd() -> list[str]:
-    return [sys.executable, "-m", "coach.cli"]
+    return [sys.executable, "-m", "coach"]
 
 
 # --------------------------------------------------------------------------- camera hardware
@@ -257,7 +257,7 @@ class FakeCapture:
 def looped_recording(src: Path, dst: Path, minutes: float) -> Path:
     """A long recording: ``src`` repeated (timestamps shifted to keep going) until it
     lasts ``minutes``."""
-    from coach.recording import save_arrays
+    from coach.vision.recording import save_arrays
 
     with np.load(src, allow_pickle=False) as d:
         arrays = {k: d[k] for k in d.files}

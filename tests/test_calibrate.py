@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_exercises import ce_keys  # noqa: E402
 from test_exercises_kinematics import clip as kin_clip  # noqa: E402
 
-from coach.calibrate import (CalibrationError, calibrate, format_report, held_level, mistake_of,  # noqa: E402
+from coach.tools.calibrate import (CalibrationError, calibrate, format_report, held_level, mistake_of,  # noqa: E402
                              separate, write_profile)
 from coach.engine import ExerciseEngine  # noqa: E402
 from coach.pose import PoseClip  # noqa: E402
-from coach.recording import load_clip, save_clip  # noqa: E402
-from coach.smoothing import PoseSmoother  # noqa: E402
+from coach.vision.recording import load_clip, save_clip  # noqa: E402
+from coach.vision.smoothing import PoseSmoother  # noqa: E402
 from coach.spec import load_profile, load_spec  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -189,17 +189,12 @@ def test_calibrate_refuses_unnamed_or_missing_clips(clips, tmp_path):
 
 
 def test_cli_calibrate_prints_and_writes_profile(clips, tmp_path, capsys):
-    import argparse
-
-    from coach.cli_tune import add_tune_commands
+    from coach.cli import main
 
     _d, good, bad = clips
-    p = argparse.ArgumentParser(prog="coach")
-    add_tune_commands(p.add_subparsers(dest="command"), "en")
     out = tmp_path / "p.yaml"
-    args = p.parse_args(["calibrate", "--exercise", "chair_extension", "--good", *good, "--bad", *bad,
-                         "--write-profile", str(out), "--patient", "Kari"])
-    assert args.func(args) == 0
+    assert main(["calibrate", "--exercise", "chair_extension", "--good", *good, "--bad", *bad,
+                 "--write-profile", str(out), "--patient", "Kari"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("calibrate chair_extension: 2 good clip(s), 3 faulty clip(s)")
     assert f"profile -> {out}" in text

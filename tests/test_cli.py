@@ -102,7 +102,7 @@ def _write_tiny_video(path):
 
 def _tiny_recording(tmp_path):
     from coach.pose import PoseFrame
-    from coach.recording import RecordingWriter
+    from coach.vision.recording import RecordingWriter
 
     path = tmp_path / "tiny.npz"
     writer = RecordingWriter(path)
@@ -133,7 +133,7 @@ def test_measure_writes_csv_from_a_recording(capsys, tmp_path):
     import csv
 
     from coach.pose import PoseFrame
-    from coach.recording import RecordingWriter
+    from coach.vision.recording import RecordingWriter
 
     rec = tmp_path / "r.npz"
     writer = RecordingWriter(rec)

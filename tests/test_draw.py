@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.draw import (
+from coach.ui.draw import (
     AMBER,
     CYAN,
     GREEN,
@@ -73,7 +73,7 @@ def _person(image_wh: tuple[int, int] = (640, 480), visibility: float = 0.9) -> 
 
 # --------------------------------------------------------------------------- text
 def test_font_is_bundled_with_licence():
-    fonts = resources.files("coach").joinpath("assets", "fonts")
+    fonts = resources.files("coach.ui").joinpath("fonts")
     assert fonts.joinpath("DejaVuSans.ttf").is_file()
     assert fonts.joinpath("DejaVuSans-Bold.ttf").is_file()
     assert "Bitstream" in fonts.joinpath("LICENSE").read_text(encoding="utf-8")
@@ -393,7 +393,7 @@ def test_full_overlay_cost(tmp_path):
 
 
 def test_prompt_screen_dims_and_centres_text(tmp_path):
-    from coach.draw import PromptScreen, PromptView
+    from coach.ui.draw import PromptScreen, PromptView
     from coach.i18n import t
 
     scene = np.full((720, 1280, 3), 200, np.uint8)

@@ -10,7 +10,7 @@ import sys
 import cv2
 import pytest
 
-from coach.recording import load_clip
+from coach.vision.recording import load_clip
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ def video_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out dir æøå"  # spaces and non-ASCII on purpose
     rec = out.parent / "rec.npz"
     proc = subprocess.run(
-        [sys.executable, "-m", "coach.cli", "replay", str(VIDEO), "--exercise", "lying_twist", "--out", str(out),
+        [sys.executable, "-m", "coach", "replay", str(VIDEO), "--exercise", "lying_twist", "--out", str(out),
          "--video", "--record-landmarks", str(rec), "--lang", "en"],
         capture_output=True, text=True, timeout=900,
     )
@@ -69,7 +69,7 @@ def test_landmark_recording_replays_to_the_same_events(video_run, tmp_path):
     assert len(clip) > 0 and clip.meta["model_sha256"]
     out2 = tmp_path / "again"
     proc2 = subprocess.run(
-        [sys.executable, "-m", "coach.cli", "replay", str(rec), "--exercise", "lying_twist", "--out", str(out2),
+        [sys.executable, "-m", "coach", "replay", str(rec), "--exercise", "lying_twist", "--out", str(out2),
          "--quiet"],
         capture_output=True, text=True, timeout=300,
     )

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coach.estimator import EstimatorConfig, PoseEstimator, _ROT_CW, _ROT_CCW, choose_person
+from coach.vision.estimator import EstimatorConfig, PoseEstimator, _ROT_CW, _ROT_CCW, choose_person
 from coach.pose import Landmark
 
 

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from coach.cli import main
-from coach.evaluate import Report, _match
+from coach.tools.scoring import ScoreReport, _match
 from tests.conftest import SAMPLES
 
 EXERCISES = ("cat_cow", "chair_extension", "crossed_leg_rotation", "knee_to_chest", "lying_twist",
@@ -70,4 +70,4 @@ def test_matching_counts_repeats_and_tolerance():
     ]
     matches, repeats = _match(truth, pred, mistakes, 1.0, 3.0, 30_000.0)
     assert matches == [(0, 1)] and repeats == {2}
-    assert Report().rule_scores() == {}
+    assert ScoreReport().rule_scores() == {}

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from coach import geometry as g
+import geometry_oracle as g
 from coach.pose import Landmark, PoseFrame
 
 NAN = float("nan")

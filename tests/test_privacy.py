@@ -96,7 +96,7 @@ def test_replay_and_live_run_with_networking_disabled(tmp_path, clip, how):
         ["explain", "seated_rotation"],
     ]
     for cmd in cmds:
-        proc = subprocess.run(prefix + [sys.executable, "-m", "coach.cli", *cmd], env=env, capture_output=True,
+        proc = subprocess.run(prefix + [sys.executable, "-m", "coach", *cmd], env=env, capture_output=True,
                               text=True, timeout=300, cwd=tmp_path)
         assert proc.returncode == 0, (cmd, proc.stderr[-2000:])
     assert (tmp_path / "o1" / "summary.json").exists() and (tmp_path / "o2" / "summary.json").exists()
@@ -160,7 +160,7 @@ def test_nothing_recorded_unless_asked(tmp_path, clip):
     work.mkdir()
     env = dict(os.environ, HOME=str(tmp_path / "home"), COACH_HOME=str(tmp_path / "coach_home"),
                XDG_DATA_HOME=str(tmp_path / "xdg"))
-    proc = subprocess.run([sys.executable, "-m", "coach.cli", "replay", str(clip), "-e", "seated_rotation",
+    proc = subprocess.run([sys.executable, "-m", "coach", "replay", str(clip), "-e", "seated_rotation",
                            "--out", str(tmp_path / "out"), "-q"], env=env, capture_output=True, text=True,
                           timeout=300, cwd=work)
     assert proc.returncode == 0, proc.stderr
@@ -177,7 +177,7 @@ def test_outputs_are_user_only(tmp_path, clip):
     are 0600 and a new output folder 0700, also with a permissive umask."""
     out = tmp_path / "new" / "out"
     rec = tmp_path / "rec.npz"
-    proc = subprocess.run(["sh", "-c", f"umask 000 && exec {sys.executable} -m coach.cli replay '{clip}' "
+    proc = subprocess.run(["sh", "-c", f"umask 000 && exec {sys.executable} -m coach replay '{clip}' "
                            f"-e seated_rotation --out '{out}' -q --video --record-landmarks '{rec}'"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -188,14 +188,16 @@ def test_outputs_are_user_only(tmp_path, clip):
 
 
 def test_screening_answers_and_session_report_are_user_only(tmp_path, monkeypatch):
-    from coach.report import ReportWriter
-    from coach.safety import CONTRAINDICATIONS, StateStore, evaluate, save_screening
+    from coach.ui.report import ReportWriter
+    from coach.session.safety import assess_screening, save_screening
+    from coach.session.store import StateStore
+    from coach.vocab import CONTRAINDICATIONS
 
     old = os.umask(0)
     try:
         store = StateStore(tmp_path / "home")
         answers = {tag: False for tag in CONTRAINDICATIONS}
-        p = save_screening(store, answers, evaluate(answers, {}))
+        p = save_screening(store, answers, assess_screening(answers, {}))
         writer = ReportWriter(tmp_path / "reports", lang="en")
         j, h = writer.write({"format": "coach-session", "version": 1, "started_at": "2026-11-26T10:00:00",
                              "exercises": [], "ended_by": None})
@@ -207,7 +209,7 @@ def test_screening_answers_and_session_report_are_user_only(tmp_path, monkeypatc
 
 # --------------------------------------------------------------------------- tune server
 def test_tune_server_listens_on_loopback_only():
-    from coach.tune.server import HOST, TuneServer
+    from coach.tools.tune.server import HOST, TuneServer
 
     assert HOST == "127.0.0.1"
     server = TuneServer(None, port=0)  # the socket alone; no request is served here

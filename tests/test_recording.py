@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from coach.pose import PoseClip, PoseFrame
-from coach.recording import RecordingError, RecordingSource, RecordingWriter, load_clip, save_clip
+from coach.vision.recording import RecordingError, RecordingSource, RecordingWriter, load_clip, save_clip
 
 
 def _frame(ts, seed, with_mask=False, detected=True):
@@ -133,7 +133,7 @@ def test_writer_memory_stays_at_one_chunk(tmp_path):
     packed masks); streamed, the writer never holds more than one chunk (~1 MB)."""
     import tracemalloc
 
-    from coach.recording import CHUNK_FRAMES
+    from coach.vision.recording import CHUNK_FRAMES
 
     w = RecordingWriter(tmp_path / "long.npz")
     tracemalloc.start()
@@ -191,7 +191,7 @@ def test_ctrl_c_during_a_flush_loses_no_frame(tmp_path, monkeypatch):
     recorded once, in order (the half-written chunk is written again)."""
     import zlib
 
-    import coach.recording as recording
+    import coach.vision.recording as recording
 
     real = zlib.compress
     calls = {"n": 0}
@@ -224,7 +224,7 @@ def test_ctrl_c_during_a_flush_loses_no_frame(tmp_path, monkeypatch):
 def test_disk_full_while_recording_keeps_coaching_and_reports_at_close(tmp_path, monkeypatch):
     import io
 
-    import coach.recording as recording
+    import coach.vision.recording as recording
 
     class FullDisk(io.BytesIO):
         def write(self, data):

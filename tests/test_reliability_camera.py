@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.sources import CameraSource
+from coach.vision.sources import CameraSource
 
 from fixtures_faults import FakeCapture, assert_one_line_error, read_events, read_frames, run_cli, sample
 
@@ -158,8 +158,8 @@ def test_slow_consumer_drops_stale_frames_not_queue(frames):
 def test_camera_unplugged_in_a_guided_session_still_writes_the_report(capsys, monkeypatch, tmp_path, frames):
     import yaml
 
-    from coach.cli_session import main as session_main
-    from coach.safety import CONTRAINDICATIONS
+    from coach.cli import main as session_main
+    from coach.session.safety import CONTRAINDICATIONS
 
     monkeypatch.setenv("COACH_HOME", str(tmp_path / "home"))
     answers = tmp_path / "a.yaml"

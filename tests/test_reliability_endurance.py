@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.pipeline import run
-from coach.recording import RecordingSource
-from coach.runner import RunOptions, build_engine, build_smoother
-from coach.sinks import EventLog
+from coach.pipeline.loop import run
+from coach.vision.recording import RecordingSource
+from coach.pipeline.runner import RunOptions, build_engine, build_smoother
+from coach.pipeline.sinks import EventLog
 
 from fixtures_faults import REPO, looped_recording
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.recording import load_clip, save_arrays
-from coach.sources import VideoFileSource
+from coach.vision.recording import load_clip, save_arrays
+from coach.vision.sources import VideoFileSource
 
 from fixtures_faults import (
     REPO, assert_one_line_error, corrupt, ffmpeg, need_ffmpeg, read_events, run_cli, sample, trim, truncate,
@@ -205,7 +205,7 @@ def test_bad_model_is_one_line_error_exit_3(capsys, tmp_path, clip4, kind):
     else:
         shutil.copy(clip4, bad)
     # in a subprocess: a native crash in MediaPipe would kill the test run otherwise
-    proc = subprocess.run([sys.executable, "-m", "coach.cli", "replay", str(clip4), "-e", "seated_rotation",
+    proc = subprocess.run([sys.executable, "-m", "coach", "replay", str(clip4), "-e", "seated_rotation",
                            "--model", str(bad), "--out", str(tmp_path / "out"), "-q"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert_one_line_error(proc.returncode, proc.stderr, 3, "model")
@@ -317,7 +317,7 @@ def test_read_only_or_full_output_folder(tmp_path, kind):
     check = (f"{sys.executable} -c \"import json,pathlib; p=pathlib.Path('{out}/events.jsonl'); "
              f"t=p.read_text() if p.exists() else ''; assert t=='' or t.endswith(chr(10)), 'half a line'; "
              f"[json.loads(l) for l in t.splitlines()]; print('events ok', len(t.splitlines()))\" 1>&2")
-    cmd = (f"{mount} && {sys.executable} -m coach.cli replay {RECORDING} -e lying_twist -q "
+    cmd = (f"{mount} && {sys.executable} -m coach replay {RECORDING} -e lying_twist -q "
            + " ".join(f"'{a}'" for a in args) + f"; rc=$?; {check} || exit 99; exit $rc")
     proc = subprocess.run(["unshare", "-m", "sh", "-c", cmd], capture_output=True, text=True, timeout=300)
     assert "events ok" in proc.stderr, proc.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.recording import load_clip
+from coach.vision.recording import load_clip
 
 from fixtures_faults import REPO, looped_recording, need_ffmpeg, sample, trim
 
@@ -52,7 +52,7 @@ def test_live_ctrl_c_or_sigterm_keeps_events_summary_and_recording(tmp_path, sig
     clip = trim(sample("lying_twist"), tmp_path / "lt.mp4", 30.0)
     out = tmp_path / "out"
     rec = tmp_path / "rec.npz"
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "live", "-e", "lying_twist", "--camera", str(clip),
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "live", "-e", "lying_twist", "--camera", str(clip),
                              "--no-window", "--out", str(out), "--record-landmarks", str(rec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -84,7 +84,7 @@ def test_killed_replay_leaves_only_whole_event_lines(tmp_path):
     no summary half-written, no temporary files left."""
     long = looped_recording(RECORDING, tmp_path / "long.npz", minutes=20)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "replay", str(long), "-e", "lying_twist",
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "replay", str(long), "-e", "lying_twist",
                              "--out", str(out), "-q", "--video", "--record-landmarks", str(tmp_path / "again.npz")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -107,7 +107,7 @@ def test_sigterm_mid_replay_writes_a_complete_summary(tmp_path):
     long = looped_recording(RECORDING, tmp_path / "long.npz", minutes=20)
     out = tmp_path / "out"
     rec = tmp_path / "again.npz"
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "replay", str(long), "-e", "lying_twist",
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "replay", str(long), "-e", "lying_twist",
                              "--out", str(out), "-q", "--video", "--record-landmarks", str(rec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

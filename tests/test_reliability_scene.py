@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.recording import load_clip
+from coach.vision.recording import load_clip
 
 from fixtures_faults import (
     empty_room, need_ffmpeg, read_events, read_frames, run_cli, sample, scale_pixels, shrink_and_pad,
@@ -156,9 +156,9 @@ def _upside_down(base, tmp_path, seconds=4.0) -> Path:
 
 
 def test_head_below_hips_rejected_and_tracking_restarted(tmp_path, base):
-    from coach.estimator import EstimatorConfig, PoseEstimator
-    from coach.plausibility import PlausibilityChecker
-    from coach.sources import VideoFileSource
+    from coach.vision.estimator import EstimatorConfig, PoseEstimator
+    from coach.vision.plausibility import PlausibilityChecker
+    from coach.vision.sources import VideoFileSource
 
     def run(video, posture):
         with PoseEstimator(EstimatorConfig()) as est:

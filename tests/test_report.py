@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.report import (
-    ReportError, ReportWriter, load_record, measure_svg, render_html, write_history,
-)
-from coach.session import SessionController
+from coach.session.history import ReportError, load_record
+from coach.ui.report import ReportWriter, measure_svg, render_html, write_history
+from coach.session.controller import SessionController
 
 from test_session import CONFIG, factory, feed, hold_and_release, load
 
@@ -80,9 +79,9 @@ def test_failed_write_keeps_the_previous_complete_report(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise KeyboardInterrupt  # Ctrl-C in the middle of the write
 
-    import coach.safety as safety
+    import coach.files as files
 
-    monkeypatch.setattr(safety.os, "fsync", boom)
+    monkeypatch.setattr(files.os, "fsync", boom)
     with pytest.raises(KeyboardInterrupt):
         w.write({**rec, "ended_by": "interrupted"})
     monkeypatch.undo()

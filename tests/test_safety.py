@@ -14,25 +14,25 @@ import pytest
 
 from coach import i18n
 from coach.errors import CoachError
-from coach.safety import (
-    CONTRAINDICATIONS,
+from coach.files import atomic_write
+from coach.session.safety import (
     EXERCISE_CONTRAINDICATIONS,
+    SCREENING_VERSION,
     Screening,
     SessionLog,
-    StateStore,
     SymptomCheck,
-    atomic_write_bytes,
+    assess_screening,
     check_tags,
-    evaluate,
     excluded_exercises,
     load_screening,
     save_screening,
     screening_needed,
-    state_dir,
 )
+from coach.session.store import StateStore, state_dir
+from coach.vocab import CONTRAINDICATIONS
 
 BLOCKING = ["acute_back_pain", "disc_herniation", "spinal_stenosis", "spondylolisthesis", "osteoporosis",
-            "back_surgery", "neurological_symptoms", "unsure_how"]
+            "back_surgery", "neurological_symptoms", "unsure_technique"]
 CAUTIONING = ["neck_surgery", "earlier_disc_herniation", "osteoarthritis", "reduced_sensation", "hypermobility",
               "sciatica_flare"]
 EXERCISES = ["lying_twist", "chair_extension", "cat_cow", "knee_to_chest", "seated_rotation", "passive_hang",
@@ -59,14 +59,14 @@ def test_questionnaire_covers_every_tag_blocking_first():
 
 
 def test_all_no_is_ok():
-    r = evaluate(_answers())
+    r = assess_screening(_answers())
     assert r.status == "ok" and r.reasons == () and r.excluded == {}
     assert r.advice_keys == ("screening.result.ok",)
 
 
 @pytest.mark.parametrize("tag", BLOCKING)
 def test_each_blocking_question_blocks(tag):
-    r = evaluate(_answers(**{tag: True}))
+    r = assess_screening(_answers(**{tag: True}))
     assert r.status == "blocked" and r.blocked
     assert r.reasons == (tag,)
     assert r.advice_keys[0] == "screening.result.blocked"
@@ -77,7 +77,7 @@ def test_each_blocking_question_blocks(tag):
 
 @pytest.mark.parametrize("tag", CAUTIONING)
 def test_each_cautioning_question_cautions_not_blocks(tag):
-    r = evaluate(_answers(**{tag: True}))
+    r = assess_screening(_answers(**{tag: True}))
     assert r.status == "caution"
     assert r.reasons == (tag,)
     assert r.advice_keys[0] == "screening.result.caution"
@@ -85,20 +85,20 @@ def test_each_cautioning_question_cautions_not_blocks(tag):
 
 
 def test_block_wins_over_caution_and_lists_only_blocking_reasons():
-    r = evaluate(_answers(hypermobility=True, osteoporosis=True, back_surgery=True))
+    r = assess_screening(_answers(hypermobility=True, osteoporosis=True, back_surgery=True))
     assert r.status == "blocked"
     assert r.reasons == ("osteoporosis", "back_surgery")
 
 
 def test_hypermobility_adds_stability_advice():
-    r = evaluate(_answers(hypermobility=True))
+    r = assess_screening(_answers(hypermobility=True))
     assert r.advice_keys == ("screening.result.caution", "screening.advice.hypermobility")
     assert "stabilitetstrening" in " ".join(r.messages("nb"))
 
 
 @pytest.mark.parametrize("tag", ["pregnancy", "hernia"])
 def test_pregnancy_or_hernia_excludes_knee_to_chest_only(tag):
-    r = evaluate(_answers(**{tag: True}))
+    r = assess_screening(_answers(**{tag: True}))
     assert r.status == "ok"
     assert r.excluded == {"knee_to_chest": f"screening.reason.{tag}"}
 
@@ -138,11 +138,11 @@ def test_incomplete_or_unknown_answers_are_refused():
     a = _answers()
     del a["osteoporosis"]
     with pytest.raises(CoachError, match="unanswered.*osteoporosis"):
-        evaluate(a)
+        assess_screening(a)
     with pytest.raises(CoachError, match="unknown question"):
-        evaluate({**_answers(), "flu": True})
+        assess_screening({**_answers(), "flu": True})
     with pytest.raises(CoachError, match="true or false"):
-        evaluate({**_answers(), "osteoporosis": "yes"})
+        assess_screening({**_answers(), "osteoporosis": "yes"})
 
 
 def test_every_tag_has_question_and_reason_strings():
@@ -155,21 +155,21 @@ def test_every_tag_has_question_and_reason_strings():
 # --------------------------------------------------------------------------- symptoms
 @pytest.mark.parametrize("symptom", ["pain", "tingling", "numbness", "dizziness"])
 def test_any_symptom_yes_ends_session(symptom):
-    r = SymptomCheck().evaluate({symptom: True})
+    r = SymptomCheck().assess({symptom: True})
     assert r.ends_session and r.symptoms == (symptom,) and r.message_key == "symptoms.stop"
 
 
 def test_no_symptoms_continue():
-    r = SymptomCheck().evaluate({"pain": False, "tingling": False, "numbness": False, "dizziness": False})
+    r = SymptomCheck().assess({"pain": False, "tingling": False, "numbness": False, "dizziness": False})
     assert not r.ends_session and r.message_key == "symptoms.ok"
-    assert not SymptomCheck().evaluate(False).ends_session
-    assert SymptomCheck().evaluate(True).ends_session
+    assert not SymptomCheck().assess(False).ends_session
+    assert SymptomCheck().assess(True).ends_session
 
 
 def test_symptom_question_text_and_unknown_symptom():
     assert SymptomCheck().question("nb") == "Kjente du smerte, prikking, nummenhet eller svimmelhet?"
     with pytest.raises(CoachError, match="expecting one of"):
-        SymptomCheck().evaluate({"itch": True})
+        SymptomCheck().assess({"itch": True})
 
 
 # --------------------------------------------------------------------------- sessions per day
@@ -213,7 +213,7 @@ def test_stored_files_are_user_only(tmp_path):
     try:
         store = StateStore(tmp_path / "coach")
         answers = _answers(hypermobility=True)
-        path = save_screening(store, answers, evaluate(answers), T0)
+        path = save_screening(store, answers, assess_screening(answers), T0)
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -256,14 +256,14 @@ def test_crash_mid_write_keeps_old_file(tmp_path):
     """A real process dies (os._exit) after writing half of the new data: the old file
     is intact and valid."""
     store = StateStore(tmp_path)
-    store.write_json("screening.json", {"version": 1, "status": "ok"})
+    store.write_json("screening.json", {"version": SCREENING_VERSION, "status": "ok"})
     import coach
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(coach.__file__)))
     code = f"""
 import os, sys
 sys.path.insert(0, {root!r})
-from coach import safety
+from coach.session import store
 real_fdopen = os.fdopen
 class Dying:
     def __init__(self, f): self.f = f
@@ -274,11 +274,11 @@ class Dying:
         os._exit(3)  # crash in the middle of writing
 def fake_fdopen(fd, mode): return Dying(real_fdopen(fd, mode))
 os.fdopen = fake_fdopen
-safety.StateStore({str(tmp_path)!r}).write_json("screening.json", {{"version": 1, "status": "blocked", "pad": "x" * 5000}})
+store.StateStore({str(tmp_path)!r}).write_json("screening.json", {{"version": {SCREENING_VERSION}, "status": "blocked", "pad": "x" * 5000}})
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert proc.returncode == 3, proc.stderr.decode()
-    assert json.loads((tmp_path / "screening.json").read_text()) == {"status": "ok", "version": 1}
+    assert json.loads((tmp_path / "screening.json").read_text()) == {"status": "ok", "version": SCREENING_VERSION}
     # the half-written temp file is left behind but never read as state
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "screening.json"]
     assert all(name.startswith(".screening.json.") and name.endswith(".tmp") for name in leftovers)
@@ -287,8 +287,8 @@ safety.StateStore({str(tmp_path)!r}).write_json("screening.json", {{"version": 1
 
 def test_atomic_write_replaces_content(tmp_path):
     p = tmp_path / "f.json"
-    atomic_write_bytes(p, b"one")
-    atomic_write_bytes(p, b"two")
+    atomic_write(p, b"one")
+    atomic_write(p, b"two")
     assert p.read_bytes() == b"two"
     assert stat.S_IMODE(p.stat().st_mode) == 0o600
 
@@ -300,7 +300,7 @@ def test_damaged_file_gives_coach_error(tmp_path):
 
 
 def test_safety_module_has_no_network():
-    import coach.safety as s
+    import coach.session.safety as s
 
     src = open(s.__file__, encoding="utf-8").read()
     for word in ("socket", "urllib", "http", "requests"):

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from coach.pose import N_LANDMARKS, PoseFrame
-from coach.session import (
-    SessionConfig, SessionController, SessionError, VoiceAdapter, event_priority, missing_parts, needed_landmarks,
-    normalise_key,
-)
+from coach.session.controller import SessionConfig, SessionController, SessionError
+from coach.session.framing import missing_parts, needed_landmarks
+from coach.session.keys import normalise_key
+from coach.ui.speech import VoiceAdapter, event_priority
 from coach.spec import load_spec, parse_spec
 
 
@@ -377,7 +377,7 @@ def test_voice_adapter_speaks_by_priority_in_the_session_language():
 def test_session_events_spoken_by_real_espeak_ng():
     import shutil
 
-    from coach.voice import Voice
+    from coach.ui.voice import Voice
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng not installed")
@@ -403,7 +403,7 @@ def test_missing_speech_engine_degrades_to_text_with_one_warning(tmp_path):
 
     import cv2
 
-    from coach.safety import CONTRAINDICATIONS
+    from coach.session.safety import CONTRAINDICATIONS
 
     (tmp_path / "a.yaml").write_text("screening: {" + ", ".join(f"{t}: no" for t in CONTRAINDICATIONS)
                                      + "}\nkeys: [[1.0, q]]\n")
@@ -414,7 +414,7 @@ def test_missing_speech_engine_degrades_to_text_with_one_warning(tmp_path):
         w.write(np.full((120, 160, 3), 90, np.uint8))
     w.release()
     env = {**os.environ, "COACH_HOME": str(tmp_path / "home"), "PATH": str(tmp_path)}  # no espeak-ng here
-    proc = subprocess.run([sys.executable, "-m", "coach.cli_session", "session", "--program", str(tmp_path / "p.yaml"),
+    proc = subprocess.run([sys.executable, "-m", "coach", "session", "--program", str(tmp_path / "p.yaml"),
                            "--camera", str(video), "--fast", "--no-window", "--out", str(tmp_path / "out"),
                            "--answers", str(tmp_path / "a.yaml"), "--lang", "en"],
                           env=env, capture_output=True, text=True, timeout=120)
@@ -426,14 +426,14 @@ def test_missing_speech_engine_degrades_to_text_with_one_warning(tmp_path):
 
 # --------------------------------------------------------------------------- the picture
 def _step(c, t_ms: float, rgb: np.ndarray):
-    from coach.pipeline import Step
+    from coach.pipeline.loop import Step
 
     f = frame(t_ms)
     return Step(0, rgb, f, f, [], None)
 
 
 def test_renderer_draws_prompts_and_overlay_at_display_size():
-    from coach.session import SessionRenderer
+    from coach.ui.session_view import SessionRenderer
 
     rgb = np.full((480, 640, 3), 200, np.uint8)
     c = controller(1)
@@ -456,7 +456,7 @@ def test_renderer_draws_prompts_and_overlay_at_display_size():
 
 
 def test_renderer_mirror_flips_the_picture_not_the_text():
-    from coach.session import SessionRenderer
+    from coach.ui.session_view import SessionRenderer
 
     rgb = np.zeros((480, 640, 3), np.uint8)
     rgb[:, :320] = 255  # left half white

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.cli_session import main
-from coach.safety import CONTRAINDICATIONS
+from coach.cli import main
+from coach.session.safety import CONTRAINDICATIONS
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "lying_twist" / "good.mp4"
@@ -155,7 +155,7 @@ def test_no_display_is_one_line_error_not_a_crash(home, tmp_path, program):
     """OpenCV's Qt backend aborts the process without a display: checked before."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["COACH_HOME"] = str(home)
-    proc = subprocess.run([sys.executable, "-m", "coach.cli_session", "session", "--program", str(program),
+    proc = subprocess.run([sys.executable, "-m", "coach", "session", "--program", str(program),
                            "--camera", str(SAMPLE), "--out", str(tmp_path / "o")],
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2, proc.stderr
@@ -164,7 +164,7 @@ def test_no_display_is_one_line_error_not_a_crash(home, tmp_path, program):
 
 
 def test_display_problem():
-    from coach.session import display_problem
+    from coach.ui.window import display_problem
 
     assert display_problem({}) is not None
     assert display_problem({"DISPLAY": ":4321"}) == "no display at DISPLAY=:4321"
@@ -248,7 +248,7 @@ def _start_session(tmp_path: Path, clip: Path, home: Path, extra=()) -> tuple[su
     p.write_text("exercises: [lying_twist]\nintro_s: 2\n")
     out = tmp_path / "out"
     env = {**os.environ, "COACH_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli_session", "session", "--program", str(p),
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "session", "--program", str(p),
                              "--camera", str(clip), "--no-window", "--out", str(out), "--answers", str(a),
                              "--lang", "en", "--mute", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
@@ -311,7 +311,7 @@ def test_killed_process_leaves_the_last_complete_report(tmp_path, clip):
 
 # --------------------------------------------------------------------------- history
 def test_history_prints_trend_and_writes_chart(home, tmp_path, capsys):
-    from coach.report import ReportWriter
+    from coach.ui.report import ReportWriter
 
     from test_report import session_record
 
@@ -334,15 +334,9 @@ def test_history_without_sessions(home, capsys):
 
 
 def test_commands_register_on_the_main_parser(capsys):
-    import argparse
-
     from coach import cli
-    from coach.cli_session import add_session_commands
 
     parser = cli.build_parser()
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    if "session" not in sub.choices:
-        add_session_commands(sub, "nb")
     for cmd in ("session", "screening", "history"):
         with pytest.raises(SystemExit) as exc:
             parser.parse_args([cmd, "--help"])
@@ -355,7 +349,7 @@ def test_commands_register_on_the_main_parser(capsys):
 
 @pytest.mark.e2e
 def test_record_landmarks_of_a_session(home, tmp_path, capsys, clip):
-    from coach.recording import RecordingSource
+    from coach.vision.recording import RecordingSource
 
     p = tmp_path / "p.yaml"
     p.write_text("exercises: [lying_twist]\nintro_s: 1\n")
@@ -406,7 +400,7 @@ def test_whole_programme_hands_free_with_the_real_model(tmp_path, programme_vide
     a = write_answers(tmp_path / "a.yaml", screening=screening())
     out = tmp_path / "out"
     env = {**os.environ, "COACH_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-m", "coach.cli_session", "session", "--program", str(p),
+    proc = subprocess.run([sys.executable, "-m", "coach", "session", "--program", str(p),
                            "--camera", str(programme_video), "--fast", "--no-window", "--out", str(out),
                            "--answers", str(a), "--lang", "en", "--mute"],
                           env=env, capture_output=True, text=True, timeout=1500)

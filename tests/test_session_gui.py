@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from coach import i18n
-from coach.draw import _text_mask, load_font, wrap_text
-from coach.safety import CONTRAINDICATIONS
+from coach.ui.draw import _text_mask, load_font, wrap_text
+from coach.session.safety import CONTRAINDICATIONS
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "lying_twist" / "good.mp4"
@@ -154,7 +154,7 @@ def test_window_session_in_norwegian_intro_overlay_pause_and_stop_key(display, c
     program = tmp_path / "p.yaml"
     program.write_text("exercises: [lying_twist]\nintro_s: 4\n")
     env = {**os.environ, "DISPLAY": display, "COACH_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli_session", "session", "--program", str(program),
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "session", "--program", str(program),
                              "--camera", str(clip), "--lang", "nb", "--out", str(out), "--answers", str(answers),
                              "--mute", "--window-height", str(WINDOW_H)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -188,7 +188,7 @@ def test_window_session_in_norwegian_intro_overlay_pause_and_stop_key(display, c
         cyan = np.all(np.abs(win.astype(int) - (230, 200, 60)) < 40, axis=2).sum()
         assert cyan > 200, cyan
         cue = next(e for e in events(out) if e["kind"] == "phase" and e["data"].get("state") == "start")
-        from coach.draw import CueBanner
+        from coach.ui.draw import CueBanner
 
         # the banner shrinks a long cue to fit two lines: 54 px, then 47, 41, ...
         cue_px, sizes = CueBanner().layout_size_px(WINDOW_H), []
@@ -233,7 +233,7 @@ def test_window_skip_then_symptom_yes_by_key_ends_session_english(display, clip,
     program = tmp_path / "p.yaml"
     program.write_text("exercises: [lying_twist, cat_cow]\nintro_s: 2\nsymptom_timeout_s: 60\n")
     env = {**os.environ, "DISPLAY": display, "COACH_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli_session", "session", "--program", str(program),
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "session", "--program", str(program),
                              "--camera", str(clip), "--lang", "en", "--out", str(out), "--answers", str(answers),
                              "--mute", "--mirror"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -9,7 +9,7 @@ import pytest
 
 from coach.errors import CoachError
 from coach.pose import PRES, VIS, Landmark, PoseFrame
-from coach.smoothing import OneEuroFilter, PoseSmoother, SmootherConfig, SmoothingError
+from coach.vision.smoothing import OneEuroFilter, PoseSmoother, SmootherConfig, SmoothingError
 
 # dt at which alpha = 1 / (1 + 1 / (2 pi fc dt)) is exactly 1/2 for fc = 1 Hz: dt = 1/(2 pi) s
 HALF_ALPHA_DT_MS = 1000.0 / (2.0 * math.pi)

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from coach.sources import CameraSource, ImageFolderSource, SourceError, VideoFileSource, open_source
+from coach.vision.sources import CameraSource, ImageFolderSource, SourceError, VideoFileSource, open_source
 
 
 def _write_video(path, n=20, fps=10.0, wh=(64, 48)):

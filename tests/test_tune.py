@@ -29,11 +29,11 @@ from test_exercises_kinematics import clip as kin_clip  # noqa: E402
 
 from coach.engine import ExerciseEngine  # noqa: E402
 from coach.pose import PoseClip  # noqa: E402
-from coach.smoothing import PoseSmoother  # noqa: E402
+from coach.vision.smoothing import PoseSmoother  # noqa: E402
 from coach.spec import SpecError, load_profile, load_spec  # noqa: E402
-from coach.tune.evaluate import TuneError, Workbench  # noqa: E402
-from coach.tune.profiles import read_profile, save_profile  # noqa: E402
-from coach.tune.server import TuneServer, TuneState  # noqa: E402
+from coach.tools.tune.workbench import TuneError, Workbench  # noqa: E402
+from coach.tools.tune.profiles import read_profile, save_profile  # noqa: E402
+from coach.tools.tune.server import TuneServer, TuneState  # noqa: E402
 
 FPS = 15.0
 
@@ -249,7 +249,7 @@ def test_save_refuses_to_take_over_another_patients_file(arching, tmp_path):
 
 
 def test_crop_clip_selects_a_time_window():
-    from coach.tune.evaluate import crop_clip
+    from coach.tools.tune.workbench import crop_clip
 
     clip = ce_clip()
     part = crop_clip(clip, 10.0, 20.0)
@@ -377,7 +377,7 @@ def _unfilled(payload):
 
 
 def _sample_bench(exercise: str, lang: str) -> Workbench:
-    from coach.recording import load_clip
+    from coach.vision.recording import load_clip
 
     rec = REPO / "samples" / exercise / "good.landmarks.npz"
     if not rec.is_file():        # the panel's texts come from the spec: any recording shows them
@@ -454,23 +454,13 @@ def test_panel_texts_name_each_side_and_the_values_in_effect():
 
 # --------------------------------------------------------------------------- CLI + cache
 
-def _parser():
-    import argparse
-
-    from coach.cli_tune import add_tune_commands
-
-    p = argparse.ArgumentParser(prog="coach")
-    add_tune_commands(p.add_subparsers(dest="command"), "en")
-    return p
-
-
 def test_cli_tune_serves_a_recording_then_stops(tmp_path, capsys):
-    from coach.recording import save_clip
+    from coach.vision.recording import save_clip
 
     rec = save_clip(ce_clip(fault={"recline_deg": 58}, fault_rep=2), tmp_path / "r.npz")
-    args = _parser().parse_args(["tune", str(rec), "--exercise", "chair_extension", "--no-browser",
-                                 "--exit-after", "0.2"])
-    assert args.func(args) == 0
+    from coach.cli import main
+
+    assert main(["tune", str(rec), "--exercise", "chair_extension", "--no-browser", "--exit-after", "0.2"]) == 0
     out = capsys.readouterr().out
     assert "open http://127.0.0.1:" in out and "chair_extension on r.npz" in out
 
@@ -479,13 +469,12 @@ def test_cli_tune_serves_a_recording_then_stops(tmp_path, capsys):
     (["tune", "nope.npz", "--exercise", "chair_extension"], "no such recording"),
     (["tune", "x.npz", "--exercise", "nope"], "unknown exercise"),
 ])
-def test_cli_tune_bad_input(tmp_path, argv, message):
-    from coach.errors import CoachError
+def test_cli_tune_bad_input(tmp_path, argv, message, capsys):
+    from coach.cli import main
 
-    args = _parser().parse_args(argv + ["--no-browser", "--exit-after", "0"])
-    with pytest.raises(CoachError) as exc:
-        args.func(args)
-    assert message in str(exc.value)
+    assert main(argv + ["--no-browser", "--exit-after", "0"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("coach: error: ") and err.count("\n") == 1
 
 
 @pytest.mark.e2e
@@ -493,8 +482,8 @@ def test_video_landmarks_are_extracted_once_and_cached(tmp_path, monkeypatch):
     """A short cut of a sample video through the real model; the second call hits the cache."""
     import cv2
 
-    from coach.runner import load_spec_for
-    from coach.tune.cache import landmarks_for
+    from coach.pipeline.runner import load_spec_for
+    from coach.tools.tune.cache import landmarks_for
 
     src = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4"
     if not src.is_file() or src.stat().st_size < 1000:

@@ -29,8 +29,8 @@ if not Path(CHROMIUM).exists():
 from test_tune import ce_clip  # noqa: E402
 
 from coach.spec import load_profile, load_spec  # noqa: E402
-from coach.tune.evaluate import Workbench  # noqa: E402
-from coach.tune.server import TuneServer, TuneState  # noqa: E402
+from coach.tools.tune.workbench import Workbench  # noqa: E402
+from coach.tools.tune.server import TuneServer, TuneState  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +165,8 @@ def test_slider_changes_cue_markers_and_profile_is_saved(browser, tmp_path):
 @pytest.mark.e2e
 def test_sample_video_with_overlay(browser, tmp_path, monkeypatch):
     """A rendered sample video: landmarks from the real model (cached), the video under the overlay."""
-    from coach.runner import load_spec_for
-    from coach.tune.cache import landmarks_for
+    from coach.pipeline.runner import load_spec_for
+    from coach.tools.tune.cache import landmarks_for
 
     video = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4"
     if not video.is_file() or video.stat().st_size < 1000:
@@ -260,7 +260,7 @@ def test_panel_texts_have_their_placeholders_filled(browser, tmp_path, lang):
     arm ...", one line per side, and "hold for at least 30 seconds" (the value in effect)."""
     import re
 
-    from coach.recording import load_clip
+    from coach.vision.recording import load_clip
 
     rec = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.landmarks.npz"
     bench = Workbench(load_clip(rec), "lying_twist", lang=lang)

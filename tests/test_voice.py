@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from coach.errors import CoachError
-from coach.voice import (
+from coach.ui.voice import (
     Countdown,
     Priority,
     Voice,
@@ -223,7 +223,7 @@ def test_muted_voice_speaks_nothing(fake_slow_engine):
 
 
 def test_missing_engine_one_warning_no_exception(caplog):
-    with caplog.at_level(logging.WARNING, logger="coach.voice"):
+    with caplog.at_level(logging.WARNING, logger="coach.ui.voice"):
         voice = Voice(lang="nb", engine="no-such-speech-engine-xyz")
         results = [voice.say(f"beskjed {i}", Priority.SAFETY) for i in range(5)]
         voice.chime("start")

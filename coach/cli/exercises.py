@@ -1,0 +1,78 @@
+"""`coach exercises`, `coach explain` and `coach check-spec`: the exercise specs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from coach.cli.common import EXIT_INPUT, EXIT_OK, LANG_CHOICES
+
+
+def register(sub, lang_default: str) -> None:
+    p = sub.add_parser("exercises", help="list the exercises")
+    p.add_argument("--lang", choices=LANG_CHOICES, default=lang_default)
+    p.set_defaults(func=cmd_exercises)
+
+    p = sub.add_parser("check-spec", help="validate exercise specs and physio profiles")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_check_spec)
+
+    p = sub.add_parser("explain", help="the exercise's rules and thresholds in plain language")
+    p.add_argument("exercise", metavar="ID")
+    p.add_argument("--lang", choices=LANG_CHOICES, default=lang_default)
+    p.add_argument("--profile", metavar="FILE", help="show the thresholds of this profile")
+    p.set_defaults(func=cmd_explain)
+
+
+def cmd_exercises(args: argparse.Namespace) -> int:
+    from coach.spec import list_specs
+
+    specs = list_specs()
+    lang = args.lang
+    width = max(len(s.id) for s in specs)
+    for spec in specs:
+        name = spec.names.get(lang) or spec.names.get("en")
+        sides = ", ".join(spec.sides) if spec.sides else "—"
+        print(f"{spec.id:<{width}}  {name}  (camera: {spec.camera_view}; sides: {sides})")
+    return EXIT_OK
+
+
+def cmd_check_spec(args: argparse.Namespace) -> int:
+    """Validate spec and profile files: one line per file, exit 2 if any is invalid."""
+    import yaml
+
+    from coach.spec import SpecError, load_profile, load_spec
+
+    bad = 0
+    for path in args.files:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+            try:
+                top = yaml.safe_load(text)
+            except yaml.YAMLError:
+                top = None
+            if isinstance(top, dict) and "exercises" in top and "id" not in top:
+                profile = load_profile(path)
+                print(f"{path}: ok (profile{' ' + repr(profile.patient) if profile.patient else ''})")
+            else:
+                spec = load_spec(path)
+                print(f"{path}: ok ({spec.id}: {len(spec.rules)} rules, {len(spec.phases)} phases)")
+        except OSError as exc:
+            bad += 1
+            print(f"{path}: {exc.strerror or exc}", file=sys.stderr)
+        except UnicodeDecodeError as exc:
+            bad += 1
+            print(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8", file=sys.stderr)
+        except SpecError as exc:
+            bad += 1
+            print(str(exc), file=sys.stderr)
+    return EXIT_INPUT if bad else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from coach.pipeline.runner import load_spec_for
+    from coach.tools.explain import explain
+
+    print(explain(load_spec_for(args.exercise, args.profile), args.lang))
+    return EXIT_OK

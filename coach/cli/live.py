@@ -1,0 +1,61 @@
+"""`coach live`: coach from a camera (or a video played as one) in a window."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from coach.cli.common import EXIT_INPUT, EXIT_OK, add_run_options, err, print_run, run_options
+
+
+def register(sub, lang_default: str) -> None:
+    p = sub.add_parser("live", help="coach live from a camera, in a window (q or Esc stops)")
+    add_run_options(p, lang_default)
+    p.add_argument("--camera", default="0", metavar="N|FILE",
+                   help="camera number (default 0), or a video file played as a live camera")
+    p.add_argument("--mirror", action="store_true", help="mirror the picture (like a mirror; text stays readable)")
+    p.add_argument("--no-window", action="store_true", help="no window: write events (and --video) into --out")
+    p.add_argument("--out", metavar="DIR", help="output folder for events.jsonl and summary.json")
+    p.add_argument("--video", action="store_true", help="also write annotated.mp4")
+    p.add_argument("--max-seconds", type=float, default=None, help="stop after this many seconds")
+    p.set_defaults(func=cmd_live)
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from coach.errors import CoachError
+    from coach.pipeline.runner import execute, load_spec_for, make_estimator, needs_masks
+    from coach.vision.sources import CameraSource, SourceError
+
+    spec = load_spec_for(args.exercise, args.profile)  # a wrong exercise or profile fails before the camera opens
+    options = run_options(args)
+    options.window = not args.no_window
+    if args.no_window and options.out_dir is None:
+        options.out_dir = str(Path("runs") / "live")
+    camera_arg = str(args.camera)
+    if not camera_arg.isdigit() and not Path(camera_arg).exists():
+        raise SourceError(f"--camera must be a camera number or a video file; {camera_arg} does not exist")
+    estimator = make_estimator(args.model, args.max_people, needs_masks(spec), spec)
+    try:
+        source = CameraSource(int(camera_arg)) if camera_arg.isdigit() else CameraSource.from_file(camera_arg)
+    except CoachError:
+        estimator.close()
+        raise
+    stop_after = args.max_seconds
+    start = time.monotonic()
+
+    def should_stop() -> bool:
+        return bool(stop_after and time.monotonic() - start > stop_after)
+
+    try:
+        result = execute(options, source, fps=source.info.fps, estimator=estimator, should_stop=should_stop,
+                         source_name=f"camera {camera_arg}")
+    finally:
+        source.close()
+        estimator.close()
+    result.stats.dropped = source.dropped
+    print_run(result, options.exercise, quiet=False)
+    if source.failed and not source.ended:
+        err(f"camera {camera_arg} stopped giving pictures (unplugged?); what was recorded is saved")
+        return EXIT_INPUT
+    return EXIT_OK

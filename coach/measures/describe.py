@@ -1,0 +1,93 @@
+"""A measure in plain words (nb or en), for `coach explain` and the report. The words are in
+the catalogues (``measure.describe.*``, ``measure.point.*``, ``measure.part.*``, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from coach import i18n
+from coach.measures.base import fmt_value
+from coach.measures.points import ALIAS_PREFIXES, PAIRED_NAMES, MeasureError
+from coach.measures.registry import type_class
+
+
+def _part(key: str, lang: str) -> str:
+    """A body part by its landmark key without side ("knee", "foot_index", "nose")."""
+    name = f"measure.part.{key}"
+    return i18n.t(name, lang) if i18n.has_key(name, lang) else key.replace("_", " ")
+
+
+def point_text(name: Any, lang: str) -> str:
+    """A spec point name in words: "moving_knee" -> "working-side knee" / "kne på øvingssiden"."""
+    if not isinstance(name, str):
+        return str(name)
+    key = name.strip().lower()
+    for prefix in ALIAS_PREFIXES + ("left_", "right_"):
+        if key.startswith(prefix) and key[len(prefix):] in PAIRED_NAMES:
+            return i18n.t(f"measure.point.{prefix[:-1]}", lang, part=_part(key[len(prefix):], lang))
+    return _part(key, lang)
+
+
+def _word(group: str, value: Any, default: str, lang: str) -> str:
+    key = f"measure.{group}.{value}"
+    return i18n.t(key if i18n.has_key(key, lang) else f"measure.{group}.{default}", lang)
+
+
+def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en") -> str:
+    """A short plain-language description of a measure ("en" or "nb") for docs and reports."""
+    if lang not in i18n.LANGS:
+        raise MeasureError(f"lang: unsupported language (expected one of [{', '.join(sorted(i18n.LANGS))}], "
+                           f"got {fmt_value(lang)})", param="lang")
+    type_class(type_name)
+
+    def item(key: str, i: int | None = None) -> Any:
+        v = params.get(key)
+        if i is not None:
+            v = v[i] if isinstance(v, (list, tuple)) and len(v) > i else None
+        return v
+
+    def p(key: str, i: int | None = None) -> str:
+        v = item(key, i)
+        return point_text(v, lang) if v is not None else "?"
+
+    def line(key: str, i: int | None = None) -> str:
+        v = item(key, i)
+        if isinstance(v, (list, tuple)) and len(v) == 2:
+            return f"{point_text(v[0], lang)}–{point_text(v[1], lang)}"
+        return "?"
+
+    def say(key: str, **kw: Any) -> str:
+        return i18n.t(f"measure.describe.{key}", lang, **kw)
+
+    of = params.get("of", "?")
+    if type_name == "joint_angle":
+        return say(type_name, p0=p("points", 0), p1=p("points", 1), p2=p("points", 2))
+    if type_name == "segment_angle":
+        reference = params.get("reference", "vertical")
+        words = f"measure.reference.{reference}"
+        ref = i18n.t(words, lang) if i18n.has_key(words, lang) else str(reference)
+        return say(type_name, line=line("points"), reference=ref)
+    if type_name == "line_tilt":
+        return say(type_name, line=line("points"), p1=p("points", 1))
+    if type_name == "yaw_between":
+        return say(type_name, line0=line("lines", 0), line1=line("lines", 1))
+    if type_name == "distance":
+        return say(type_name, p0=p("points", 0), p1=p("points", 1))
+    if type_name == "offset":
+        if params.get("line"):
+            return say("offset_line", point=p("point"), line=line("line"))
+        if params.get("along"):
+            return say("offset_along", point=p("point"), line=line("along"))
+        direction = i18n.t("measure.direction.above" if params.get("axis") == "y" else "measure.direction.beside", lang)
+        return say("offset_axis", point=p("point"), direction=direction, to=p("to"))
+    if type_name == "midline_crossing":
+        return say(type_name, point=p("point"))
+    if type_name == "visibility":
+        return say(type_name, points=", ".join(point_text(v, lang) for v in params.get("points", []) or []))
+    if type_name == "rolling":
+        return say(type_name, stat=_word("stat", params.get("stat", ""), "median", lang), of=of,
+                   window_s=f"{params.get('window_s', 1.0):g}")
+    if type_name in ("speed", "oscillation_amplitude", "oscillation_period", "change"):
+        return say(type_name, of=of)
+    return say(type_name)

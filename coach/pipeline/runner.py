@@ -1,0 +1,273 @@
+"""Putting a run together: source + estimator + smoother + engine + sinks, and what it writes.
+
+``drive`` is the one wiring every command uses: it runs the frame loop (:func:`run`) with
+the event log, the annotated video and the landmark recording a run asked for, turns
+SIGTERM (and, for the guided session, Ctrl-C) into KeyboardInterrupt, and closes every
+file on the way out, also on Ctrl-C, so what happened up to then is kept. ``execute`` is
+``coach replay`` and ``coach live`` on top of it (one exercise, summary.json);
+:mod:`coach.pipeline.guided` is ``coach session``.
+
+Never prints; returns what happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coach import __version__
+from coach.engine import ExerciseEngine
+from coach.errors import OutputError
+from coach.files import atomic_write, check_output_dir
+from coach.pipeline.loop import RunStats, Step, run
+from coach.pipeline.sinks import AnnotatedVideoSink, EventLog
+from coach.spec import ExerciseSpec, load_profile, load_spec
+from coach.ui.overlay import OverlayRenderer
+from coach.ui.window import Window
+from coach.vision.estimator import EstimatorConfig, PoseEstimator
+from coach.vision.model import sha256_of
+from coach.vision.plausibility import PlausibilityChecker
+from coach.vision.recording import RecordingSource, RecordingWriter, is_recording_path
+from coach.vision.smoothing import PoseSmoother
+from coach.vision.sources import open_source
+
+
+# --------------------------------------------------------------------------- building blocks
+def load_spec_for(exercise: str, profile: str | None = None) -> ExerciseSpec:
+    """The exercise spec (with the profile file applied); CoachError when either is wrong."""
+    return load_spec(exercise, profile=load_profile(profile) if profile else None)
+
+
+def needs_masks(spec: ExerciseSpec) -> bool:
+    """Whether the spec reads the segmentation mask: spinal_flexion does unless it is told
+    to use the nose signal. Masks cost ~3 ms a frame, so they are only asked for when used."""
+    return any(m.get("type") == "spinal_flexion" and m.get("signal", "auto") != "nose"
+               for m in spec.measures.values())
+
+
+def plausibility_for(spec: ExerciseSpec) -> PlausibilityChecker:
+    """The skeleton check for the spec's posture and camera view."""
+    return PlausibilityChecker(posture=spec.posture, front_view=spec.camera_view == "front")
+
+
+def make_estimator(model: str | None, max_people: int, masks: bool, spec: ExerciseSpec | None = None) -> PoseEstimator:
+    """The pose estimator, with the skeleton plausibility check set for the spec's view."""
+    estimator = PoseEstimator(EstimatorConfig(model_path=model, max_people=max_people, masks=masks))
+    if spec is not None:
+        estimator.plausibility = plausibility_for(spec)
+    return estimator
+
+
+def open_input(path: str, model: str | None, max_people: int, masks: bool, spec: ExerciseSpec | None = None):
+    """(frames, fps, estimator or None, total frames) for a video, an image folder or a
+    landmark recording (which needs no estimator)."""
+    if is_recording_path(path):
+        source = RecordingSource(path)
+        ts = source.clip.timestamps_ms
+        fps = (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0) if len(ts) > 1 and ts[-1] > ts[0] else 15.0
+        return source, fps, None, len(source)
+    source = open_source(path)
+    estimator = make_estimator(model, max_people, masks, spec)
+    return source, source.info.fps, estimator, source.info.total_frames
+
+
+@contextlib.contextmanager
+def interrupt_on_signals(on_signal: Callable[[], None] | None = None) -> Iterator[None]:
+    """While a run is going, SIGTERM (a killed session, a logout) raises KeyboardInterrupt
+    like Ctrl-C does, so the run's files are still completed. With ``on_signal``, Ctrl-C
+    is handled the same way and ``on_signal()`` is called first (the guided session marks
+    itself interrupted before anything else runs). Only in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        if on_signal is not None:
+            on_signal()
+        raise KeyboardInterrupt
+
+    wanted = (signal.SIGTERM,) + ((signal.SIGINT,) if on_signal is not None else ())
+    old: dict[int, Any] = {}
+    try:
+        for sig in wanted:
+            old[sig] = signal.signal(sig, handler)
+    except (ValueError, OSError):  # not allowed here (embedded interpreter)
+        for sig, h in old.items():
+            signal.signal(sig, h)
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+@dataclass
+class Outputs:
+    """The files a run writes besides what its sinks do."""
+
+    events_path: Path | None = None                            # every event as a JSON line
+    video_path: Path | None = None                             # the annotated video ...
+    video_render: Callable[[Step], Any] | None = None          # ... drawn by this
+    recording_path: str | None = None                          # every raw pose (a landmark recording)
+    recording_meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class Driven:
+    """What ``drive`` wrote (paths of files that were opened) and counted."""
+
+    stats: RunStats
+    events_path: Path | None = None
+    video_path: Path | None = None
+    recording_path: Path | None = None
+
+
+def drive(frames: Iterable, *, fps: float, estimator=None, smoother=None, engine=None, sinks: Iterable = (),
+          outputs: Outputs | None = None, should_stop: Callable[[], bool] | None = None,
+          on_event: Callable[[Any], None] | None = None, on_progress: Callable[[RunStats], None] | None = None,
+          on_signal: Callable[[], None] | None = None, result: Driven | None = None) -> Driven:
+    """Run the frame loop with ``outputs`` written and every file closed at the end, also on
+    an exception or KeyboardInterrupt (which is re-raised). ``result``: fill this Driven
+    (so a caller still has the paths and numbers when the run ends by an exception)."""
+    outputs = outputs or Outputs()
+    result = result if result is not None else Driven(stats=RunStats())
+    sinks = list(sinks)
+    events_log = EventLog(outputs.events_path) if outputs.events_path is not None else None
+    if outputs.video_path is not None and outputs.video_render is not None:
+        sinks.append(AnnotatedVideoSink(outputs.video_path, fps, outputs.video_render))
+        result.video_path = outputs.video_path
+    recorder = RecordingWriter(outputs.recording_path, meta=outputs.recording_meta) if outputs.recording_path else None
+
+    def each_event(event) -> None:
+        if events_log is not None:
+            events_log(event)
+        if on_event is not None:
+            on_event(event)
+
+    with interrupt_on_signals(on_signal):
+        try:
+            run(frames, estimator=estimator, smoother=smoother, engine=engine, sinks=sinks, recorder=recorder,
+                on_progress=on_progress, should_stop=should_stop, on_event=each_event, stats_out=result.stats)
+        finally:
+            # the events so far and the recording, each file written line by line or atomically
+            if events_log is not None:
+                events_log.close()
+                result.events_path = events_log.path
+            if recorder is not None:
+                result.recording_path = recorder.close()
+    return result
+
+
+def recording_meta(source_name: str, exercise: str, estimator=None) -> dict:
+    """What a landmark recording says about itself: source, exercise, coach version, model."""
+    meta = {"source": source_name, "exercise": exercise, "coach": __version__}
+    if estimator is not None:
+        meta.update(model=estimator.model_path.name, model_sha256=sha256_of(estimator.model_path))
+    return meta
+
+
+# --------------------------------------------------------------------------- replay and live
+@dataclass
+class RunOptions:
+    exercise: str
+    lang: str = "en"
+    profile: str | None = None
+    model: str | None = None
+    out_dir: str | None = None
+    video: bool = False  # write an annotated video into out_dir
+    record_landmarks: str | None = None
+    window: bool = False
+    mirror: bool = False
+    max_people: int = 1
+    smoothing: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    stats: RunStats
+    events_path: Path | None = None
+    summary_path: Path | None = None
+    video_path: Path | None = None
+    recording_path: Path | None = None
+    summary: dict = field(default_factory=dict)
+    stopped_by_user: bool = False
+
+
+def build_engine(options: RunOptions) -> tuple[ExerciseSpec, ExerciseEngine]:
+    spec = load_spec_for(options.exercise, options.profile)
+    return spec, ExerciseEngine(spec, lang=options.lang)
+
+
+def build_smoother(options: RunOptions) -> PoseSmoother:
+    return PoseSmoother(options.smoothing or None)
+
+
+def execute(
+    options: RunOptions,
+    frames,
+    *,
+    fps: float,
+    estimator=None,
+    on_progress: Callable[[RunStats], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    source_name: str = "",
+) -> RunResult:
+    """Coach one exercise on ``frames`` (VideoFrames, or PoseFrames of a recording): events,
+    summary.json, optionally an annotated video, a window and a landmark recording."""
+    spec, engine = build_engine(options)
+    out = check_output_dir(options.out_dir) if options.out_dir else None
+    outputs = Outputs(events_path=out / "events.jsonl" if out else None)
+    if out and options.video:
+        renderer = OverlayRenderer(spec=spec, lang=options.lang, mirror=options.mirror)
+        outputs.video_path, outputs.video_render = out / "annotated.mp4", renderer.render
+    if options.record_landmarks:
+        outputs.recording_path = options.record_landmarks
+        outputs.recording_meta = recording_meta(source_name, options.exercise, estimator)
+    sinks: list = []
+    window = None
+    if options.window:
+        big = OverlayRenderer(spec=spec, lang=options.lang, mirror=options.mirror, min_height_px=720)
+        window = Window(f"coach — {options.exercise}", big.render)
+        sinks.append(window)
+
+    def stop() -> bool:
+        return bool((window is not None and window.stop_requested) or (should_stop is not None and should_stop()))
+
+    driven = Driven(stats=RunStats())
+    result = RunResult(stats=driven.stats)
+    interrupted = False
+    try:
+        drive(frames, fps=fps, estimator=estimator, smoother=build_smoother(options), engine=engine, sinks=sinks,
+              outputs=outputs, should_stop=stop, on_progress=on_progress, result=driven)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        # Also on Ctrl-C / SIGTERM / an error: a complete summary (marked interrupted).
+        result.events_path, result.video_path, result.recording_path = (
+            driven.events_path, driven.video_path, driven.recording_path)
+        result.stopped_by_user = window is not None and window.stop_requested
+        summary = {"exercise": options.exercise, "source": source_name, "stats": result.stats.to_dict()}
+        if interrupted:
+            summary["interrupted"] = True
+        summary["session"] = engine.summary()
+        result.summary = summary
+        if out:
+            result.summary_path = _write_json(out / "summary.json", summary)
+    return result
+
+
+def _write_json(path: Path, data: dict) -> Path:
+    """summary.json, written atomically with user-only permissions."""
+    try:
+        return atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}; free some space or choose another --out") from None

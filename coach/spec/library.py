@@ -1,0 +1,58 @@
+"""The exercise specs the coach ships (``exercise_specs/`` in the repository, package data in
+a wheel): finding them by id and loading them, with a physio's profile applied."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from coach import data
+from coach.spec.loading import SpecError
+from coach.spec.models import ExerciseSpec
+from coach.spec.validation import parse_spec
+
+if TYPE_CHECKING:
+    from coach.spec.profiles import Profile
+
+
+def spec_dir() -> Path:
+    """The folder of the shipped exercise specs (package data, or the checkout's ``exercise_specs/``)."""
+    return data.folder("exercise_specs")
+
+
+def spec_ids() -> list[str]:
+    return sorted(p.stem for p in spec_dir().glob("*.yaml"))
+
+
+def resolve_spec_path(path_or_id: str | Path) -> Path:
+    p = Path(path_or_id)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise SpecError(f"{p}: no such spec file")
+        return p
+    name = str(path_or_id)
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise SpecError(f"{name}: not a spec file or exercise id")
+    cand = spec_dir() / f"{name}.yaml"
+    if not cand.is_file():
+        raise SpecError(f"{name}: unknown exercise id, expecting one of [{', '.join(spec_ids())}]")
+    return cand
+
+
+def read_text(path: Path) -> str:
+    """A spec or profile file as text; SpecError (one line) when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+
+
+def load_spec(path_or_id: str | Path, profile: "Profile | None" = None) -> ExerciseSpec:
+    """Load and validate one spec (a file path or an exercise id)."""
+    path = resolve_spec_path(path_or_id)
+    return parse_spec(read_text(path), str(path), stem=path.stem, profile=profile)
+
+
+def list_specs(profile: "Profile | None" = None) -> list[ExerciseSpec]:
+    return [load_spec(spec_dir() / f"{i}.yaml", profile) for i in spec_ids()]

@@ -1,0 +1,136 @@
+"""The validated, immutable spec objects: an exercise, its phases, rules and coaching settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach.vocab import SEVERITY_RANK
+
+# Unit of a measure -> the suffix its bounds carry in a rule ("deg" -> min_deg / max_deg).
+UNIT_SUFFIX: dict[str, str] = {
+    "deg": "deg",
+    "body": "body",
+    "deg/s": "deg_s",
+    "body/s": "body_s",
+    "s": "s",
+    "ratio": "ratio",
+}
+
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One check. ``kind`` is "measure" (value vs bounds) or "timing" (holds, reps, sides)."""
+
+    id: str
+    kind: str
+    severity: str
+    cue: dict[str, str]
+    praise: dict[str, str] | None = None
+    phases: tuple[str, ...] = ()          # phase ids where it applies; () = every non-rest phase
+    # measure rules
+    measure: str | None = None
+    unit: str | None = None               # the measure's unit ("deg", "body", ...)
+    measures: tuple[str, ...] = ()        # all measures of the rule (a list = either side: the worse one counts)
+    min: float | None = None
+    max: float | None = None
+    hysteresis: float = 0.0               # in the measure's unit
+    persist_s: float = 1.0
+    body_part: dict[str, str] | None = None  # names what "can't see" refers to
+    pauses_hold: bool = True              # a fault pauses the hold timer of its phase
+    missing_ok: bool = False              # when_missing: ok -> NaN means "nothing to report", not "can't see"
+    mirror_on_side: str | None = None     # the value is negated on this side (one bound serves both sides)
+    baseline_s: float | None = None       # relative to the mean over the first baseline_s of the hold
+    only_when: str | None = None          # judged only while this other rule is OK
+    # timing rules
+    check: str | None = None              # one of TIMING_CHECKS
+    min_s: float | None = None            # rep_period: shortest calm cycle
+
+    @property
+    def rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+    def applies_to(self, phase: "PhaseSpec") -> bool:
+        if self.phases:
+            return phase.id in self.phases
+        return phase.kind != "rest"
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    id: str
+    kind: str                                  # setup | hold | reps | rest
+    per_side: bool = False
+    cue: dict[str, str] | None = None          # instruction when the phase starts
+    names: dict[str, str] | None = None
+    # setup
+    stable_s: float = 2.0
+    timeout_s: float | None = None             # go on after this long even if not all is right
+    # hold
+    min_s: float | None = None
+    target_s: float | None = None
+    max_s: float | None = None
+    position: tuple[str, ...] = ()             # rules whose OK means "in the position"
+    release_s: float = 1.5
+    settle_s: float = 0.0                      # in position this long before the hold clock starts
+    countdown_s: tuple[float, ...] = ()
+    # a later hold the person may go straight to: when its position (+ recognise_when
+    # rules) has been OK this long while an earlier step has not started, the coach follows
+    recognise_s: float | None = None
+    recognise_when: tuple[str, ...] = ()
+    # reps
+    measure: str | None = None
+    direction: str = "up"                      # up: a rep peaks high; down: peaks low
+    enter: float | None = None
+    exit: float | None = None
+    min_period_s: float = 1.0
+    min_reps: int | None = None
+    target_reps: int | None = None
+    max_reps: int | None = None
+    peak_min_s: float | None = None            # shortest hold at the peak of each rep
+    idle_end_s: float = 8.0                    # reps phase ends after this long without a rep (once min_reps)
+    # rest
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CoachingSpec:
+    global_cooldown_s: float = 3.0    # no two spoken cues closer than this
+    repeat_s: float = 8.0             # the same cue again at most this often
+    max_repeats: int = 2              # after this many repeats of an unfixed fault, others may speak
+    cant_see_s: float = 2.0           # "can't see your X" after this long
+    oneshot_ttl_s: float = 10.0       # a one-off cue (hold too short, ...) expires if not spoken by then
+    praise_ttl_s: float = 4.0
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    id: str
+    names: dict[str, str]
+    summary: dict[str, str]
+    equipment: dict[str, str]
+    camera_view: str
+    camera_height: str
+    camera_placement: dict[str, str]
+    sides: tuple[str, ...]                     # () = no sides; else the order, e.g. ("right", "left")
+    switch_cue: dict[str, str] | None
+    contraindications: tuple[str, ...]
+    cautions: tuple[str, ...]
+    measures: dict[str, dict]                  # name -> measure spec mapping (for build_measure)
+    measure_order: tuple[str, ...]             # dependency order
+    measure_units: dict[str, str]
+    phases: tuple[PhaseSpec, ...]
+    rules: dict[str, RuleSpec]
+    coaching: CoachingSpec
+    source: str = ""
+    profile_label: str | None = None
+    posture: str | None = None                 # lying | seated | standing | hanging | all_fours | kneeling
+
+    def phase(self, phase_id: str) -> PhaseSpec:
+        for p in self.phases:
+            if p.id == phase_id:
+                return p
+        raise KeyError(phase_id)
+
+    def rules_for(self, phase: PhaseSpec) -> list[RuleSpec]:
+        return [r for r in self.rules.values() if r.applies_to(phase)]

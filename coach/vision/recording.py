@@ -1,0 +1,404 @@
+"""Landmark recordings: every PoseFrame of a run in one compressed ``.npz`` file.
+
+A recording replays through the same pipeline as a video, without the model, in
+milliseconds — it is how most tests, the tuning workbench and `coach eval` run.
+
+Format (version 1), arrays in a NumPy ``.npz`` (zip) file:
+  format         str  "coach-landmarks"
+  version        int  1
+  timestamps_ms  (T,) float64  capture time of each frame
+  landmarks      (T, 33, 5) float32  x, y (normalised), z, visibility, presence; NaN = no person
+  world          (T, 33, 3) float32  metres, hip-centred
+  image_wh       (2,) int  analysed image size
+  meta_json      str  JSON: source, model file + sha256, coach version, created (UTC)
+  mask_index     (T,) int32, optional: row of `masks` for each frame, -1 = none
+  masks          (M, mh, ceil(mw/8)) uint8, optional: segmentation masks thresholded at
+                 0.5, downscaled so the longer side is at most 160 px, bit-packed (np.packbits
+                 along the width)
+  mask_wh        (2,) int, optional: (mw, mh)
+Files are written atomically (temporary file + rename) with user-only permissions.
+While recording, frames are streamed to an anonymous spool file, not kept in memory
+(see RecordingWriter); the finished file is the same version 1 ``.npz``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import cv2
+import numpy as np
+
+from coach.errors import CoachError
+from coach.pose import N_LANDMARKS, PoseClip, PoseFrame
+
+FORMAT = "coach-landmarks"
+VERSION = 1
+SUFFIX = ".npz"
+MASK_MAX_SIDE = 160
+
+
+class RecordingError(CoachError):
+    exit_code = 2
+
+
+def is_recording_path(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(SUFFIX)
+
+
+def _mask_size(image_wh: tuple[int, int]) -> tuple[int, int]:
+    w, h = image_wh
+    scale = min(1.0, MASK_MAX_SIDE / max(w, h, 1))
+    return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
+
+
+CHUNK_FRAMES = 256  # frames held in memory before they go to the spool file (~0.3 MB)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Where one flushed chunk of frames lies in the spool file. Its sections follow each
+    other: timestamps, landmarks, world, mask_index (raw), then its masks zlib-compressed."""
+
+    offset: int
+    start: int  # index of its first frame in the recording
+    frames: int
+    mask_start: int  # row of its first mask in the recording's `masks`
+    masks: int
+    masks_nbytes: int  # compressed
+
+
+_ROW_BYTES = {  # bytes per frame of each raw section of a chunk, in spool order
+    "timestamps_ms": 8,
+    "landmarks": N_LANDMARKS * 5 * 4,
+    "world": N_LANDMARKS * 3 * 4,
+    "mask_index": 4,
+}
+_ROW_OFFSET = {name: sum(list(_ROW_BYTES.values())[:i]) for i, name in enumerate(_ROW_BYTES)}
+_RAW_FRAME_BYTES = sum(_ROW_BYTES.values())  # the compressed masks follow the raw sections
+
+
+class RecordingWriter:
+    """Streams PoseFrames to disk as they come and writes the recording at ``close()``.
+
+    A live session can last an hour or more, so frames are not kept: every
+    ``chunk_frames`` frames go to a spool file next to the target (anonymous: it has no
+    name, so a killed process leaves nothing behind and the kernel frees the space), and
+    ``close()`` assembles the version-1 ``.npz`` from it chunk by chunk, into a temporary
+    file that is renamed over the target. Memory stays at one chunk however long the run.
+
+    A write error while recording (a full disk) does not stop the coaching: the writer
+    stops recording and ``close()`` raises the one-line RecordingError, as it would have
+    when writing the file.
+    """
+
+    def __init__(self, path: str | os.PathLike, meta: dict | None = None, *, chunk_frames: int = CHUNK_FRAMES) -> None:
+        self.path = Path(path)
+        if not is_recording_path(self.path):
+            raise RecordingError(f"a landmark recording must end in {SUFFIX}: {self.path}")
+        parent = self.path.parent if str(self.path.parent) else Path(".")
+        if not parent.exists():
+            raise RecordingError(f"folder does not exist: {parent}; create it first")
+        if not parent.is_dir():
+            raise RecordingError(f"{parent} is a file, not a folder; choose another place for the recording")
+        if not os.access(parent, os.W_OK):
+            raise RecordingError(f"cannot write to {parent}: no permission; choose another folder")
+        if chunk_frames < 1:
+            raise ValueError("chunk_frames must be at least 1")
+        self.meta = dict(meta or {})
+        self._folder = parent
+        self._chunk_frames = int(chunk_frames)
+        # the chunk being filled; rows [0, _fill) hold frames _chunk_start.. of the recording
+        self._ts = np.empty(chunk_frames, np.float64)
+        self._lm = np.empty((chunk_frames, N_LANDMARKS, 5), np.float32)
+        self._world = np.empty((chunk_frames, N_LANDMARKS, 3), np.float32)
+        self._mask_index = np.empty(chunk_frames, np.int32)
+        self._masks: np.ndarray | None = None  # (chunk_frames, mh, ceil(mw/8)) once a mask comes
+        self._fill = 0
+        self._mask_fill = 0
+        self._chunk_start = 0
+        self._masks_start = 0
+        self._chunks: list[_Chunk] = []  # what is in the spool (a few bytes per chunk)
+        self._spool: BinaryIO | None = None
+        self._image_wh: tuple[int, int] | None = None
+        self._mask_wh: tuple[int, int] | None = None
+        self._error: RecordingError | None = None
+        self._closed = False
+        self._result: Path | None = None
+
+    def __len__(self) -> int:
+        return self._chunk_start + self._fill
+
+    @property
+    def buffered_frames(self) -> int:
+        """Frames held in memory, not yet in the spool file (at most ``chunk_frames``)."""
+        return self._fill
+
+    def add(self, frame: PoseFrame) -> None:
+        if self._closed:
+            raise RecordingError(f"the recording {self.path} is already closed")
+        if self._error is not None:
+            return  # recording stopped on a write error; close() reports it
+        if self._image_wh is None:
+            self._image_wh = frame.image_wh
+            self._mask_wh = _mask_size(frame.image_wh)
+        if self._fill == self._chunk_frames:  # a flush was cut short (Ctrl-C): finish it first
+            self._flush()
+            if self._error is not None:
+                return
+        i = self._fill
+        self._ts[i] = float(frame.timestamp_ms)
+        self._lm[i] = frame.landmarks  # float64 -> float32, as astype does
+        self._world[i] = frame.world
+        if frame.mask is not None and self._mask_wh is not None:
+            small = cv2.resize(frame.mask.astype(np.float32), self._mask_wh, interpolation=cv2.INTER_AREA)
+            packed = np.packbits(small > 0.5, axis=1)
+            if self._masks is None:
+                self._masks = np.empty((self._chunk_frames, *packed.shape), np.uint8)
+            k = self._mask_fill
+            self._masks[k] = packed
+            self._mask_index[i] = self._masks_start + k
+            self._mask_fill = k + 1
+        else:
+            self._mask_index[i] = -1
+        # counted last: a frame interrupted half-way is simply not in the recording
+        self._fill = i + 1
+        if self._fill == self._chunk_frames:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Append the chunk to the spool. Registering it in ``_chunks`` is the commit: a
+        chunk written but not registered (cut short) is ignored and written again."""
+        if self._fill == 0:
+            return
+        committed = self._chunks[-1].start + self._chunks[-1].frames if self._chunks else 0
+        if committed == self._chunk_start:  # not in the spool yet
+            n, k = self._fill, self._mask_fill
+            try:
+                if self._spool is None:
+                    self._spool = tempfile.TemporaryFile(prefix=".tmp-", suffix=SUFFIX, dir=str(self._folder))
+                offset = self._spool.seek(0, os.SEEK_END)
+                for section in (self._ts, self._lm, self._world, self._mask_index):  # as in _ROW_BYTES
+                    self._spool.write(section[:n].data)
+                # bit-packed masks are mostly runs of equal bytes: level 1 shrinks them many
+                # times over for a few microseconds a frame, so the spool stays small
+                zmasks = zlib.compress(self._masks[:k].data, 1) if k and self._masks is not None else b""
+                self._spool.write(zmasks)
+            except OSError as exc:
+                self._fail(exc)
+                return
+            self._chunks.append(_Chunk(offset, self._chunk_start, n, self._masks_start, k, len(zmasks)))
+        last = self._chunks[-1]
+        self._chunk_start = last.start + last.frames
+        self._masks_start = last.mask_start + last.masks
+        self._fill = self._mask_fill = 0
+
+    def _fail(self, exc: OSError) -> None:
+        self._error = _write_error(self.path, exc)
+        self._fill = self._mask_fill = 0
+        self._drop_spool()
+
+    def _drop_spool(self) -> None:
+        if self._spool is not None:
+            with contextlib.suppress(OSError):
+                self._spool.close()
+            self._spool = None
+
+    def close(self) -> Path | None:
+        """Write the file; returns its path (None when no frame was added).
+
+        Called again, it returns the same answer without writing again."""
+        if self._closed:
+            if self._error is not None:
+                raise self._error
+            return self._result
+        try:
+            self._flush()
+            if self._error is None and len(self):
+                self._result = _write_atomic(self.path, self._write_npz)
+        except RecordingError as exc:
+            self._error = exc
+        finally:
+            self._closed = True
+            self._drop_spool()
+            self._fill = self._mask_fill = 0
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def _write_npz(self, fh: BinaryIO) -> None:
+        """The same members, order and encoding as ``np.savez_compressed`` of the arrays
+        (format version 1), each large array streamed from the spool one chunk at a time."""
+        assert self._spool is not None and self._image_wh is not None
+        n = len(self)
+        n_masks = self._masks_start
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+            _put_array(zf, "format", np.array(FORMAT))
+            _put_array(zf, "version", np.array(VERSION))
+            self._put_section(zf, "timestamps_ms", np.float64, (n,))
+            self._put_section(zf, "landmarks", np.float32, (n, N_LANDMARKS, 5))
+            self._put_section(zf, "world", np.float32, (n, N_LANDMARKS, 3))
+            _put_array(zf, "image_wh", np.array(self._image_wh, dtype=np.int64))
+            _put_array(zf, "meta_json", np.array(json.dumps({**self.meta, "created": created})))
+            if n_masks:
+                assert self._masks is not None
+                self._put_section(zf, "mask_index", np.int32, (n,))
+                self._put_section(zf, "masks", np.uint8, (n_masks, *self._masks.shape[1:]))
+                _put_array(zf, "mask_wh", np.array(self._mask_wh, dtype=np.int64))
+
+    def _put_section(self, zf: zipfile.ZipFile, name: str, dtype, shape: tuple[int, ...]) -> None:
+        """One array as an ``.npy`` member: the header ``np.save`` writes, then the array's
+        section of every chunk in order (C order, as the frames came)."""
+        spool = self._spool
+        assert spool is not None
+        with zf.open(name + ".npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(
+                member, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+            )
+            for chunk in self._chunks:
+                if name == "masks":
+                    if chunk.masks:
+                        at = chunk.offset + _RAW_FRAME_BYTES * chunk.frames
+                        member.write(zlib.decompress(_read_exactly(spool, at, chunk.masks_nbytes)))
+                else:
+                    at = chunk.offset + _ROW_OFFSET[name] * chunk.frames
+                    member.write(_read_exactly(spool, at, _ROW_BYTES[name] * chunk.frames))
+
+
+def _read_exactly(fh: BinaryIO, offset: int, size: int) -> bytes:
+    fh.seek(offset)
+    data = fh.read(size)
+    if len(data) != size:
+        raise OSError(f"spool file is short ({len(data)} of {size} bytes at {offset})")
+    return data
+
+
+def _put_array(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
+    with zf.open(name + ".npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _write_error(path: Path, exc: OSError) -> RecordingError:
+    return RecordingError(f"could not write {path}: {exc.strerror or exc}; free some space or choose another folder")
+
+
+def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Write through ``write`` into a temporary file in the same folder, fsync, make it
+    user-only and rename it over ``path``: a reader sees the old file or the whole new one.
+    The temporary file is removed on any failure, also on Ctrl-C during the write."""
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=str(path.parent or "."))
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
+        raise
+    return path
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    return _write_atomic(path, lambda fh: np.savez_compressed(fh, **arrays))
+
+
+def save_clip(clip: PoseClip, path: str | os.PathLike) -> Path:
+    writer = RecordingWriter(path, meta=clip.meta)
+    for frame in clip:
+        writer.add(frame)
+    out = writer.close()
+    assert out is not None
+    return out
+
+
+def load_clip(path: str | os.PathLike) -> PoseClip:
+    """Read a landmark recording; a malformed file raises RecordingError (one line)."""
+    path = Path(path)
+    if not path.exists():
+        raise RecordingError(f"landmark recording not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "format" not in data.files or str(data["format"]) != FORMAT:
+                raise RecordingError(f"{path} is not a coach landmark recording (made with --record-landmarks)")
+            version = int(data["version"])
+            if version > VERSION:
+                raise RecordingError(f"{path} is recording format v{version}; this coach reads up to v{VERSION}: update coach")
+            ts = np.asarray(data["timestamps_ms"], dtype=np.float64)
+            lm = np.asarray(data["landmarks"], dtype=np.float64)
+            world = np.asarray(data["world"], dtype=np.float64)
+            image_wh = tuple(int(v) for v in data["image_wh"])
+            meta = json.loads(str(data["meta_json"])) if "meta_json" in data.files else {}
+            masks = None
+            if "masks" in data.files:
+                index = np.asarray(data["mask_index"])
+                packed = np.asarray(data["masks"])
+                mw, mh = (int(v) for v in data["mask_wh"])
+                masks = PackedMasks(index, packed, mw)
+    except RecordingError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, json.JSONDecodeError) as exc:
+        raise RecordingError(f"{path} is damaged or not a landmark recording ({type(exc).__name__}: {exc})") from None
+    t = len(ts)
+    if lm.shape != (t, N_LANDMARKS, 5) or world.shape != (t, N_LANDMARKS, 3) or len(image_wh) != 2:
+        raise RecordingError(f"{path} has inconsistent array shapes; record it again")
+    if t == 0:
+        raise RecordingError(f"{path} holds no frames")
+    if not np.all(np.isfinite(ts)) or np.any(np.diff(ts) < 0):
+        raise RecordingError(f"{path} has missing or decreasing timestamps; record it again")
+    # Infinite coordinates are damage, not data: treat them as "not seen".
+    bad = ~np.isfinite(lm) & ~np.isnan(lm)
+    if bad.any():
+        lm[bad] = np.nan
+    return PoseClip(timestamps_ms=ts, landmarks=lm, world=world, image_wh=image_wh, masks=masks, meta=meta)
+
+
+class PackedMasks(Sequence):
+    """A recording's masks, kept bit-packed and unpacked one frame at a time (an hour of
+    float32 masks would take gigabytes; packed it is ~1.5 KB a frame)."""
+
+    def __init__(self, index: np.ndarray, packed: np.ndarray, width: int) -> None:
+        self._index = np.asarray(index)
+        self._packed = packed
+        self._width = int(width)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        row = int(self._index[i])
+        if row < 0:
+            return None
+        return np.unpackbits(self._packed[row], axis=1)[:, : self._width].astype(np.float32)
+
+
+class RecordingSource:
+    """Replays a landmark recording as PoseFrames (no model needed)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.clip = load_clip(self.path)
+
+    def __len__(self) -> int:
+        return len(self.clip)
+
+    def __iter__(self) -> Iterator[PoseFrame]:
+        return iter(self.clip)

@@ -1,0 +1,69 @@
+"""The closed vocabularies every stage shares, each defined once.
+
+Specs are validated against these (an unknown value is a ``file:line: field: message``
+error at load time), the screening asks one question per contraindication tag, the
+catalogues hold the words for each value (a test checks every value has them), and code
+compares against these names, never against its own copy.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# Languages of the catalogues, the spec texts and the voice.
+LANGS: tuple[str, ...] = ("nb", "en")
+
+# Body sides, and each one's opposite.
+SIDES: tuple[str, ...] = ("left", "right")
+OTHER_SIDE: dict[str, str] = {"left": "right", "right": "left"}
+
+# Severity of a rule's cue, most important first (lower rank = more important).
+SEVERITIES: tuple[str, ...] = ("safety", "setup", "form", "pace", "count")
+SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
+
+# The body's posture during an exercise: the estimator rejects skeletons that cannot be
+# in it (e.g. head below the hips when seated) instead of coaching a wrong body.
+POSTURES: tuple[str, ...] = ("lying", "seated", "standing", "hanging", "all_fours", "kneeling")
+
+CAMERA_VIEWS: tuple[str, ...] = ("side", "front", "feet_end", "side_or_feet_end")
+CAMERA_HEIGHTS: tuple[str, ...] = ("floor", "seat", "hip", "chest")
+
+PHASE_KINDS: tuple[str, ...] = ("setup", "hold", "reps", "rest")
+
+# Timing checks of a timing rule, and the phase kinds each one can apply to.
+TIMING_CHECK_PHASES: dict[str, tuple[str, ...]] = {
+    "hold_short": ("hold", "reps"),   # reps: only with peak_min_s (a hold at each rep's peak)
+    "hold_long": ("hold",),
+    "reps_range": ("reps",),
+    "rep_period": ("reps",),
+    "side_skipped": ("hold", "reps"),
+}
+TIMING_CHECKS: tuple[str, ...] = tuple(TIMING_CHECK_PHASES)
+
+# Contraindication tags, in the order the screening asks them within their effect. A spec
+# lists the tags that rule it out (``contraindications``) or call for care (``cautions``);
+# the screening asks one question per tag (``screening.q.<tag>`` in the catalogues) and a
+# yes does this to the whole programme:
+#   block    no session at all: see a physiotherapist or doctor first
+#   caution  the session runs, with advice to be careful (said aloud at the start)
+#   exclude  only the exercises whose spec lists the tag are left out
+Effect = Literal["block", "caution", "exclude"]
+CONTRAINDICATIONS: dict[str, Effect] = {
+    "acute_back_pain": "block",
+    "disc_herniation": "block",
+    "spinal_stenosis": "block",
+    "spondylolisthesis": "block",
+    "osteoporosis": "block",
+    "back_surgery": "block",
+    "neurological_symptoms": "block",
+    "unsure_technique": "block",
+    "neck_surgery": "caution",
+    "earlier_disc_herniation": "caution",
+    "osteoarthritis": "caution",
+    "reduced_sensation": "caution",
+    "hypermobility": "caution",
+    "sciatica_flare": "caution",
+    "pregnancy": "exclude",
+    "hernia": "exclude",
+    "shoulder_pain": "exclude",
+}
