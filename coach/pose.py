@@ -76,13 +76,21 @@ class Landmark(IntEnum):
 
 
 # Bones drawn as the skeleton (pairs of landmark indices).
-SKELETON_EDGES: tuple[tuple[int, int], ...] = (
-    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16),
-    (11, 23), (12, 24), (23, 24),
-    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31),
-    (24, 26), (26, 28), (28, 30), (30, 32), (28, 32),
-    (0, 7), (0, 8), (15, 19), (16, 20),
-)
+_L = Landmark
+SKELETON_EDGES: tuple[tuple[int, int], ...] = tuple((int(a), int(b)) for a, b in (
+    # arms and shoulders
+    (_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER), (_L.LEFT_SHOULDER, _L.LEFT_ELBOW), (_L.LEFT_ELBOW, _L.LEFT_WRIST),
+    (_L.RIGHT_SHOULDER, _L.RIGHT_ELBOW), (_L.RIGHT_ELBOW, _L.RIGHT_WRIST),
+    # trunk
+    (_L.LEFT_SHOULDER, _L.LEFT_HIP), (_L.RIGHT_SHOULDER, _L.RIGHT_HIP), (_L.LEFT_HIP, _L.RIGHT_HIP),
+    # legs
+    (_L.LEFT_HIP, _L.LEFT_KNEE), (_L.LEFT_KNEE, _L.LEFT_ANKLE), (_L.LEFT_ANKLE, _L.LEFT_HEEL),
+    (_L.LEFT_HEEL, _L.LEFT_FOOT_INDEX), (_L.LEFT_ANKLE, _L.LEFT_FOOT_INDEX),
+    (_L.RIGHT_HIP, _L.RIGHT_KNEE), (_L.RIGHT_KNEE, _L.RIGHT_ANKLE), (_L.RIGHT_ANKLE, _L.RIGHT_HEEL),
+    (_L.RIGHT_HEEL, _L.RIGHT_FOOT_INDEX), (_L.RIGHT_ANKLE, _L.RIGHT_FOOT_INDEX),
+    # head and hands
+    (_L.NOSE, _L.LEFT_EAR), (_L.NOSE, _L.RIGHT_EAR), (_L.LEFT_WRIST, _L.LEFT_INDEX), (_L.RIGHT_WRIST, _L.RIGHT_INDEX),
+))
 
 
 def _empty_landmarks() -> np.ndarray:

@@ -146,3 +146,29 @@ def test_measure_writes_csv_from_a_recording(capsys, tmp_path):
     rows = list(csv.reader(out.open()))
     assert rows[0][0] == "timestamp_ms" and len(rows) == 5
     assert all(cell == "" for row in rows[1:] for cell in row[1:])  # nobody there: "can't see"
+
+
+def test_python_dash_m_coach_is_the_same_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    version = subprocess.run([sys.executable, "-m", "coach", "--version"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=120)
+    assert version.returncode == 0 and version.stdout.startswith("coach ")
+    bad = subprocess.run([sys.executable, "-m", "coach", "explain", "nope"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("coach: error: nope: unknown exercise id")
+    assert "Traceback" not in bad.stderr
+
+
+def test_synth_is_loaded_lazily_and_needs_no_torch(capsys):
+    import subprocess
+    import sys
+
+    probe = ("import sys; import coach.cli; "
+             "heavy = sorted(m for m in ('torch', 'mediapipe', 'coach.synth', 'cv2') if m in sys.modules); "
+             "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr
+    code, out, _err = run_cli(capsys, "synth", "list")
+    assert code == 0 and "lying_twist" in out and "shoulder_lifting" in out

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.errors import CoachError
-from coach.pose import N_LANDMARKS, PoseFrame
+from coach.pose import N_LANDMARKS, Landmark, PoseFrame
 
 TRUTH_SUFFIX = ".truth.json.gz"
 RECORDING_SUFFIX = ".landmarks.npz"
@@ -175,7 +175,7 @@ def truth_frames(truth: dict) -> list[PoseFrame]:
         world = np.full((N_LANDMARKS, 3), np.nan)
         xyz = np.array([p if p is not None else (np.nan, np.nan, np.nan) for p in xyz_row], dtype=np.float64)
         cam_pts = (w2c[:3, :3] @ xyz.T).T + w2c[:3, 3]
-        hips = cam_pts[[23, 24]].mean(axis=0)
+        hips = cam_pts[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
         for j, p in enumerate(xy_row):
             if p is None:
                 continue
