@@ -168,7 +168,7 @@ class _FirstFrameClock:
 
 
 def run_replay(path: Path, exercise: str, limit: int, video: bool) -> dict:
-    """Exactly what `coach replay` runs (cli.cmd_replay), minus printing."""
+    """Exactly what `coach replay` runs (coach.cli.replay.cmd_replay), minus printing."""
     from coach.pipeline.runner import RunOptions, execute, load_spec_for, needs_masks, open_input
 
     s = Timer()

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from coach.errors import OutputError
+from coach.errors import CoachError, OutputError
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[BinaryIO], object],
@@ -53,13 +53,15 @@ def atomic_write(path: str | os.PathLike, data: bytes | str | Callable[[BinaryIO
     return path
 
 
-def check_output_dir(path: str | os.PathLike) -> Path:
-    """Create the output folder (user-only) if needed; fail early with a clear line if unusable."""
+def check_output_dir(path: str | os.PathLike, what: str = "output folder",
+                     error: type[CoachError] = OutputError) -> Path:
+    """Create the output folder (user-only) if needed; fail early with a clear line
+    (``error``, naming the folder as ``what``) if it cannot be used."""
     out = Path(path)
     try:
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create output folder {out}: {exc.strerror or exc}; choose another --out") from None
+        raise error(f"cannot create {what} {out}: {exc.strerror or exc}; choose another --out") from None
     if not os.access(out, os.W_OK):
-        raise OutputError(f"cannot write to output folder {out}: no permission; choose another --out")
+        raise error(f"cannot write to {what} {out}: no permission; choose another --out")
     return out

@@ -33,3 +33,20 @@ def portrait_rgb() -> np.ndarray:
 
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+def cut_video(src: Path, dst: Path, frames: int, size_wh: tuple[int, int] = (640, 480), fps: float = 10.0) -> Path:
+    """The first ``frames`` frames of the video ``src`` as a short mp4 at ``size_wh``."""
+    cap = cv2.VideoCapture(str(src))
+    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, size_wh)
+    try:
+        for _ in range(frames):
+            ok, frame = cap.read()
+            assert ok, f"{src} has fewer than {frames} frames"
+            if (frame.shape[1], frame.shape[0]) != size_wh:
+                frame = cv2.resize(frame, size_wh)
+            writer.write(frame)
+    finally:
+        writer.release()
+        cap.release()
+    return dst

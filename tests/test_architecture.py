@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "data": {"errors"},
     "i18n": {"errors", "vocab"},
     "measures": BASE | {"i18n"},
-    "spec": BASE | {"data", "measures"},
+    "spec": BASE | {"data", "i18n", "measures"},
     "vision": BASE | {"data", "files"},
     "engine": BASE | {"i18n", "measures", "spec"},
     "session": BASE | {"files", "i18n", "measures", "spec", "engine"},

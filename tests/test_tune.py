@@ -480,7 +480,7 @@ def test_cli_tune_bad_input(tmp_path, argv, message, capsys):
 @pytest.mark.e2e
 def test_video_landmarks_are_extracted_once_and_cached(tmp_path, monkeypatch):
     """A short cut of a sample video through the real model; the second call hits the cache."""
-    import cv2
+    from conftest import cut_video
 
     from coach.pipeline.runner import load_spec_for
     from coach.tools.tune.cache import landmarks_for
@@ -488,15 +488,7 @@ def test_video_landmarks_are_extracted_once_and_cached(tmp_path, monkeypatch):
     src = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4"
     if not src.is_file() or src.stat().st_size < 1000:
         pytest.skip("samples/lying_twist/good.mp4 not rendered yet")
-    cap = cv2.VideoCapture(str(src))
-    short = tmp_path / "short.mp4"
-    w = cv2.VideoWriter(str(short), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (640, 480))
-    for _ in range(20):
-        ok, frame = cap.read()
-        assert ok
-        w.write(frame)
-    w.release()
-    cap.release()
+    short = cut_video(src, tmp_path / "short.mp4", 20)
     monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
     spec = load_spec_for("lying_twist")
     said = []

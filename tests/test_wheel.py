@@ -97,17 +97,9 @@ def test_installed_replay_gives_the_checkouts_events(installed, tmp_path):
 
 
 def test_installed_coach_runs_the_shipped_model_on_a_video(installed, tmp_path):
-    import cv2
+    from conftest import cut_video
 
-    cap = cv2.VideoCapture(str(VIDEO))
-    short = tmp_path / "short.mp4"
-    writer = cv2.VideoWriter(str(short), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (640, 480))
-    for _ in range(15):
-        ok, frame = cap.read()
-        assert ok
-        writer.write(cv2.resize(frame, (640, 480)))
-    writer.release()
-    cap.release()
+    short = cut_video(VIDEO, tmp_path / "short.mp4", 15)
     _run([str(installed["coach"]), "replay", str(short), "--exercise", "lying_twist", "--out", "video", "-q"],
          cwd=tmp_path, env=_env())
     summary = json.loads((tmp_path / "video" / "summary.json").read_text(encoding="utf-8"))

@@ -141,10 +141,15 @@ def drive(frames: Iterable, *, fps: float, estimator=None, smoother=None, engine
     result = result if result is not None else Driven(stats=RunStats())
     sinks = list(sinks)
     events_log = EventLog(outputs.events_path) if outputs.events_path is not None else None
+    try:
+        recorder = RecordingWriter(outputs.recording_path, meta=outputs.recording_meta) if outputs.recording_path else None
+    except BaseException:
+        if events_log is not None:
+            events_log.close()
+        raise
     if outputs.video_path is not None and outputs.video_render is not None:
         sinks.append(AnnotatedVideoSink(outputs.video_path, fps, outputs.video_render))
         result.video_path = outputs.video_path
-    recorder = RecordingWriter(outputs.recording_path, meta=outputs.recording_meta) if outputs.recording_path else None
 
     def each_event(event) -> None:
         if events_log is not None:
@@ -191,12 +196,10 @@ class RunOptions:
 
 
 @dataclass
-class RunResult:
-    stats: RunStats
-    events_path: Path | None = None
+class RunResult(Driven):
+    """What ``execute`` wrote and counted: ``drive``'s files plus summary.json."""
+
     summary_path: Path | None = None
-    video_path: Path | None = None
-    recording_path: Path | None = None
     summary: dict = field(default_factory=dict)
     stopped_by_user: bool = False
 
@@ -241,19 +244,16 @@ def execute(
     def stop() -> bool:
         return bool((window is not None and window.stop_requested) or (should_stop is not None and should_stop()))
 
-    driven = Driven(stats=RunStats())
-    result = RunResult(stats=driven.stats)
+    result = RunResult(stats=RunStats())
     interrupted = False
     try:
         drive(frames, fps=fps, estimator=estimator, smoother=build_smoother(options), engine=engine, sinks=sinks,
-              outputs=outputs, should_stop=stop, on_progress=on_progress, result=driven)
+              outputs=outputs, should_stop=stop, on_progress=on_progress, result=result)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
         # Also on Ctrl-C / SIGTERM / an error: a complete summary (marked interrupted).
-        result.events_path, result.video_path, result.recording_path = (
-            driven.events_path, driven.video_path, driven.recording_path)
         result.stopped_by_user = window is not None and window.stop_requested
         summary = {"exercise": options.exercise, "source": source_name, "stats": result.stats.to_dict()}
         if interrupted:

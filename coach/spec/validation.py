@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from coach import i18n
 from coach import measures as measures_mod
 from coach.errors import CoachError
 from coach.spec.loading import Path_, SpecError, DocReader, fmt_num, parse_yaml, short, typename
@@ -51,7 +52,7 @@ def _build_spec(ctx: DocReader, stem: str | None, check_measures: bool) -> Exerc
         raise ctx.err(("id",), f"must match the file name '{stem}', got '{spec_id}'")
     names = ctx.text(top["names"], ("names",), placeholders=False)
     summary = ctx.text(top.get("summary", {"nb": names["nb"], "en": names["en"]}), ("summary",), placeholders=False)
-    equipment = ctx.text(top.get("equipment", {"nb": "ingen", "en": "none"}), ("equipment",), placeholders=False)
+    equipment = ctx.text(top.get("equipment", i18n.texts("spec.no_equipment")), ("equipment",), placeholders=False)
 
     cam = ctx.mapping(top["camera"], ("camera",), {"view", "height", "placement"}, ("view", "height", "placement"))
     view = ctx.choice(cam["view"], ("camera", "view"), CAMERA_VIEWS)

@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from collections.abc import Callable
 from typing import Literal
 
 import cv2
@@ -479,15 +480,17 @@ def _fmt_num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) >= 0.005 else "0"
 
 
-def format_bounds(bounds: tuple[float | None, float | None], unit: str = "°") -> str:
-    """``(None, 30)`` -> ``"≤ 30°"``, ``(80, 100)`` -> ``"80–100°"``."""
+def format_bounds(bounds: tuple[float | None, float | None], unit: str = "°",
+                  number: Callable[[float], str] | None = None) -> str:
+    """``(None, 30)`` -> ``"≤ 30°"``, ``(80, 100)`` -> ``"80–100°"``, ``(None, None)`` -> ``""``."""
+    num = number or _fmt_num
     lo, hi = bounds
     if lo is not None and hi is not None:
-        return f"{_fmt_num(lo)}–{_fmt_num(hi)}{unit}"
+        return f"{num(lo)}–{num(hi)}{unit}"
     if hi is not None:
-        return f"≤ {_fmt_num(hi)}{unit}"
+        return f"≤ {num(hi)}{unit}"
     if lo is not None:
-        return f"≥ {_fmt_num(lo)}{unit}"
+        return f"≥ {num(lo)}{unit}"
     return ""
 
 

@@ -23,21 +23,16 @@ from typing import Any
 
 from coach import i18n
 from coach.engine import jsonable
-from coach.files import atomic_write
+from coach.files import atomic_write, check_output_dir
 from coach.session.history import ReportError, hold_rows, history, rep_rows
 from coach.session.store import state_dir
+from coach.ui.draw import format_bounds
 
 
 def reports_dir(root: str | os.PathLike | None = None) -> Path:
     """``<state dir>/reports`` (or ``root``), created 0700."""
     d = Path(root) if root is not None else state_dir() / "reports"
-    try:
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(f"cannot create the reports folder {d}: {exc.strerror or exc}; choose another --out") from None
-    if not os.access(d, os.W_OK):
-        raise ReportError(f"cannot write to the reports folder {d}: no permission; choose another --out")
-    return d
+    return check_output_dir(d, what="the reports folder", error=ReportError)
 
 
 class ReportWriter:
@@ -238,23 +233,22 @@ def _exercise_html(ex: Mapping[str, Any], lang: str) -> str:
         return "".join(out)
     summary = ex.get("summary") or {}
     out.append(f"<p class=\"meta\">{_e(t('report.duration'))}: {_e(_fmt_s(summary.get('duration_s')))}</p>")
-    holds, reps = hold_rows(ex), rep_rows(ex)
-    if holds:
-        out.append(f"<h3>{_e(t('report.holds'))}</h3><table><tr><th>{_e(t('report.side'))}</th>"
-                   f"<th class=\"num\">{_e(t('report.achieved_s'))}</th><th class=\"num\">{_e(t('overlay.target').capitalize())}</th>"
+
+    def table(title: str, rows: list, value: str, unit: str) -> None:
+        """The holds or the reps: side (or phase), achieved, target, a bar."""
+        if not rows:
+            return
+        out.append(f"<h3>{_e(title)}</h3><table><tr><th>{_e(t('report.side'))}</th>"
+                   f"<th class=\"num\">{_e(value)}</th><th class=\"num\">{_e(t('overlay.target').capitalize())}</th>"
                    "<th></th></tr>")
-        for phase, side, achieved, target in holds:
-            out.append(f"<tr><td>{_e(_row_name(ex, phase, side, lang))}</td><td class=\"num\">{achieved:.1f} s</td>"
-                       f"<td class=\"num\">{_num(target)} s</td><td>{_bar(achieved, target)}</td></tr>")
+        for phase, side, achieved, target in rows:
+            shown = f"{achieved:.1f}" if isinstance(achieved, float) else str(achieved)
+            out.append(f"<tr><td>{_e(_row_name(ex, phase, side, lang))}</td><td class=\"num\">{shown}{unit}</td>"
+                       f"<td class=\"num\">{_num(target)}{unit}</td><td>{_bar(achieved, target)}</td></tr>")
         out.append("</table>")
-    if reps:
-        out.append(f"<h3>{_e(t('report.reps'))}</h3><table><tr><th>{_e(t('report.side'))}</th>"
-                   f"<th class=\"num\">{_e(t('report.reps'))}</th><th class=\"num\">{_e(t('overlay.target').capitalize())}</th>"
-                   "<th></th></tr>")
-        for phase, side, n, target in reps:
-            out.append(f"<tr><td>{_e(_row_name(ex, phase, side, lang))}</td><td class=\"num\">{n}</td>"
-                       f"<td class=\"num\">{_num(target)}</td><td>{_bar(n, target)}</td></tr>")
-        out.append("</table>")
+
+    table(t("report.holds"), hold_rows(ex), t("report.achieved_s"), " s")
+    table(t("report.reps"), rep_rows(ex), t("report.reps"), "")
     measures = {k: v for k, v in (ex.get("measures") or {}).items()
                 if any(s[1] is not None for s in v.get("samples", []))}
     if measures:
@@ -298,13 +292,7 @@ def measure_label(rule_id: str, m: Mapping[str, Any], lang: str) -> str:
 
 
 def _bounds(lo: Any, hi: Any, unit: str) -> str:
-    if lo is not None and hi is not None:
-        return f"{_val(lo)}–{_val(hi)}{unit}"
-    if lo is not None:
-        return f"≥ {_val(lo)}{unit}"
-    if hi is not None:
-        return f"≤ {_val(hi)}{unit}"
-    return "—"
+    return format_bounds((lo, hi), unit, number=_val) or "—"
 
 
 def _bar(value: float, target: float | None, width: int = 160, height: int = 14) -> str:

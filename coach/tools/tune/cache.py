@@ -9,13 +9,13 @@ user-only permissions; each entry is an ordinary landmark recording (.npz).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Callable
 
 from coach.errors import CoachError
 from coach.pose import PoseClip
+from coach.vision.model import sha256_of
 from coach.vision.recording import RecordingWriter, is_recording_path, load_clip
 
 
@@ -31,17 +31,9 @@ def cache_dir() -> Path:
     return Path(base).expanduser() / "coach" / "landmarks"
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def cache_path(video: str | os.PathLike, model_sha256: str, masks: bool, folder: Path | None = None) -> Path:
     try:
-        video_sha = file_sha256(video)
+        video_sha = sha256_of(video)
     except OSError as exc:
         raise CacheError(f"cannot read {video}: {exc.strerror or exc}") from None
     name = f"{Path(video).stem[:40]}-{video_sha[:16]}-{model_sha256[:12]}{'-m' if masks else ''}.npz"
@@ -55,7 +47,7 @@ def landmarks_for(path: str | os.PathLike, exercise_spec, model: str | None = No
 
     A video is run through the real pose model once; later calls load the cached recording.
     """
-    from coach.pipeline.runner import make_estimator, needs_masks
+    from coach.pipeline.runner import make_estimator, needs_masks, recording_meta
     from coach.vision.sources import open_source
 
     if is_recording_path(path):
@@ -64,8 +56,6 @@ def landmarks_for(path: str | os.PathLike, exercise_spec, model: str | None = No
     masks = needs_masks(exercise_spec)
     estimator = make_estimator(model, 1, masks, exercise_spec)
     try:
-        from coach.vision.model import sha256_of
-
         target = cache_path(path, sha256_of(estimator.model_path), masks)
         if target.exists():
             try:
@@ -79,12 +69,9 @@ def landmarks_for(path: str | os.PathLike, exercise_spec, model: str | None = No
                              f"set COACH_CACHE_DIR to a writable folder") from None
         if on_status is not None:
             on_status(f"extracting landmarks from {path} once (cached in {target})")
-        from coach import __version__
         from coach.pipeline.loop import run
 
-        writer = RecordingWriter(target, meta={"source": str(path), "model": estimator.model_path.name,
-                                               "model_sha256": sha256_of(estimator.model_path),
-                                               "coach": __version__, "exercise": exercise_spec.id})
+        writer = RecordingWriter(target, meta=recording_meta(str(path), exercise_spec.id, estimator))
         # written only when the whole video went through: an interrupted run leaves no
         # truncated entry behind to be served as complete next time
         run(source, estimator=estimator, recorder=writer, on_progress=on_progress)
