@@ -26,7 +26,7 @@ from coach.ui.draw import (
     OverlayState,
     RepCounter,
     RepView,
-    RuleView,
+    RuleRow,
     SkeletonAnnotator,
     StatusPanel,
     TextAnnotator,
@@ -266,7 +266,7 @@ def _count_colour(img: np.ndarray, color: tuple[int, int, int], tol: int = 30) -
 def test_status_panel_colours_follow_rule_state():
     def panel(states):
         scene = _blank(1280, 720, value=90)
-        rules = [RuleView(f"Regel {i}", s, 12.0, (None, 10.0)) for i, s in enumerate(states)]
+        rules = [RuleRow(f"Regel {i}", s, 12.0, (None, 10.0)) for i, s in enumerate(states)]
         StatusPanel(lang="nb").annotate(scene, OverlayState(phase="hold", side="left", rules=rules))
         return scene[:360, :640]
 
@@ -279,12 +279,12 @@ def test_status_panel_colours_follow_rule_state():
 
 def test_rule_view_rejects_unknown_state():
     with pytest.raises(ValueError, match="state must be one of"):
-        RuleView("x", "bad")
+        RuleRow("x", "bad")
 
 
 def test_overlay_state_accepts_plain_tuples():
     st = OverlayState(rules=[("Skuldre", "fault", 12.0, (None, 10.0))], cue="Rolig")
-    assert isinstance(st.rules[0], RuleView) and st.rules[0].bounds == (None, 10.0)
+    assert isinstance(st.rules[0], RuleRow) and st.rules[0].bounds == (None, 10.0)
     assert isinstance(st.cue, CueView) and st.cue.text == "Rolig"
 
 

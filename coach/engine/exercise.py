@@ -224,7 +224,9 @@ class CueSelector:
 # --------------------------------------------------------------------------- snapshot
 
 @dataclass(slots=True)
-class RuleView:
+class RuleStatus:
+    """One rule's state in the engine's snapshot (what it measured, against which bounds)."""
+
     rule_id: str
     severity: str
     state: str                 # ok | warning | fault | cant_see
@@ -247,7 +249,7 @@ class EngineState:
     hold_state: str | None       # waiting | holding | paused | done
     reps: int | None
     reps_target: int | None
-    rules: list[RuleView]
+    rules: list[RuleStatus]
     cue: str | None              # the last spoken cue, in the engine's language
     done: bool
 
@@ -609,11 +611,11 @@ class ExerciseEngine:
 
     def snapshot(self) -> EngineState:
         step = self.step
-        rules: list[RuleView] = []
+        rules: list[RuleStatus] = []
         if step is not None:
             for r in step.measure_rules:
                 tr = step.trackers[r.id]
-                rules.append(RuleView(r.id, r.severity, tr.state, tr.value, r.min, r.max, r.unit))
+                rules.append(RuleStatus(r.id, r.severity, tr.state, tr.value, r.min, r.max, r.unit))
         ph = step.phase if step else None
         cue = self.selector.current_text.get(self.lang) if self.selector.current_text else None
         return EngineState(

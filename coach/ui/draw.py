@@ -360,8 +360,9 @@ class SkeletonAnnotator:
 
 # --------------------------------------------------------------------------- data
 @dataclass(slots=True)
-class RuleView:
-    """One rule's state for the panel. ``bounds`` = (low, high); either may be None."""
+class RuleRow:
+    """One row of the status panel: a rule's label, state and value. ``bounds`` = (low, high);
+    either may be None."""
 
     label: str
     state: str = "ok"
@@ -449,7 +450,7 @@ class OverlayState:
     ``paused``, ``done`` ...; translated via ``phase.<id>`` when the catalogue has it);
     ``side`` is ``left``/``right``/``both``/None. ``exercise``, ``cue``,
     ``next_instruction`` and rule labels are already in the session's language.
-    ``rules`` accepts ``RuleView`` or plain ``(label, state, value, bounds)`` tuples.
+    ``rules`` accepts ``RuleRow`` or plain ``(label, state, value, bounds)`` tuples.
     """
 
     phase: str = ""
@@ -459,7 +460,7 @@ class OverlayState:
     hold_target_s: float | None = None
     reps: int | None = None
     reps_target: int | None = None
-    rules: list[RuleView] = field(default_factory=list)
+    rules: list[RuleRow] = field(default_factory=list)
     cue: CueView | str | None = None
     next_instruction: str = ""
     pose: PoseFrame | None = None
@@ -467,7 +468,7 @@ class OverlayState:
     muted: bool = False
 
     def __post_init__(self) -> None:
-        self.rules = [r if isinstance(r, RuleView) else RuleView(*r) for r in self.rules]
+        self.rules = [r if isinstance(r, RuleRow) else RuleRow(*r) for r in self.rules]
         if isinstance(self.cue, str):
             self.cue = CueView(self.cue) if self.cue else None
 

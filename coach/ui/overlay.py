@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from coach.ui.draw import ArcView, CueView, OverlayAnnotator, OverlayState, RuleView
+from coach.ui.draw import ArcView, CueView, OverlayAnnotator, OverlayState, RuleRow
 from coach.pose import PoseFrame
 
 if TYPE_CHECKING:  # the type only: the pipeline imports the ui, not the other way round
@@ -142,7 +142,7 @@ class OverlayRenderer:
         for rule in snap.rules:
             value = None if rule.value is None or not math.isfinite(rule.value) else float(rule.value)
             unit = "°" if rule.unit == "deg" else ""
-            state.rules.append(RuleView(self.label(rule.rule_id, snap.side), rule.state, value,
+            state.rules.append(RuleRow(self.label(rule.rule_id, snap.side), rule.state, value,
                                         (rule.min, rule.max), unit))
             if rule.state in ("fault", "warning"):
                 arc = self._arc(rule, snap.side, step.pose)

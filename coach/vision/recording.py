@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from coach.errors import CoachError
+from coach.files import atomic_write
 from coach.pose import N_LANDMARKS, PoseClip, PoseFrame
 
 FORMAT = "coach-landmarks"
@@ -293,26 +294,12 @@ def _write_error(path: Path, exc: OSError) -> RecordingError:
 
 
 def _write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Write through ``write`` into a temporary file in the same folder, fsync, make it
-    user-only and rename it over ``path``: a reader sees the old file or the whole new one.
-    The temporary file is removed on any failure, also on Ctrl-C during the write."""
-    tmp = None
+    """Write through ``write`` atomically and user-only (:func:`coach.files.atomic_write`):
+    a reader sees the old file or the whole new one, also after Ctrl-C during the write."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=str(path.parent or "."))
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise _write_error(path, exc) from None
-        raise
-    return path
+        return atomic_write(path, write)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:

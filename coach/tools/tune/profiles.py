@@ -9,15 +9,14 @@ file in the same folder, fsync, rename) with user-only permissions, then loaded 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from coach.files import atomic_write
 from coach.spec import ExerciseSpec, SpecError, load_profile, parse_profile, parse_spec
 from coach.tools.tune.workbench import TuneError, exercise_section, overrides_from_section
 
@@ -93,17 +92,9 @@ def save_profile(path: str | os.PathLike, patient: str, note: str, spec: Exercis
     # validate before writing: the profile itself, then the spec merged with it
     profile = parse_profile(text, str(p))
     parse_spec(spec_text, spec.source or f"{spec.id}.yaml", stem=spec.id, profile=profile)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, p)
+        atomic_write(p, text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise TuneError(f"could not write {p}: {exc.strerror or exc}; choose another folder") from None
     load_profile(p)   # what `coach session --profile` will do
     return p
