@@ -24,7 +24,7 @@ extrapolated, not run, because it would take gigabytes for a recording with mask
 person-shaped mask at 640x480 on every frame, as the model gives for exercises that read
 the spine's curve), then ``close()`` timed (it writes the ``.npz``). RSS per minute, peak
 RSS (VmHWM, so the close counts too) and the file size. ``--old-recording FILE`` runs the
-same with the ``RecordingWriter`` of another version of ``coach/recording.py`` for
+same with the ``RecordingWriter`` of another version of ``coach/vision/recording.py`` for
 comparison, e.g. the one before the writer streamed to disk::
 
     git show dcb5ceb:coach/recording.py > /tmp/old_recording.py
@@ -199,7 +199,7 @@ def one_replay(exercise: str, minutes: float, record: bool = False, masks: bool 
 
 
 class LazyMaskClip:
-    """The fix proposed for coach/recording.py load_clip / PoseClip: keep the masks as
+    """The fix proposed for coach/vision/recording.py load_clip / PoseClip: keep the masks as
     stored (bit-packed, one row per distinct mask) and unpack one per frame when the frame
     is built, instead of a float32 array per frame up front."""
 
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--record-minutes", type=float, default=60, help="length of the --record-landmarks runs")
     parser.add_argument("--old-recording", default=None,
-                        help="another version of coach/recording.py whose RecordingWriter is measured too")
+                        help="another version of coach/vision/recording.py whose RecordingWriter is measured too")
     parser.add_argument("--one", choices=("replay", "load", "record"), help=argparse.SUPPRESS)
     parser.add_argument("--masks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -1,4 +1,9 @@
-"""Pure, vectorised geometry on landmark coordinates.
+"""The tests' geometry oracle: pure, vectorised geometry on landmark coordinates.
+
+The coach's measures (coach/measures/) compute the same quantities frame by frame on
+Python floats; test_measures checks they agree with these functions, and test_geometry
+checks these against hand-worked values. (It lived in coach/ as geometry.py but nothing
+outside the tests used it.)
 
 Every function takes points as arrays whose last axis holds the coordinates (2 for image
 pixels, 3 for world metres) and broadcasts over any leading axes, so the same call works on

@@ -654,7 +654,7 @@ def test_spinal_flexion_nose_fallback_and_signals() -> None:
     assert math.isnan(auto.update(PoseFrame.empty(0, (W, H)), {}))
 
 
-# --- agreement with coach.geometry ---------------------------------------------------------
+# --- agreement with the geometry oracle (tests/geometry_oracle.py) -------------------------
 
 def test_scalar_measures_agree_with_vectorised_geometry() -> None:
     rng = np.random.default_rng(7)
