@@ -31,25 +31,22 @@ def load_record(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
-def hold_rows(ex: Mapping[str, Any]) -> list[tuple[str, str, float, float | None]]:
-    """(phase id, side, achieved s, target s) per hold phase and side."""
+def _rows(ex: Mapping[str, Any], summary_key: str, target_key: str, cast: Any) -> list[tuple]:
+    """(phase id, side, achieved, target) per phase and side from an exercise's summary."""
     summary = ex.get("summary") or {}
     targets = ex.get("targets") or {}
-    rows = []
-    for phase, sides in (summary.get("holds_s") or {}).items():
-        for side, achieved in sides.items():
-            rows.append((phase, side, float(achieved or 0.0), (targets.get(phase) or {}).get("target_s")))
-    return rows
+    return [(phase, side, cast(value or 0), (targets.get(phase) or {}).get(target_key))
+            for phase, sides in (summary.get(summary_key) or {}).items() for side, value in sides.items()]
+
+
+def hold_rows(ex: Mapping[str, Any]) -> list[tuple[str, str, float, float | None]]:
+    """(phase id, side, seconds held, target s) per hold phase and side."""
+    return _rows(ex, "holds_s", "target_s", float)
 
 
 def rep_rows(ex: Mapping[str, Any]) -> list[tuple[str, str, int, int | None]]:
-    summary = ex.get("summary") or {}
-    targets = ex.get("targets") or {}
-    rows = []
-    for phase, sides in (summary.get("reps") or {}).items():
-        for side, n in sides.items():
-            rows.append((phase, side, int(n or 0), (targets.get(phase) or {}).get("target_reps")))
-    return rows
+    """(phase id, side, reps done, target reps) per reps phase and side."""
+    return _rows(ex, "reps", "target_reps", int)
 
 
 def list_reports(folder: str | os.PathLike) -> list[Path]:
