@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--corpus", action="store_true", help="render the corpus plan into OUT/<split>/<exercise>/<id>.mp4")
     b.add_argument("--split", default="all", help="corpus: dev, val, test or all")
     b.add_argument("--limit", type=int, default=None, help="corpus: stop after this many clips of this worker")
+    b.add_argument("--id", default=None, help="corpus: only clips whose id matches this glob (e.g. 'test_passive_hang_good_0*')")
     b.add_argument("--crf", type=int, default=28)
     b.add_argument("--out", default="samples")
     b.add_argument("--only", default="all", help="all, good or mistakes")
@@ -139,7 +140,10 @@ def _batch_corpus(args) -> int:
     from coach.synth.truth import truth_path
     if not (0 <= args.worker < args.workers):
         raise CoachError(f"--worker must be in 0..{args.workers - 1}")
+    import fnmatch
     clips = corpus.select(corpus.plan(), args.split)
+    if args.id:
+        clips = [c for c in clips if fnmatch.fnmatch(c.id, args.id)]
     mine = clips[args.worker::args.workers]
     root = Path(args.out)
     root.mkdir(parents=True, exist_ok=True)

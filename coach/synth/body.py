@@ -104,6 +104,9 @@ class Body:
             "feet": np.where(np.char.startswith(base, "foot") | np.char.startswith(base, "toe"))[0],
             "shins": np.where(np.char.startswith(base, "lowerleg"))[0],
             "torso": np.where(np.isin(base, list(SPINE) + ["clavicle", "shoulder01"]))[0],
+            # what a supine body rests on: back, pelvis, buttocks
+            "lying_support": np.where(np.isin(base, list(SPINE) + ["clavicle", "shoulder01", "root", "pelvis",
+                                                                   "upperleg01"]))[0],
         }
         self.last_g: np.ndarray | None = None
         # segment rest vectors for aiming

@@ -205,8 +205,8 @@ MISTAKE_SIZES: dict[str, dict[str, Size]] = {
         "shoulder_lifting": Size(0.055, 0.13, "m far shoulder above the floor", "keep the shoulders on the floor"),
         # calm: knees lowered over >= 2.5 s: 1.5 s, 0.8 s
         "too_fast": Size(1.5, 0.8, "s to lower the knees (calm >= 2.5)", "do not force the rotation; breathe calmly"),
-        # gentle drop 40-60 deg: 72, 88 (knees to the floor)
-        "rotation_beyond_limit": Size(72.0, 88.0, "deg knee drop", "do not force the rotation"),
+        # gentle drop 40-60 deg: 72, 80 (forced down until the knees touch the floor)
+        "rotation_beyond_limit": Size(72.0, 80.0, "deg knee drop", "do not force the rotation"),
         "hold_too_short": Size(24.0, 12.0, "s hold (minimum 30)", "hold 30 s"),
         "side_skipped": Size(1.0, 1.0, "sides skipped", "back to the middle and switch sides"),
     },
@@ -285,7 +285,7 @@ def draw_style(ex_id: str, rng: np.random.Generator) -> Style:
         rom = dict(grip_ratio=_rng_range(rng, g["grip_ratio"]),
                    feet=str(rng.choice(["relaxed", "pointed"])),
                    knees=str(rng.choice(["straight", "slightly_bent"])))
-        rom["ankle_deg"] = float(rng.uniform(18, 28)) if rom["feet"] == "relaxed" else float(rng.uniform(42, 55))
+        rom["ankle_deg"] = float(rng.uniform(15, 28)) if rom["feet"] == "relaxed" else float(rng.uniform(35, 50))
         rom["knee_deg"] = float(rng.uniform(0, 4)) if rom["knees"] == "straight" else float(rng.uniform(12, 28))
     elif ex_id == "crossed_leg_rotation":
         rom = dict(drop_deg=_rng_range(rng, g["drop_deg"]))
@@ -362,10 +362,12 @@ def _lift_deg(amount_m: float) -> float:
 
 
 # ---------------------------------------------------------------------------- shared pieces
-def _supine_arms(abd_deg: float) -> dict:
+def _supine_arms(abd_deg: float, down: float = 0.15) -> dict:
+    """Arms resting on the floor, abducted abd_deg; ``down``: how steeply they slope to the floor
+    (the renderer calibrates it per body: p['_arm_down'])."""
     a = np.radians(abd_deg)
-    return {"upperarm01.L": _d([np.sin(a), 0.15, -np.cos(a)]), "lowerarm01.L": _d([np.sin(a), 0.15, -np.cos(a)]),
-            "upperarm01.R": _d([-np.sin(a), 0.15, -np.cos(a)]), "lowerarm01.R": _d([-np.sin(a), 0.15, -np.cos(a)])}
+    return {"upperarm01.L": _d([np.sin(a), down, -np.cos(a)]), "lowerarm01.L": _d([np.sin(a), down, -np.cos(a)]),
+            "upperarm01.R": _d([-np.sin(a), down, -np.cos(a)]), "lowerarm01.R": _d([-np.sin(a), down, -np.cos(a)])}
 
 
 def _leg(side: str, hip: float, knee: float, lateral: float = 0.06, turn: float = 0.0, extra=None) -> dict:
@@ -437,13 +439,17 @@ def _hold_len(st: Style, ex_id: str) -> float:
 # side "right": the right knee is bent and brought across to the left, head turns right.
 def lying_twist_pose(p: dict) -> PoseSpec:
     ar, al = np.radians(p["arm_abd_r"]), np.radians(p["arm_abd_l"])
-    arm_r = _d([-np.sin(ar), 0.15, -np.cos(ar)])
-    arm_l_t = np.array([np.sin(al), 0.15, -np.cos(al)])
+    dn = p.get("_arm_down", 0.15)
+    arm_r = _d([-np.sin(ar), dn, -np.cos(ar)])
+    arm_l_t = np.array([np.sin(al), dn, -np.cos(al)])
     cross = rot(Z, p["cross"])
     thigh = cross @ unit(sag(p["hip"]) + [-0.06, 0.0, 0.0])
     shin = cross @ sag(p["hip"] - p["knee"])
+    # the straight leg rests on the floor: as the pelvis rolls onto that side, the leg slopes
+    # less towards the floor (else the heel sinks ~3.5 cm at 22 deg of roll)
+    down = 0.04 - 0.0018 * p["roll"]
     aims = {
-        "upperleg01.L": _d([0.06, 0.04, -1]), "lowerleg01.L": _d([0.02, 0.03, -1]),
+        "upperleg01.L": _d([0.06, down, -1]), "lowerleg01.L": _d([0.02, down - 0.01, -1]),
         "upperleg01.R": _d(thigh), "lowerleg01.R": _d(shin),
         "upperarm01.R": arm_r, "lowerarm01.R": arm_r,
         # left hand: from the T position to the outside of the right knee
@@ -699,9 +705,11 @@ def cat_cow_script(sides, mistake, style: Style | None = None, size: str = "obvi
 # side "right": the right knee is pulled in (both hands on it); both knees + rocking follow.
 def knee_to_chest_pose(p: dict) -> PoseSpec:
     rock = p["rock_amp"] * np.sin(2 * np.pi * p["t"] / p["rock_period"])
-    aims = {**_leg("R", p["hip_r"], p["knee_r"]), **_leg("L", p["hip_o"], p["knee_o"])}
-    rest_r = ("joint", "upperarm01.R", [-0.18, 0.12, -0.6])
-    rest_l = ("joint", "upperarm01.L", [0.18, 0.12, -0.6])
+    aims = {**_leg("R", p["hip_r"], p["knee_r"] + _flat_adj(p, p["hip_r"])),
+            **_leg("L", p["hip_o"], p["knee_o"] + _flat_adj(p, p["hip_o"]))}
+    dn = 0.6 * p.get("_arm_down", 0.2)
+    rest_r = ("joint", "upperarm01.R", [-0.18, dn, -0.6])
+    rest_l = ("joint", "upperarm01.L", [0.18, dn, -0.6])
     knee_r = ("joint", "lowerleg01.R", [0.0, -0.06, -0.07])
     knee_l = ("joint", "lowerleg01.L", [0.0, -0.06, -0.07])
     aims["upperarm01.R"] = ("ik", ("mix", rest_r, knee_r, p["hand_r"]), [-0.6, 0.2, -1])
@@ -714,6 +722,12 @@ def knee_to_chest_pose(p: dict) -> PoseSpec:
         spread(Z, 3.0 * p["sway"], NECK),
     )
     return PoseSpec(aims, local, SUPINE, "lying")
+
+
+def _flat_adj(p: dict, hip: float) -> float:
+    """The renderer's per-body knee correction (p['_knee_adj']) that rests a bent leg's sole
+    on the floor; full at hip flexion <= 50 deg, fading out by 75 deg (legs in the air)."""
+    return p.get("_knee_adj", 0.0) * float(np.clip((75.0 - hip) / 25.0, 0.0, 1.0))
 
 
 def _foot_lift_pose(lift_m: float) -> tuple[float, float]:
@@ -905,7 +919,8 @@ def passive_hang_pose(p: dict) -> PoseSpec:
     return PoseSpec(aims, local, world, "hang")
 
 
-HANG_TIPTOE_ANKLE = 50.0   # standing on the toes under the bar, hands on it (the bar is placed from this pose)
+HANG_TIPTOE_ANKLE = 70.0   # standing on the toes under the bar, hands on it (the bar is placed from this pose)
+HANG_SHRUG = 12.0          # hanging passively lets the shoulders ride up (the bar is placed with it)
 
 
 def passive_hang_script(sides, mistake, style: Style | None = None, size: str = "obvious") -> Script:
@@ -917,13 +932,13 @@ def passive_hang_script(sides, mistake, style: Style | None = None, size: str = 
     rom = st.rom
     grip = amt if m == "grip_width" else rom.get("grip_ratio", 1.1)
     flat = m == "feet_on_ground" and size == "obvious"   # a bar at standing reach: feet flat under it
-    stand = dict(grip=grip, elbow=0.0, hip=0.0, knee=0.0, ankle=0.0 if flat else HANG_TIPTOE_ANKLE, shrug=0.0,
+    stand = dict(grip=grip, elbow=0.0, hip=0.0, knee=0.0, ankle=0.0 if flat else HANG_TIPTOE_ANKLE, shrug=HANG_SHRUG,
                  swing_amp=0.0, twist_amp=0.0)
-    hang = dict(shrug=12.0, hip=0.0, knee=rom.get("knee_deg", 2.0), ankle=rom.get("ankle_deg", 25.0))
+    hang = dict(shrug=HANG_SHRUG, hip=0.0, knee=rom.get("knee_deg", 2.0), ankle=rom.get("ankle_deg", 25.0))
     if hang["knee"] > 8:
         hang["hip"] = 0.4 * hang["knee"]
     if m == "feet_on_ground":
-        hang = dict(shrug=12.0, hip=0.0, knee=5.0 if flat else 0.0, ankle=stand["ankle"])
+        hang = dict(shrug=HANG_SHRUG, hip=0.0, knee=5.0 if flat else 0.0, ankle=stand["ankle"])
     if st.start_in_position and m != "feet_on_ground":
         s = _new_script({**stand, **hang}, st)
         s.ref_params = dict(stand)       # the bar is where a person on tiptoe reaches
@@ -954,7 +969,7 @@ def passive_hang_script(sides, mistake, style: Style | None = None, size: str = 
             s_.hold(dur, "hold", None)
     _timed_hold(s, None, m, size, normal_s=_hold_len(st, ex_id), min_s=20, max_s=30,
                 short_s=amt if m == "hold_too_short" else 10, long_s=amt if m == "hold_too_long" else 40, body=body)
-    s.tmove(2.5, 1.5, "return", None, hip=0.0, knee=0.0, elbow=0.0, shrug=0.0, swing_amp=0.0, twist_amp=0.0,
+    s.tmove(2.5, 1.5, "return", None, hip=0.0, knee=0.0, elbow=0.0, swing_amp=0.0, twist_amp=0.0,
             ankle=stand["ankle"])
     s.hold(2, "rest")
     s.event(s.t_s, "exercise_done")
@@ -965,9 +980,18 @@ def passive_hang_script(sides, mistake, style: Style | None = None, size: str = 
 # side "right": right leg crossed over the left, both knees lowered to the left.
 def crossed_leg_rotation_pose(p: dict) -> PoseSpec:
     c = p["cross"]
-    top = _leg("R", 55 + 15 * c, 100 - 10 * c, 0.06, turn=p["drop_top"], extra=np.array([0.42 * c, -0.05 * c, 0.0]))
-    bottom = _leg("L", 50, 100, 0.06, turn=p["drop"])
-    aims = {**top, **bottom, **_supine_arms(70.0)}
+    adj = p.get("_knee_adj", 0.0)
+    top = _leg("R", 55 + 15 * c, 100 - 10 * c + adj * (1 - c), 0.06, turn=p["drop_top"],
+               extra=np.array([0.42 * c, -0.05 * c, 0.0]))
+    # the bottom foot stays planted while its knee drops: two-bone IK to the neutral ankle
+    # position, the knee swung towards the dropped direction
+    flat = _leg("L", 50, 100 + adj, 0.06)
+    thigh_len, shin_len = p.get("_thigh", 0.44), p.get("_shin", 0.42)
+    ankle = thigh_len * flat["upperleg01.L"][1] + shin_len * flat["lowerleg01.L"][1]
+    hip_l = np.asarray(p.get("_hip_L", [0.09, 0.0, 0.0]), float)   # rest position: the pelvis roll does not move the foot
+    bottom = {"upperleg01.L": ("ik", ("point", hip_l + ankle), rot(Z, p["drop"]) @ flat["upperleg01.L"][1]),
+              "foot.L": _d([0.0, 0.25, -1.0])}   # the sole stays flat on the floor
+    aims = {**top, **bottom, **_supine_arms(70.0, p.get("_arm_down", 0.15))}
     local = combine(
         {"root": rot(Z, p["roll"])},
         spread(Z, -p["roll"] + p["lift"]),

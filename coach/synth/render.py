@@ -103,11 +103,15 @@ def _glance_yaw(body, r_world, cam_dir_world) -> float:
 
 
 def _body_dims(body) -> dict:
+    """Per-body numbers the pose functions may use (keys start with '_', not in the truth)."""
     h = body.rest_heads
     sw = float(np.linalg.norm(h[body.idx("upperarm01.L")] - h[body.idx("upperarm01.R")]))
     arm = float(np.linalg.norm(h[body.idx("upperarm01.L")] - h[body.idx("lowerarm01.L")])
                 + np.linalg.norm(h[body.idx("lowerarm01.L")] - h[body.idx("wrist.L")]))
-    return {"_sw": sw, "_arm": arm}
+    thigh = float(np.linalg.norm(h[body.idx("upperleg01.L")] - h[body.idx("lowerleg01.L")]))
+    shin = float(np.linalg.norm(h[body.idx("lowerleg01.L")] - h[body.idx("foot.L")]))
+    return {"_sw": sw, "_arm": arm, "_thigh": thigh, "_shin": shin, "_hip_L": h[body.idx("upperleg01.L")].tolist(), "_knee_adj": float(getattr(body, "knee_adj", 0.0)),
+            "_arm_down": float(getattr(body, "arm_down", 0.15))}
 
 
 def _pose_frames(ex, script, body, fps, seed, cam_dir_world=None):
@@ -322,6 +326,49 @@ def _camera_dir(plan: CameraPlan | None, centre, cam=None) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
+def settle(body, f, vb) -> np.ndarray:
+    """World vertices of frame f. A lying body rests on its back, pelvis and buttocks: the
+    lowest of those vertices is put on the floor (the joint-based placement of ``_place``
+    is only a first guess there); f["T"] is updated."""
+    v = vb @ f["R"].T + f["T"]
+    if f["spec"].anchor == "lying":
+        dz = -v[body.regions["lying_support"], 2].min()
+        f["T"] = f["T"] + np.array([0.0, 0.0, dz])
+        v[:, 2] += dz
+    return v
+
+
+def _calibrate_lying(ex, script, body, seed, first_side) -> None:
+    """Supine exercises, per body, on the reference pose (back on the floor): how steeply the
+    resting arms slope to the floor (``p['_arm_down']``) so the hands rest on it, and, with
+    knees bent and feet flat (knee_to_chest, crossed_leg_rotation), the knee flexion
+    correction (deg, ``p['_knee_adj']``) that puts the soles on the floor."""
+    body.knee_adj, body.arm_down = 0.0, 0.15
+    if ex.id not in ("lying_twist", "knee_to_chest", "crossed_leg_rotation"):
+        return
+
+    def gap(attr, value, region):
+        setattr(body, attr, value)
+        ref = _ref_frame(ex, script, body, seed, first_side)
+        v = body.skin(ref["d"])[0] @ ref["R"].T
+        return v[body.regions[region], 2].min() - v[body.regions["lying_support"], 2].min()
+
+    def bisect(attr, lo, hi, region, target):  # gap decreases with the value
+        if gap(attr, lo, region) < target or gap(attr, hi, region) > target:
+            raise PlausibilityError(f"{ex.id}: cannot rest the {region} on the floor for this body "
+                                    f"({attr} {lo}..{hi})")
+        for _ in range(8):
+            mid = (lo + hi) / 2
+            if gap(attr, mid, region) > target:
+                lo = mid
+            else:
+                hi = mid
+        setattr(body, attr, (lo + hi) / 2)
+    bisect("arm_down", -0.3, 0.5, "hands", 0.008)
+    if ex.id != "lying_twist":
+        bisect("knee_adj", -40.0, 40.0, "feet", 0.003)
+
+
 # ----------------------------------------------------------------------------- plausibility
 def check_frame(body, f, verts_world, bar, mistake, clip_name: str = "clip") -> None:
     """Raise PlausibilityError when frame f (with world vertices) is physically impossible."""
@@ -333,11 +380,9 @@ def check_frame(body, f, verts_world, bar, mistake, clip_name: str = "clip") -> 
         reg = next((k for k, idx in body.regions.items() if lowest in set(idx.tolist())), "body")
         problems.append(f"{-z.min() * 100:.1f} cm of the {reg} below the floor")
     if a == "lying":
-        if z.min() > CONTACT_TOL_M:
-            problems.append(f"lying but floating {z.min() * 100:.1f} cm above the floor")
-        tz = z[body.regions["torso"]].min()
-        if tz > 0.06:
-            problems.append(f"lying but the back is {tz * 100:.1f} cm above the floor")
+        sz = z[body.regions["lying_support"]].min()
+        if sz > CONTACT_TOL_M:
+            problems.append(f"lying but the back is {sz * 100:.1f} cm above the floor")
     elif a == "all_fours":
         hz = z[body.regions["hands"]].min()
         kz = z[body.regions["shins"]].min()
@@ -372,7 +417,7 @@ def precheck(body, frames, bar, mistake, clip_name: str, every_s: float = 2.0, f
     for i in idx:
         f = frames[i]
         vb, _ = body.skin(f["d"])
-        check_frame(body, f, vb @ f["R"].T + f["T"], bar, mistake, clip_name)
+        check_frame(body, f, settle(body, f, vb), bar, mistake, clip_name)
     return len(idx)
 
 
@@ -392,6 +437,7 @@ def prepare_clip(exercise_id: str, mistake: str | None = None, side: str = "both
     plan = var.camera_plan
     from coach.synth import scene
     k = intrinsics(IMAGE_WH, scene.YFOV_DEG)
+    _calibrate_lying(ex, script, body, seed, sides[0])
     ref = _ref_frame(ex, script, body, seed, sides[0])
     if ref["spec"].anchor == "all_fours":
         ref = _calibrate_all_fours(ex, script, body, seed, sides[0])
@@ -469,11 +515,30 @@ def render_clip(exercise_id: str, mistake: str | None = None, side: str = "both"
         ffmpeg_log_level="error")
     writer.send(None)
     t_start = time.time()
+    tpart = truth_mod.truth_path(out).with_name("." + truth_mod.truth_path(out).name + part_suffix)
     try:
+        return _render_frames_and_truth(c, frames, body, bar, mistake, name, sc, renderer, mesher, sensor, writer, w2c,
+                                        xy, xyz, vis, mirrored, progress, t_start, n_checked, part, tpart, out,
+                                        exercise_id, seed, fps, clip_info)
+    except BaseException:
+        writer.close()
+        part.unlink(missing_ok=True)
+        tpart.unlink(missing_ok=True)
+        raise
+    finally:
+        renderer.delete()
+
+
+def _render_frames_and_truth(c, frames, body, bar, mistake, name, sc, renderer, mesher, sensor, writer, w2c, xy, xyz,
+                             vis, mirrored, progress, t_start, n_checked, part, tpart, out, exercise_id, seed, fps,
+                             clip_info) -> Path:
+    ex, var, script, cam, k, plan = c["ex"], c["var"], c["script"], c["cam"], c["k"], c["plan"]
+    n = len(frames)
+    if True:
         for i, f in enumerate(frames):
             vb, hb = body.skin(f["d"])
+            v = settle(body, f, vb)
             r, t = f["R"], f["T"]
-            v = vb @ r.T + t
             check_frame(body, f, v, bar, mistake, name)
             node = sc.add(mesher(v))
             color, depth = renderer.render(sc)
@@ -491,12 +556,6 @@ def render_clip(exercise_id: str, mistake: str | None = None, side: str = "both"
             writer.send(sensor(np.ascontiguousarray(img)))
             if progress:
                 progress(i + 1, n)
-    except BaseException:
-        writer.close()
-        part.unlink(missing_ok=True)
-        raise
-    finally:
-        renderer.delete()
     writer.close()
     elapsed = time.time() - t_start
 
@@ -536,7 +595,6 @@ def render_clip(exercise_id: str, mistake: str | None = None, side: str = "both"
     problems = truth_mod.validate(tr)
     if problems:
         raise CoachError("internal: the truth file would be invalid: " + "; ".join(problems[:5]))
-    tpart = truth_mod.truth_path(out).with_name("." + truth_mod.truth_path(out).name + part_suffix)
     truth_mod.write(tr, tpart)
     os.replace(part, out)
     os.replace(tpart, truth_mod.truth_path(out))
@@ -550,7 +608,7 @@ def _preview(frames, times, fps, body, sc, renderer, cam, k, out, sensor, mesher
         for t in times:
             f = frames[min(len(frames) - 1, int(round(t * fps)))]
             vb, hb = body.skin(f["d"])
-            v = vb @ f["R"].T + f["T"]
+            v = settle(body, f, vb)
             check_frame(body, f, v, bar, mistake, name)
             node = sc.add(mesher(v))
             color, _ = renderer.render(sc)

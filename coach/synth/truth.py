@@ -157,7 +157,7 @@ def build(*, exercise: str, mistake: str | None, sides: list, seed: int, variati
     return {
         "format": FORMAT, "version": VERSION,
         "clip": clip,
-        "expected": dict(camera_supported=True, **(expected or {})),
+        "expected": {"camera_supported": True, **(expected or {})},
         "video": dict(fps=fps, frame_count=t, duration_ms=round(t * 1000 / fps), image_wh=list(image_wh),
                       frame_time_ms="frame i is shown at i * 1000 / fps"),
         "camera": {"mirrored": False, **camera},
