@@ -98,12 +98,17 @@ class Body:
         self.vertex_landmarks = self._landmark_vertices(self.rest_vertices)
         self.colors = self._colors(self.rest_vertices, appearance)
         base = self._dominant_bone()
+        bi = self.m.vertex_bone_indices.numpy()
+        bw = self.m.vertex_bone_weights.numpy()
+        self.vertex_bone = np.array(self.labels)[bi[np.arange(len(bi)), bw.argmax(1)]]  # for messages
         self.regions = {  # vertex index sets for the plausibility checks
             "hands": np.where(np.char.startswith(base, "wrist") | np.char.startswith(base, "finger")
                               | np.char.startswith(base, "metacarpal"))[0],
             "feet": np.where(np.char.startswith(base, "foot") | np.char.startswith(base, "toe"))[0],
             "shins": np.where(np.char.startswith(base, "lowerleg"))[0],
             "torso": np.where(np.isin(base, list(SPINE) + ["clavicle", "shoulder01"]))[0],
+            "legs": np.where(np.char.startswith(base, "lowerleg") | np.char.startswith(base, "foot")
+                             | np.char.startswith(base, "toe"))[0],
             # what a supine body rests on: back, pelvis, buttocks
             "lying_support": np.where(np.isin(base, list(SPINE) + ["clavicle", "shoulder01", "root", "pelvis",
                                                                    "upperleg01"]))[0],

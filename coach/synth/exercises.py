@@ -446,15 +446,15 @@ def lying_twist_pose(p: dict) -> PoseSpec:
     thigh = cross @ unit(sag(p["hip"]) + [-0.06, 0.0, 0.0])
     shin = cross @ sag(p["hip"] - p["knee"])
     # the straight leg rests on the floor: as the pelvis rolls onto that side, the leg slopes
-    # less towards the floor (else the heel sinks ~3.5 cm at 22 deg of roll)
-    down = 0.04 - 0.0018 * p["roll"]
+    # less towards the floor; the renderer calibrates both numbers per body
+    down = p.get("_leg_down0", 0.04) + p.get("_leg_down_k", -0.0018) * p["roll"]
     aims = {
         "upperleg01.L": _d([0.06, down, -1]), "lowerleg01.L": _d([0.02, down - 0.01, -1]),
         "upperleg01.R": _d(thigh), "lowerleg01.R": _d(shin),
         "upperarm01.R": arm_r, "lowerarm01.R": arm_r,
         # left hand: from the T position to the outside of the right knee
         "upperarm01.L": ("ik", ("mix", ("joint", "upperarm01.L", 0.7 * unit(arm_l_t)),
-                                ("joint", "lowerleg01.R", [-0.05, -0.02, 0.02]), p["hand"]), [0, 0.3, -1]),
+                                ("joint", "lowerleg01.R", [-0.05, -0.02, 0.02]), p["hand"]), [0, -0.2, -1]),
     }
     breath = p["breath"]
     local = combine(

@@ -111,7 +111,8 @@ def _body_dims(body) -> dict:
     thigh = float(np.linalg.norm(h[body.idx("upperleg01.L")] - h[body.idx("lowerleg01.L")]))
     shin = float(np.linalg.norm(h[body.idx("lowerleg01.L")] - h[body.idx("foot.L")]))
     return {"_sw": sw, "_arm": arm, "_thigh": thigh, "_shin": shin, "_hip_L": h[body.idx("upperleg01.L")].tolist(), "_knee_adj": float(getattr(body, "knee_adj", 0.0)),
-            "_arm_down": float(getattr(body, "arm_down", 0.15))}
+            "_arm_down": float(getattr(body, "arm_down", 0.15)),
+            "_leg_down0": float(getattr(body, "leg_down0", 0.04)), "_leg_down_k": float(getattr(body, "leg_down_k", -0.0018))}
 
 
 def _pose_frames(ex, script, body, fps, seed, cam_dir_world=None):
@@ -367,6 +368,21 @@ def _calibrate_lying(ex, script, body, seed, first_side) -> None:
     bisect("arm_down", -0.3, 0.5, "hands", 0.008)
     if ex.id != "lying_twist":
         bisect("knee_adj", -40.0, 40.0, "feet", 0.003)
+        return
+    # lying_twist: the straight leg's slope towards the floor, at no roll and at 30 deg of roll
+    # (the crossing leg is in the air then), linear in between
+    body.leg_down0, body.leg_down_k = 0.04, 0.0
+    bisect("leg_down0", -0.15, 0.25, "legs", 0.006)
+    d0 = body.leg_down0
+    twist = dict(hip=95.0, knee=100.0, cross=90.0, roll=30.0, hand=1.0)
+    saved = script.ref_params
+    script.ref_params = {**script.initial, **twist}
+    try:
+        bisect("leg_down0", -0.15, 0.25, "legs", 0.006)
+    finally:
+        script.ref_params = saved
+    body.leg_down_k = (body.leg_down0 - d0) / 30.0
+    body.leg_down0 = d0
 
 
 # ----------------------------------------------------------------------------- plausibility
@@ -377,8 +393,7 @@ def check_frame(body, f, verts_world, bar, mistake, clip_name: str = "clip") -> 
     problems = []
     if z.min() < -FLOOR_TOL_M:
         lowest = int(np.argmin(z))
-        reg = next((k for k, idx in body.regions.items() if lowest in set(idx.tolist())), "body")
-        problems.append(f"{-z.min() * 100:.1f} cm of the {reg} below the floor")
+        problems.append(f"{-z.min() * 100:.1f} cm of the body ({body.vertex_bone[lowest]}) below the floor")
     if a == "lying":
         sz = z[body.regions["lying_support"]].min()
         if sz > CONTACT_TOL_M:
