@@ -140,6 +140,9 @@ def _batch_corpus(args) -> int:
     from coach.synth.truth import truth_path
     if not (0 <= args.worker < args.workers):
         raise CoachError(f"--worker must be in 0..{args.workers - 1}")
+    if args.workers > 1:  # one core per worker: torch's own threads would fight the other workers
+        import torch
+        torch.set_num_threads(1)
     import fnmatch
     clips = corpus.select(corpus.plan(), args.split)
     if args.id:

@@ -78,7 +78,7 @@ class CorpusClip:
     @cached_property
     def script(self):
         ex = EXERCISES[self.exercise]
-        return ex.script(list(self.sides), self.mistake, self.style, self.size or "obvious")
+        return ex.script(list(self.sides), self.mistake, self.style, self.size or "obvious").pad_to_frames(self.fps)
 
     @property
     def duration_s(self) -> float:
@@ -86,7 +86,7 @@ class CorpusClip:
 
     @property
     def frames(self) -> int:
-        return int(round(self.script.t_s * self.fps))
+        return self.script.frame_count(self.fps)
 
     def variation(self):
         return corpus_variation(self.seed, self.body, self.room, self.camera, self.sensor)

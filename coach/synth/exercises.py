@@ -991,7 +991,11 @@ def crossed_leg_rotation_pose(p: dict) -> PoseSpec:
     hip_l = np.asarray(p.get("_hip_L", [0.09, 0.0, 0.0]), float)   # rest position: the pelvis roll does not move the foot
     bottom = {"upperleg01.L": ("ik", ("point", hip_l + ankle), rot(Z, p["drop"]) @ flat["upperleg01.L"][1]),
               "foot.L": _d([0.0, 0.25, -1.0])}   # the sole stays flat on the floor
-    aims = {**top, **bottom, **_supine_arms(70.0, p.get("_arm_down", 0.15))}
+    arms = _supine_arms(70.0, p.get("_arm_down", 0.15))
+    # a lifting right shoulder rolls the trunk onto the left one: the left arm slopes less
+    arms.update({k: v for k, v in _supine_arms(70.0, p.get("_arm_down", 0.15) - 0.003 * p["lift"]).items()
+                 if k.endswith(".L")})
+    aims = {**top, **bottom, **arms}
     local = combine(
         {"root": rot(Z, p["roll"])},
         spread(Z, -p["roll"] + p["lift"]),

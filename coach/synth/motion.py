@@ -70,6 +70,21 @@ class Script:
         (the article's calm pace)."""
         return self.move(max(min_s, dur_s * self.tempo), phase, side, rep, **targets)
 
+    def frame_count(self, fps: float) -> int:
+        return int(np.ceil(self.t_s * fps - 1e-6))
+
+    def pad_to_frames(self, fps: float) -> "Script":
+        """End the script on a whole frame (a rest of less than one frame), so every phase and
+        event lies inside the video of ``frame_count(fps)`` frames."""
+        pad = self.frame_count(fps) / fps - self.t_s
+        if pad > 1e-9:
+            last = self.segments[-1] if self.segments else None
+            if last is not None and last.phase == "rest":
+                self.hold(pad, "rest", last.side, last.rep)
+            else:
+                self.hold(pad, "rest")
+        return self
+
     def glance(self, t_s: float, dur_s: float) -> None:
         self.glances.append((float(t_s), float(t_s + dur_s)))
 

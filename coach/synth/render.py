@@ -115,18 +115,24 @@ def _body_dims(body) -> dict:
             "_leg_down0": float(getattr(body, "leg_down0", 0.04)), "_leg_down_k": float(getattr(body, "leg_down_k", -0.0018))}
 
 
-def _pose_frames(ex, script, body, fps, seed, cam_dir_world=None):
-    """Per frame: local rotations D, body-frame joints, world rotation, anchor info."""
-    n = int(round(script.t_s * fps))
+def _pose_frames(ex, script, body, fps, seed, cam_dir_world=None, frames=None):
+    """Per frame: local rotations D, body-frame joints, world rotation, anchor info. With
+    ``frames`` (a first pass) only the frames with a glance are solved again."""
+    n = script.frame_count(fps)
     dims = _body_dims(body)
-    frames = []
+    out = []
     phi = 0.0
     for i in range(n):
         t = i / fps
+        if frames is not None and script.glance_weight(t) <= 0.01:
+            out.append(frames[i])
+            continue
         p, seg = _params_at(script, t, seed, dims)
+        if frames is not None:
+            phi = frames[i].get("phi", 0.0)
         spec, d, joints, r_world, phi = _solve(ex, body, p, seg.side, cam_dir_world, phi)
-        frames.append(dict(i=i, t=t, p=p, seg=seg, spec=spec, d=d, joints=joints, R=r_world))
-    return frames
+        out.append(dict(i=i, t=t, p=p, seg=seg, spec=spec, d=d, joints=joints, R=r_world, phi=phi))
+    return out
 
 
 def _ref_frame(ex, script, body, seed, first_side):
@@ -447,7 +453,7 @@ def prepare_clip(exercise_id: str, mistake: str | None = None, side: str = "both
     var = variation if isinstance(variation, Variation) else make_variation(seed, variation)
     if sides is None:
         sides = ex.plan_sides(side, mistake, style.side_first if style else None)
-    script = ex.script(sides, mistake, style, size)
+    script = ex.script(sides, mistake, style, size).pad_to_frames(fps)
     body = Body(var.phenotype, var.appearance, var.body.height_m if var.body is not None else None)
     plan = var.camera_plan
     from coach.synth import scene
@@ -472,7 +478,7 @@ def prepare_clip(exercise_id: str, mistake: str | None = None, side: str = "both
         cam = scene.camera_pose(ex.camera, centre, 0.0, cj.az_deg, cj.dist_scale, cj.height_offset_m, cj.side_sign)
     if script.glances:
         cdir = _camera_dir(plan, centre, cam)
-        frames = _pose_frames(ex, script, body, fps, seed, cdir)
+        frames = _pose_frames(ex, script, body, fps, seed, cdir, frames)
         _place(frames + [ref], body, verts_ref, ref)
     return dict(ex=ex, var=var, sides=sides, script=script, body=body, frames=frames, ref=ref, bar=bar,
                 chair=chair, cam=cam, k=k, centre=centre, fit=fit, plan=plan, verts_ref=verts_ref)
