@@ -47,10 +47,13 @@ GOOD_PER_EXERCISE = {"dev": 6, "val": 2, "test": 5}
 OFF_AXIS = {"lying_twist": "head_end", "crossed_leg_rotation": "head_end", "knee_to_chest": "either_end",
             "cat_cow": "either_end", "chair_extension": "either_end", "seated_rotation": "side",
             "passive_hang": "side"}
-# measured render cost (s per frame: pose + skin + render + sensor + encode), on this 2-core
-# machine with the anny cache warm; see `coach synth plan` and samples/README.md
-SEC_PER_FRAME_1PROC = 0.20
-SEC_PER_FRAME_2PROC = 0.26   # each of two processes running side by side
+# measured render cost, wall clock per frame including the clip's set-up (body, calibration,
+# posing, plausibility pre-pass), on this 2-core machine with the anny cache warm (2026-12-06):
+# one process (torch 2 threads): 0.131-0.156 s/frame (lying_twist 324 frames 50.7 s, cat_cow
+# 530 frames 69.7 s); two workers side by side (1 torch thread each): 0.19-0.21 s/frame each
+# (seated_rotation 451 frames 86 s, chair_extension 384 frames 79 s)
+SEC_PER_FRAME_1PROC = 0.15
+SEC_PER_FRAME_2PROC = 0.20   # each of two processes running side by side
 
 
 @dataclass(frozen=True)

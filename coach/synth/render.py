@@ -190,7 +190,7 @@ def _solve_all_fours(body, spec, prefer_phi: float = 0.0):
                                 f"(hands-knees height error {f(prefer_phi):+.2f} m at {prefer_phi:.0f} deg)")
     lo, hi = bracket
     flo = f(lo)
-    for _ in range(12):
+    for _ in range(8):  # 4 deg / 2**8: 0.016 deg
         mid = (lo + hi) / 2
         fm = attempt(mid)[0]
         if (fm > 0) == (flo > 0):
