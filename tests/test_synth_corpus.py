@@ -232,3 +232,12 @@ def test_plan_size_is_bounded() -> None:
     est = C.estimate(PLAN)
     assert 200 <= est["clips"] <= 320
     assert est["frames"] <= 320_000
+
+
+def test_planning_needs_no_renderer() -> None:
+    import subprocess
+    import sys
+    code = ("import sys, coach.synth.corpus as c, coach.synth.__main__; c.plan(); "
+            "bad = [m for m in ('torch', 'anny', 'pyrender', 'trimesh') if m in sys.modules]; print(bad); sys.exit(bool(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
