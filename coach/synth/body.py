@@ -75,7 +75,10 @@ def _model():
 class Body:
     """One person: anny model + phenotype + appearance."""
 
-    def __init__(self, phenotype: dict[str, float] | None = None, appearance: Appearance = Appearance()):
+    def __init__(self, phenotype: dict[str, float] | None = None, appearance: Appearance = Appearance(),
+                 height_m: float | None = None):
+        """height_m: solve anny's ``height`` phenotype so the rest mesh is that tall (stature,
+        floor to crown, measured on the mesh); ``self.height_m`` is the measured stature."""
         import torch
         self.torch = torch
         self.m = _model()
@@ -83,14 +86,34 @@ class Body:
         self.labels: list[str] = list(self.m.bone_labels)
         self.index = {n: i for i, n in enumerate(self.labels)}
         self.parents = np.asarray(self.m.bone_parents)
+        if height_m is not None:
+            self.phen["height"] = self._solve_height(height_m)
         with torch.no_grad():
             out = self.m(phenotype_kwargs=self.phen or None)
         self.rest_heads = out["bone_poses"][0, :, :3, 3].numpy().copy()
         self.rest_vertices = out["vertices"][0].numpy().copy()
         self.faces = self.m.faces.numpy()
         self.appearance = appearance
+        self.height_m = float(np.ptp(self.rest_vertices[:, 2]))
         self.vertex_landmarks = self._landmark_vertices(self.rest_vertices)
         self.colors = self._colors(self.rest_vertices, appearance)
+        base = self._dominant_bone()
+        bi = self.m.vertex_bone_indices.numpy()
+        bw = self.m.vertex_bone_weights.numpy()
+        self.vertex_bone = np.array(self.labels)[bi[np.arange(len(bi)), bw.argmax(1)]]  # for messages
+        self.regions = {  # vertex index sets for the plausibility checks
+            "hands": np.where(np.char.startswith(base, "wrist") | np.char.startswith(base, "finger")
+                              | np.char.startswith(base, "metacarpal"))[0],
+            "feet": np.where(np.char.startswith(base, "foot") | np.char.startswith(base, "toe"))[0],
+            "shins": np.where(np.char.startswith(base, "lowerleg"))[0],
+            "torso": np.where(np.isin(base, list(SPINE) + ["clavicle", "shoulder01"]))[0],
+            "legs": np.where(np.char.startswith(base, "lowerleg") | np.char.startswith(base, "foot")
+                             | np.char.startswith(base, "toe"))[0],
+            # what a supine body rests on: back, pelvis, buttocks
+            "lying_support": np.where(np.isin(base, list(SPINE) + ["clavicle", "shoulder01", "root", "pelvis",
+                                                                   "upperleg01"]))[0],
+        }
+        self.last_g: np.ndarray | None = None
         # segment rest vectors for aiming
         self._seg = {}
         for i, name in enumerate(self.labels):
@@ -102,6 +125,27 @@ class Body:
 
     def idx(self, name: str) -> int:
         return self.index[name]
+
+    def _solve_height(self, target_m: float) -> float:
+        """anny's height phenotype (0..1) giving a rest-mesh stature of target_m (bisection;
+        stature grows monotonically with it)."""
+        torch = self.torch
+
+        def stature(h: float) -> float:
+            with torch.no_grad():
+                v = self.m(phenotype_kwargs={**self.phen, "height": h})["vertices"][0].numpy()
+            return float(np.ptp(v[:, 2]))
+        lo, hi = 0.0, 1.0
+        if stature(hi) < target_m or stature(lo) > target_m:
+            from coach.errors import CoachError
+            raise CoachError(f"anny cannot make a {target_m:.2f} m person with {self.phen}")
+        for _ in range(16):
+            mid = (lo + hi) / 2
+            if stature(mid) < target_m:
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
 
     # ------------------------------------------------------------------ appearance
     def _dominant_bone(self) -> np.ndarray:
@@ -229,6 +273,7 @@ class Body:
                 g[i] = gp @ d[i]
             else:
                 g[i] = gp
+        self.last_g = g
         return d, p
 
     def _target(self, spec, p: np.ndarray) -> np.ndarray:

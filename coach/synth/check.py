@@ -21,6 +21,11 @@ import numpy as np
 from coach.synth import truth as truth_mod
 
 BODY12 = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+# BlazePose left <-> right. On a mirrored (selfie) picture MediaPipe names sides by how the
+# body looks, so its "left" landmark is the person's anatomical right: the truth keeps
+# anatomical names, and the check compares MediaPipe's j with the truth's SWAP[j].
+SWAP = [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15, 18, 17, 20, 19, 22, 21, 24, 23, 26, 25,
+        28, 27, 30, 29, 32, 31]
 
 
 def _landmarker(model: str, video: bool):
@@ -49,6 +54,8 @@ def check_clip(video: Path, model: str, step: int = 1, modes=("video", "image_ro
     w, h = tr["video"]["image_wh"]
     true_xy = tr["landmarks"]["xy_px"]
     vbits = tr["landmarks"]["visible_bits"]
+    mirrored = bool(tr["camera"].get("mirrored"))
+    tj = SWAP if mirrored else list(range(33))
     res = {}
     for mode in modes:
         det, errs, n = 0, [], 0
@@ -78,10 +85,10 @@ def check_clip(video: Path, model: str, step: int = 1, modes=("video", "image_ro
                     continue
                 det += 1
                 for j in BODY12:
-                    t = true_xy[i][j]
-                    if t is not None and (vbits[i] >> j) & 1:
+                    t = true_xy[i][tj[j]]
+                    if t is not None and (vbits[i] >> tj[j]) & 1:
                         errs.append(float(np.hypot(xy[j][0] - t[0], xy[j][1] - t[1])))
-        res[mode] = dict(frames=n, detected=det, rate=round(det / max(n, 1), 3),
+        res[mode] = dict(frames=n, detected=det, rate=round(det / max(n, 1), 3), mirrored=mirrored,
                          mean_px_err=round(float(np.mean(errs)), 1) if errs else None,
                          median_px_err=round(float(np.median(errs)), 1) if errs else None)
     return res

@@ -40,6 +40,12 @@ class Script:
     mistakes: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tempo: float = 1.0           # multiplies movement durations (see ``tmove``)
+    glances: list[tuple[float, float]] = field(default_factory=list)  # (start_s, end_s): head turned to the camera
+    ref_params: dict[str, float] | None = None  # the pose that calibrates placement (default: the first pose)
+
+    def __post_init__(self) -> None:
+        self.initial = dict(self.params)
 
     @property
     def t_s(self) -> float:
@@ -58,6 +64,38 @@ class Script:
     def hold(self, dur_s: float, phase: str, side: str | None = None, rep: int | None = None) -> "Script":
         return self.move(dur_s, phase, side, rep)
 
+    def tmove(self, dur_s: float, min_s: float, phase: str, side: str | None = None, rep: int | None = None,
+              **targets: float) -> "Script":
+        """A movement whose duration follows the person's tempo, but never below ``min_s``
+        (the article's calm pace)."""
+        return self.move(max(min_s, dur_s * self.tempo), phase, side, rep, **targets)
+
+    def frame_count(self, fps: float) -> int:
+        return int(np.ceil(self.t_s * fps - 1e-6))
+
+    def pad_to_frames(self, fps: float) -> "Script":
+        """End the script on a whole frame (a rest of less than one frame), so every phase and
+        event lies inside the video of ``frame_count(fps)`` frames."""
+        pad = self.frame_count(fps) / fps - self.t_s
+        if pad > 1e-9:
+            last = self.segments[-1] if self.segments else None
+            if last is not None and last.phase == "rest":
+                self.hold(pad, "rest", last.side, last.rep)
+            else:
+                self.hold(pad, "rest")
+        return self
+
+    def glance(self, t_s: float, dur_s: float) -> None:
+        self.glances.append((float(t_s), float(t_s + dur_s)))
+
+    def glance_weight(self, t_s: float, ramp_s: float = 0.4) -> float:
+        """0..1: how far the head is turned towards the camera at t_s."""
+        w = 0.0
+        for a, b in self.glances:
+            if a <= t_s <= b:
+                w = max(w, float(smoothstep(min((t_s - a) / ramp_s, (b - t_s) / ramp_s))))
+        return w
+
     def at(self, t_s: float) -> tuple[dict[str, float], Segment]:
         """Parameter values and the segment at time t_s (clamped to the script)."""
         seg = self.segments[-1]
@@ -68,11 +106,12 @@ class Script:
         u = 1.0 if seg.t1_s <= seg.t0_s else float(smoothstep((t_s - seg.t0_s) / (seg.t1_s - seg.t0_s)))
         return {k: seg.start[k] + (seg.end[k] - seg.start[k]) * u for k in seg.end}, seg
 
-    def mistake(self, rule: str, onset_s: float, end_s: float | None, size: float, unit: str,
-                side: str | None, description: str) -> None:
+    def mistake(self, rule: str, onset_s: float, end_s: float | None, amount: float, unit: str,
+                side: str | None, description: str, size: str = "obvious") -> None:
+        """Record a mistake: ``size`` is "just_past" or "obvious", ``amount`` the physical size in ``unit``."""
         self.mistakes.append(dict(rule=rule, side=side, onset_ms=round(onset_s * 1000),
                                   end_ms=None if end_s is None else round(end_s * 1000),
-                                  size=round(float(size), 3), unit=unit, description=description))
+                                  size=size, amount=round(float(amount), 3), unit=unit, description=description))
 
     def event(self, t_s: float, kind: str, rule: str | None = None, side: str | None = None, **detail) -> None:
         e = dict(time_ms=round(t_s * 1000), kind=kind, rule=rule, side=side)

@@ -1,9 +1,11 @@
 """Seeded variation: body shape and age, skin tone, clothes, camera, room, light, sensor.
 
-``make_variation(seed, mode)``: mode "none" gives the plain reference look (a clean,
+``make_variation(seed, mode)`` (the committed sample set): mode "none" gives the plain reference look (a clean,
 clearly visible person; the seed is ignored), "mild" varies looks but keeps the camera
 and image clean, "full" varies everything (camera angle +-30 deg, distance, light, noise,
-blur, compression). Numpy only.
+blur, compression). The corpus (corpus.py) uses numbered body and room preset pools
+(``body_presets``, ``room_presets``) and a laptop camera per clip (``draw_camera``):
+``corpus_variation``. Numpy only.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ HAIR = [(55, 35, 20), (20, 15, 12), (150, 110, 60), (200, 190, 170), (110, 50, 2
 MATS = [(110, 70, 150), (60, 130, 140), (40, 90, 60), (160, 60, 70), (70, 70, 80)]
 WALLS = [(205, 200, 185), (215, 215, 210), (190, 200, 205), (210, 195, 175), (180, 185, 170)]
 FLOORS = [(150, 110, 75), (180, 140, 100), (120, 85, 60), (165, 150, 130)]
-MODES = ("none", "mild", "full")
+MODES = ("none", "mild", "full")  # "corpus" variations come from corpus_variation()
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Variation:
     look: Look = Look()
     camera: CameraJitter = CameraJitter()
     sensor: Sensor = Sensor()
+    camera_plan: "CameraPlan | None" = None   # corpus clips: the laptop camera (else the exercise's camera kind)
+    body: "BodyPreset | None" = None          # corpus clips: the person preset (phenotype solved for its stature)
+    room_id: str | None = None
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -143,3 +148,138 @@ class SensorModel:
 def apply_sensor(img: np.ndarray, s: Sensor, rng: np.random.Generator) -> np.ndarray:
     """One-off version of SensorModel (builds the model each call)."""
     return SensorModel(s, rng, img.shape[:2])(img)
+
+
+# ============================================================================ corpus variation
+# The corpus (coach/synth/corpus.py) draws people and rooms from fixed, numbered preset pools
+# (so splits can use disjoint pools) and a camera per clip.
+
+CAMERA_HEIGHTS = {  # class -> camera height range (m): where a laptop stands
+    "floor": (0.05, 0.20),
+    "chair": (0.40, 0.50),
+    "desk": (0.70, 0.80),
+}
+FPS_CHOICES = (10, 12, 15, 24, 30)
+MIRRORED_SHARE = 0.4
+DIST_RANGE_M = (1.5, 4.0)
+DIST_CAP_M = 4.5
+AGE_GROUPS = {"young": (0.68, 0.74), "middle": (0.77, 0.86), "old": (0.90, 1.00)}  # anny age: 2/3 = young adult, 1 = old
+BUILDS = {"slim": (0.05, 0.25), "average": (0.35, 0.60), "heavy": (0.75, 1.00)}     # anny weight
+STATURE_M = {"woman": (1.50, 1.82), "man": (1.60, 1.95)}
+
+
+@dataclass(frozen=True)
+class BodyPreset:
+    id: str
+    sex: str                 # woman / man
+    age_group: str           # young / middle / old
+    build: str               # slim / average / heavy
+    height_m: float          # wanted stature; the renderer solves anny's height for it and records the real one
+    phenotype: dict = field(default_factory=dict)   # anny phenotype without "height"
+    appearance: Appearance = Appearance()
+
+    def summary(self) -> dict:
+        return dict(preset=self.id, sex=self.sex, age_group=self.age_group, build=self.build,
+                    height_m=round(self.height_m, 3))
+
+
+@dataclass(frozen=True)
+class RoomPreset:
+    id: str
+    look: Look
+
+
+def body_presets(n: int = 42, seed: int = 7001) -> list[BodyPreset]:
+    """The numbered pool of people (deterministic). Sexes alternate; age group and build cycle
+    out of step; statures are spread evenly over each sex's range within every run of 12."""
+    rng = np.random.default_rng(seed)
+    out = []
+    groups, builds = list(AGE_GROUPS), list(BUILDS)
+    for i in range(n):
+        sex = "woman" if i % 2 == 0 else "man"
+        age_group = groups[i % 3]
+        build = builds[(i // 3 + i) % 3]
+        lo, hi = STATURE_M[sex]
+        k = (i // 2) % 6
+        frac = (k + rng.uniform(0.1, 0.9)) / 6 if k not in (0, 5) else (0.0 if k == 0 else 1.0)
+        height = lo + (hi - lo) * frac
+        phen = dict(gender=float(rng.uniform(0.9, 1.0)) if sex == "woman" else float(rng.uniform(0.0, 0.1)),
+                    age=float(rng.uniform(*AGE_GROUPS[age_group])), weight=float(rng.uniform(*BUILDS[build])),
+                    muscle=float(rng.uniform(0.3, 0.5) if build == "heavy" else rng.uniform(0.35, 0.7)),
+                    proportions=float(rng.uniform(0.3, 0.7)))
+        ap = Appearance(skin=_pick(rng, SKIN_TONES), shirt=_pick(rng, SHIRTS), trousers=_pick(rng, TROUSERS),
+                        shoes=_pick(rng, [(235, 235, 235), (40, 40, 45), (200, 60, 60)]), hair=_pick(rng, HAIR),
+                        long_sleeves=bool(rng.random() < 0.4), barefoot=bool(rng.random() < 0.3))
+        out.append(BodyPreset(f"b{i:02d}", sex, age_group, build, round(float(height), 3), phen, ap))
+    return out
+
+
+def room_presets(n: int = 24, seed: int = 7002) -> list[RoomPreset]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        look = Look(light=float(rng.uniform(0.55, 1.2)), key_az_deg=float(rng.uniform(-50, 50)),
+                    fill_rgb=_pick(rng, [(255, 255, 255), (255, 235, 210), (225, 235, 255)]),
+                    floor_rgb=_pick(rng, FLOORS), wall_rgb=_pick(rng, WALLS), wall_dist_m=float(rng.uniform(1.2, 2.2)),
+                    side_wall_m=float(rng.uniform(2.5, 4.5)), picture_offset_m=float(rng.uniform(-1.5, 1.5)),
+                    picture_rgb=_pick(rng, [(90, 120, 100), (160, 150, 90), (70, 90, 140)]),
+                    mat_rgb=_pick(rng, MATS), room_seed=int(rng.integers(1 << 16)))
+        out.append(RoomPreset(f"r{i:02d}", look))
+    return out
+
+
+@dataclass(frozen=True)
+class CameraPlan:
+    """Where the laptop's camera stands, relative to the exercise's spec view."""
+
+    view: str                 # the spec's view: side / front
+    height_class: str         # floor / chair / desk
+    height_m: float
+    azimuth_deg: float        # turn about the vertical through the body, from the spec view direction
+    side_sign: float          # side views: +1 camera on the person's left, -1 on the right
+    distance_m: float         # wanted horizontal distance; the renderer moves back until the body fits
+    roll_deg: float
+    mirrored: bool            # selfie picture: image flipped left-right
+    supported: bool = True    # False: a view the spec does not support (camera_off clips)
+
+    def summary(self) -> dict:
+        return dict(view=self.view, height_class=self.height_class, height_m=round(self.height_m, 3),
+                    azimuth_deg=round(self.azimuth_deg, 1), side_sign=self.side_sign,
+                    distance_m=round(self.distance_m, 2), roll_deg=round(self.roll_deg, 1),
+                    mirrored=self.mirrored, supported=self.supported)
+
+
+def draw_fps(rng: np.random.Generator) -> int:
+    """~70 % at 10-15 fps, the rest at 24-30."""
+    return int(rng.choice(FPS_CHOICES[:3])) if rng.random() < 0.7 else int(rng.choice(FPS_CHOICES[3:]))
+
+
+def draw_camera(rng: np.random.Generator, view: str, off_axis: str | None = None, height_class: str | None = None) -> CameraPlan:
+    """A laptop camera for an exercise filmed from ``view``. off_axis ("head_end", "either_end",
+    "side"): a camera_off clip, 60-90 deg away from the supported view."""
+    hc = height_class or str(rng.choice(list(CAMERA_HEIGHTS)))
+    h = float(rng.uniform(*CAMERA_HEIGHTS[hc]))
+    side_sign = float(rng.choice([1.0, -1.0]))
+    if off_axis is None:
+        az = float(rng.uniform(-30, 30))
+    else:
+        mag = float(rng.uniform(60, 90))
+        # side views: +az turns a camera on the person's left (+X) towards +Y, which is the head
+        # end for a supine body (head towards +Y)
+        sign = side_sign if off_axis == "head_end" else float(rng.choice([1.0, -1.0]))
+        az = sign * mag
+    return CameraPlan(view=view, height_class=hc, height_m=h, azimuth_deg=az, side_sign=side_sign,
+                      distance_m=float(rng.uniform(*DIST_RANGE_M)), roll_deg=float(rng.uniform(-4, 4)),
+                      mirrored=bool(rng.random() < MIRRORED_SHARE), supported=off_axis is None)
+
+
+def draw_sensor(rng: np.random.Generator) -> Sensor:
+    return Sensor(noise_sigma=float(rng.uniform(0.8, 2.5)), blur_px=float(rng.uniform(0.0, 1.2)),
+                  jpeg_quality=int(rng.integers(35, 85)), gamma=float(rng.uniform(0.85, 1.15)),
+                  white_balance=tuple(float(x) for x in rng.uniform(0.92, 1.08, 3)))
+
+
+def corpus_variation(seed: int, body: BodyPreset, room: RoomPreset, camera: CameraPlan, sensor: Sensor) -> "Variation":
+    return Variation(mode="corpus", seed=seed, phenotype=dict(body.phenotype), appearance=body.appearance,
+                     look=room.look, camera=CameraJitter(side_sign=camera.side_sign), sensor=sensor,
+                     camera_plan=camera, body=body, room_id=room.id)
