@@ -34,9 +34,11 @@ def body_part_name(index: int, lang: str) -> str:
     return name
 
 
-def _fmt_value(v: Any) -> str:
+def _fmt_value(v: Any, lang: str = "en") -> str:
+    """A number in a spoken or shown text: whole above 10, else one decimal, written the
+    language's way (``2,5`` in Norwegian)."""
     if isinstance(v, float):
-        return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.1f}"
+        return i18n.number(v, lang, 0 if abs(v) >= 10 or v == int(v) else 1)
     return str(v)
 
 
@@ -53,7 +55,7 @@ def fill(text: Mapping[str, str], params: Mapping[str, Any]) -> dict[str, str]:
             elif isinstance(value, Mapping):
                 rep = str(value.get(lang, ""))
             else:
-                rep = _fmt_value(value)
+                rep = _fmt_value(value, lang)
             s = s.replace(token, rep)
         out[lang] = s
     return out

@@ -20,7 +20,9 @@ from functools import lru_cache
 from importlib import resources
 
 from coach.errors import CoachError
+from coach.i18n.numbers import number
 from coach.vocab import LANGS
+
 FALLBACK_LANG = "en"
 
 # Locale language codes that mean Norwegian bokmål for the coach (nynorsk and plain
@@ -62,6 +64,7 @@ def t(key: str, lang: str, **kwargs: object) -> str:
 
     A key missing in ``lang`` falls back to English; a key missing everywhere, or a
     placeholder without a value, raises KeyError (a programming error, not a user one).
+    A float is written the language's way (``9,1`` in Norwegian; at most two decimals).
     """
     cat = catalogue(check_lang(lang))
     template = cat.get(key)
@@ -69,10 +72,21 @@ def t(key: str, lang: str, **kwargs: object) -> str:
         template = catalogue(FALLBACK_LANG).get(key)
     if template is None:
         raise KeyError(f"i18n: no string for key {key!r}")
+    kwargs = {k: number(v, lang, 2, trim=True) if isinstance(v, float) else v for k, v in kwargs.items()}
     try:
         return template.format(**kwargs)
     except KeyError as exc:
         raise KeyError(f"i18n: {key!r} needs placeholder {exc.args[0]!r}") from None
+
+
+def rule_name(exercise_id: str, rule_id: str, lang: str) -> str:
+    """A rule's short name ("Skuldrene nede" / "Shoulders down"), from the catalogue key
+    ``rule.<exercise_id>.<rule_id>``; a rule of a spec that has none (a physio's own spec)
+    is named by its id."""
+    key = f"rule.{exercise_id}.{rule_id}"
+    if key in catalogue(check_lang(lang)) or key in catalogue(FALLBACK_LANG):
+        return t(key, lang)
+    return rule_id.replace("_", " ").capitalize()
 
 
 def texts(key: str) -> dict[str, str]:

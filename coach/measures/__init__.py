@@ -35,7 +35,7 @@ Modules: :mod:`~coach.measures.points` (point names, sides, a frame's points),
 """
 
 from coach.measures.base import Measure, ParamSpec
-from coach.measures.describe import describe_measure
+from coach.measures.describe import body_norm, describe_measure
 from coach.measures.points import PAIRED_NAMES, MeasureError, PointRef, near_side, resolve_point
 from coach.measures.registry import MEASURE_TYPES, build_measure, measure_params
 
@@ -48,6 +48,7 @@ __all__ = [
     "measure_params",
     "build_measure",
     "resolve_point",
+    "body_norm",
     "describe_measure",
     "PAIRED_NAMES",
     "near_side",

@@ -29,6 +29,24 @@ def point_text(name: Any, lang: str) -> str:
     return _part(key, lang)
 
 
+def body_norm(measures: Mapping[str, Any], name: str | None, _depth: int = 0) -> str | None:
+    """What a body-length measure of a spec is a share of: "torso" (the default) or
+    "shoulder_width"; followed through ``of:`` (speeds, rolling values, changes). None for
+    a measure that is not a length."""
+    m = measures.get(name or "") if name else None
+    if not isinstance(m, Mapping) or _depth > 8:
+        return None
+    if "normalise" in m:
+        return str(m["normalise"])
+    if m.get("of"):
+        return body_norm(measures, m.get("of"), _depth + 1)
+    try:
+        ps = type_class(str(m.get("type", ""))).PARAMS.get("normalise")
+    except MeasureError:
+        return None
+    return (ps.default or "torso") if ps is not None else None
+
+
 def _word(group: str, value: Any, default: str, lang: str) -> str:
     key = f"measure.{group}.{value}"
     return i18n.t(key if i18n.has_key(key, lang) else f"measure.{group}.{default}", lang)
