@@ -372,8 +372,9 @@ def test_full_overlay_1280x720_png(tmp_path):
     path = tmp_path / "overlay.png"
     assert cv2.imwrite(str(path), out)
     assert path.stat().st_size > 10_000
-    # Every element is there: panel top-left, ring top-right, cue at the bottom.
-    assert _count_colour(out[:360, :700], RED) > 50
+    # Every element is there: the panel (placed off the person), ring top-right, cue at the bottom.
+    x0, y0, x1, y1 = ov.panel.box_xyxy((1280, 720), _full_state(frame))
+    assert _count_colour(out[y0:y1, x0:x1], RED) > 50
     assert _count_colour(out[:200, 1050:], GREEN) > 200
     assert (out[650:, 600:700] < 60).mean() > 0.3  # dark cue band behind the text
 

@@ -36,7 +36,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from coach import i18n
-from coach.pose import SKELETON_EDGES, PoseFrame
+from coach.i18n.numbers import bound_text, bounds_text, number, unit_suffix, value_text, with_unit
+from coach.pose import SKELETON_EDGES, Landmark, PoseFrame
 
 Color = tuple[int, int, int]  # BGR
 
@@ -48,11 +49,14 @@ RED: Color = (60, 50, 235)
 GREY: Color = (150, 150, 150)
 CYAN: Color = (230, 200, 60)
 
-RuleStateName = Literal["ok", "warning", "fault", "cant_see"]
-RULE_STATES: tuple[str, ...] = ("ok", "warning", "fault", "cant_see")
-STATE_COLORS: dict[str, Color] = {"ok": GREEN, "warning": AMBER, "fault": RED, "cant_see": GREY}
+RuleStateName = Literal["ok", "warning", "fault", "cant_see", "idle"]
+# "idle": the rule judges nothing at the moment (its hold has not started, it is learning
+# the start-of-hold value, or another rule it depends on is not met): no tick, no number.
+RULE_STATES: tuple[str, ...] = ("ok", "warning", "fault", "cant_see", "idle")
+STATE_COLORS: dict[str, Color] = {"ok": GREEN, "warning": AMBER, "fault": RED, "cant_see": GREY, "idle": GREY}
 # A symbol next to each colour, so the state does not rest on colour alone.
-STATE_SYMBOLS: dict[str, str] = {"ok": "✓", "warning": "!", "fault": "✗", "cant_see": "?"}
+STATE_SYMBOLS: dict[str, str] = {"ok": "✓", "warning": "!", "fault": "✗", "cant_see": "?", "idle": "–"}
+HOLD_STATES: tuple[str, ...] = ("waiting", "holding", "paused", "done")
 
 CUE_SEVERITIES: tuple[str, ...] = ("safety", "setup", "form", "pace", "count", "info")
 SEVERITY_COLORS: dict[str, Color] = {
@@ -361,18 +365,24 @@ class SkeletonAnnotator:
 # --------------------------------------------------------------------------- data
 @dataclass(slots=True)
 class RuleRow:
-    """One row of the status panel: a rule's label, state and value. ``bounds`` = (low, high);
-    either may be None."""
+    """One row of the status panel: a rule's name, state and the value it judges.
+
+    ``bounds`` = (low, high), either may be None; ``unit`` is the measure's unit code
+    ("deg", "body", "s", "deg/s", "body/s", "ratio"; "°" is taken for "deg"); ``norm``
+    what a body length is measured in ("torso" or "shoulder_width")."""
 
     label: str
     state: str = "ok"
     value: float | None = None
     bounds: tuple[float | None, float | None] = (None, None)
-    unit: str = "°"
+    unit: str = "deg"
+    norm: str | None = None
 
     def __post_init__(self) -> None:
         if self.state not in STATE_COLORS:
             raise ValueError(f"state must be one of {list(RULE_STATES)}, got {self.state!r}")
+        if self.unit == "°":
+            self.unit = "deg"
 
 
 @dataclass(slots=True)
@@ -389,8 +399,17 @@ class CueView:
 
 @dataclass(slots=True)
 class HoldView:
+    """The hold clock: seconds held, the target, and whether it runs (``holding``), waits
+    for the position (``waiting``), stands still while something is corrected
+    (``paused``) or is complete (``done``)."""
+
     hold_s: float
     target_s: float
+    state: str = "holding"
+
+    def __post_init__(self) -> None:
+        if self.state not in HOLD_STATES:
+            raise ValueError(f"state must be one of {list(HOLD_STATES)}, got {self.state!r}")
 
 
 @dataclass(slots=True)
@@ -451,6 +470,7 @@ class OverlayState:
     ``side`` is ``left``/``right``/``both``/None. ``exercise``, ``cue``,
     ``next_instruction`` and rule labels are already in the session's language.
     ``rules`` accepts ``RuleRow`` or plain ``(label, state, value, bounds)`` tuples.
+    ``hold_state`` is the hold clock's state (see ``HoldView``).
     """
 
     phase: str = ""
@@ -458,6 +478,7 @@ class OverlayState:
     exercise: str = ""
     hold_s: float | None = None
     hold_target_s: float | None = None
+    hold_state: str = "holding"
     reps: int | None = None
     reps_target: int | None = None
     rules: list[RuleRow] = field(default_factory=list)
@@ -466,6 +487,10 @@ class OverlayState:
     pose: PoseFrame | None = None
     arcs: list[ArcView] = field(default_factory=list)
     muted: bool = False
+    # Where the person has been over the last moments (normalised x0, y0, x1, y1): the
+    # panel is placed where the body is not. None: from ``pose`` alone.
+    body_box: tuple[float, float, float, float] | None = None
+    head_box: tuple[float, float, float, float] | None = None
 
     def __post_init__(self) -> None:
         self.rules = [r if isinstance(r, RuleRow) else RuleRow(*r) for r in self.rules]
@@ -473,18 +498,12 @@ class OverlayState:
             self.cue = CueView(self.cue) if self.cue else None
 
 
-def _fmt_num(value: float) -> str:
-    """Angles as whole degrees; small body-relative values with two decimals."""
-    value = round(float(value), 2) + 0.0  # no "-0"
-    if abs(value) >= 10 or float(value).is_integer():
-        return f"{value:.0f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) >= 0.005 else "0"
-
-
 def format_bounds(bounds: tuple[float | None, float | None], unit: str = "°",
-                  number: Callable[[float], str] | None = None) -> str:
-    """``(None, 30)`` -> ``"≤ 30°"``, ``(80, 100)`` -> ``"80–100°"``, ``(None, None)`` -> ``""``."""
-    num = number or _fmt_num
+                  number: Callable[[float], str] | None = None, lang: str = "en") -> str:
+    """``(None, 30)`` -> ``"≤ 30°"``, ``(80, 100)`` -> ``"80–100°"``, ``(None, None)`` -> ``""``
+    (``unit`` is the text after the numbers; the numbers as :func:`coach.i18n.numbers.bound_text`
+    writes them in ``lang``, or by ``number``)."""
+    num = number or (lambda v: bound_text(v, "deg" if unit.strip() == "°" else None, lang))
     lo, hi = bounds
     if lo is not None and hi is not None:
         return f"{num(lo)}–{num(hi)}{unit}"
@@ -493,6 +512,27 @@ def format_bounds(bounds: tuple[float | None, float | None], unit: str = "°",
     if lo is not None:
         return f"≥ {num(lo)}{unit}"
     return ""
+
+
+def rule_row_tail(row: RuleRow, lang: str) -> str:
+    """What follows a rule's name in the panel: the value it judges with its unit, and its
+    limits: "30,4° (≤ 30°)", "0,01 × overkropp (-0,04 til 0,04)", "(ser ikke)"."""
+    if row.state == "cant_see":
+        return f"({_label('rule_state.cant_see', lang, 'cant see')})"
+    if row.state == "idle" or row.value is None or not math.isfinite(row.value):
+        return ""
+    value = with_unit(value_text(row.value, row.unit, lang, row.bounds), row.unit, lang, row.norm, short=True)
+    suffix = unit_suffix(row.unit, lang, row.norm, short=True)
+    limits = bounds_text(row.bounds, row.unit, lang, row.norm, short=True)
+    if limits and len(suffix.strip()) > 2:      # a worded unit is said once, after the value
+        limits = limits[: len(limits) - len(suffix)]
+    return f"{value} ({limits})" if limits else value
+
+
+def rule_row_text(row: RuleRow, lang: str) -> str:
+    """The whole row as text: name, value with unit, limits."""
+    tail = rule_row_tail(row, lang)
+    return f"{row.label}  {tail}" if tail else row.label
 
 
 def _label(key: str, lang: str, fallback: str) -> str:
@@ -554,15 +594,20 @@ class HoldRing:
     """A ring filling clockwise from 12 o'clock as the hold goes on, with the seconds
     left in the middle and the target under it. Sits at the top right.
 
+    Its state shows at a glance: running (green), paused while something is corrected
+    (amber arc and a pause mark instead of the seconds), done (a full green ring and ✓),
+    waiting for the position (only the grey track and the target).
+
     ``layout(scene_wh)`` gives ``(center_px, radius_px, thickness_px)`` (tests sample it).
     """
 
     def __init__(self, radius_rel: float = 0.095, color: Color = GREEN, track_color: Color = (70, 70, 70),
-                 done_color: Color = GREEN, lang: str = "en") -> None:
+                 done_color: Color = GREEN, paused_color: Color = AMBER, lang: str = "en") -> None:
         self.radius_rel = _check_rel("radius_rel", radius_rel, 0.5)
         self.color = color
         self.track_color = track_color
         self.done_color = done_color
+        self.paused_color = paused_color
         self.lang = i18n.check_lang(lang)
 
     def layout(self, scene_wh: tuple[int, int]) -> tuple[tuple[int, int], int, int]:
@@ -582,8 +627,9 @@ class HoldRing:
                    BLACK, 0.55, radius_px=r + thick)
         cv2.circle(scene, (cx, cy), r, self.track_color, thick, cv2.LINE_AA)
         sweep = hold_arc_deg(hold.hold_s, hold.target_s)
-        done = sweep >= 360.0
-        color = self.done_color if done else self.color
+        done = hold.state == "done" or sweep >= 360.0
+        paused = hold.state == "paused" and not done
+        color = self.done_color if done else self.paused_color if paused else self.color
         if done:
             cv2.circle(scene, (cx, cy), r, color, thick, cv2.LINE_AA)
         elif sweep > 0:
@@ -596,13 +642,19 @@ class HoldRing:
                 th = math.radians(sweep / 2 - 90.0)
                 dot = (int(round(cx + r * math.cos(th))), int(round(cy + r * math.sin(th))))
                 cv2.circle(scene, dot, max(1, int(round(sweep / 2 / cap_deg * thick / 2))), color, -1, cv2.LINE_AA)
-        left_s = max(0.0, hold.target_s - hold.hold_s)
-        big = "✓" if done else f"{math.ceil(left_s - 1e-9):.0f}"
-        size = int(r * 0.85)
-        draw_text(scene, big, (cx, cy - r * 0.08), size, WHITE, None, bold=True, anchor="mm", padding_px=0)
         unit = _label("overlay.seconds_short", self.lang, "s")
-        draw_text(scene, f"/ {hold.target_s:.0f} {unit}", (cx, cy + r * 0.55), max(8, int(r * 0.3)),
-                  (210, 210, 210), None, anchor="mm", padding_px=0)
+        if paused:   # a pause mark: two bars where the seconds stand
+            bar_w, bar_h, gap = max(3, int(r * 0.16)), int(r * 0.62), max(3, int(r * 0.16))
+            top = int(cy - r * 0.08 - bar_h / 2)
+            for x in (cx - gap // 2 - bar_w, cx + (gap + 1) // 2):
+                cv2.rectangle(scene, (int(x), top), (int(x) + bar_w - 1, top + bar_h), color, -1, cv2.LINE_AA)
+        else:
+            left_s = max(0.0, hold.target_s - hold.hold_s)
+            big = "✓" if done else f"{math.ceil(left_s - 1e-9):.0f}"
+            draw_text(scene, big, (cx, cy - r * 0.08), int(r * 0.85), WHITE, None, bold=True, anchor="mm",
+                      padding_px=0)
+        draw_text(scene, f"/ {number(hold.target_s, self.lang, 0)} {unit}", (cx, cy + r * 0.55),
+                  max(8, int(r * 0.3)), (210, 210, 210), None, anchor="mm", padding_px=0)
         return scene
 
 
@@ -636,30 +688,74 @@ class RepCounter:
         return scene
 
 
+def pose_boxes(frame: PoseFrame | None, min_visibility: float = 0.5
+               ) -> tuple[tuple[float, float, float, float] | None, tuple[float, float, float, float] | None]:
+    """(body box, head box) of a pose in normalised image coordinates (x0, y0, x1, y1), from
+    the landmarks seen well enough; None where nothing is seen."""
+    if frame is None or not frame.detected:
+        return None, None
+    lm = frame.landmarks
+    ok = np.isfinite(lm[:, :2]).all(axis=1)
+    vis = lm[:, 3]
+    if np.isfinite(vis).any():
+        ok &= np.nan_to_num(vis, nan=0.0) >= min_visibility
+
+    def box(idx: np.ndarray) -> tuple[float, float, float, float] | None:
+        sel = idx[ok[idx]]
+        if sel.size == 0:
+            return None
+        xy = lm[sel, :2]
+        return (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
+
+    return box(np.arange(len(lm))), box(np.arange(int(Landmark.RIGHT_EAR) + 1))   # the face: nose .. ears
+
+
+def union_box(boxes) -> tuple[float, float, float, float] | None:
+    """The smallest box holding every box given (None ones skipped)."""
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return None
+    a = np.asarray(boxes, dtype=np.float64)
+    return (float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max()))
+
+
+def _box_overlap(a, b) -> float:
+    if a is None or b is None:
+        return 0.0
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, w) * max(0.0, h)
+
+
 class StatusPanel:
-    """Top-left panel: exercise, phase · side, each rule (symbol, label, value, bounds) in
-    its state colour, and the next instruction."""
+    """The exercise, phase · side, each rule (symbol, name, judged value with its unit,
+    limits) in its state colour, and the next instruction.
+
+    The panel goes where the person is not: of the free corners and sides of the picture
+    (clear of the hold ring, the rep counter and the cue band) the one that covers least
+    of the body seen over the last moments (``OverlayState.body_box``), the head weighing
+    most. ``mirror``: the picture is shown mirrored (the boxes are flipped with it)."""
+
+    HEAD_WEIGHT = 25.0
 
     def __init__(self, size_rel: float = PANEL_SIZE_REL, lang: str = "en",
-                 max_width_rel: float = 0.6, background_alpha: float = 0.62) -> None:
+                 max_width_rel: float = 0.6, background_alpha: float = 0.62, mirror: bool = False) -> None:
         self.size_rel = _check_rel("size_rel", size_rel, 0.5)
         self.lang = i18n.check_lang(lang)
         self.max_width_rel = _check_rel("max_width_rel", max_width_rel, 1.0 + 1e-9)
         self.background_alpha = background_alpha
+        self.mirror = mirror
 
-    def annotate(self, scene: np.ndarray, state: OverlayState) -> np.ndarray:
-        h, w = scene.shape[:2]
+    # -- layout ---------------------------------------------------------------------
+    def _rows(self, scene_wh: tuple[int, int], state: OverlayState):
+        w, h = scene_wh
         size = max(8, int(round(h * self.size_rel)))
         small = max(8, int(round(h * SMALL_SIZE_REL)))
-        margin = int(round(h * MARGIN_REL))
         pad = size // 3
-        small_font = load_font(small)
         max_w = min(w * self.max_width_rel, h * 0.82)
         sym_w = int(size * 1.2)
-
         # Rows: (text, tail kept whole, size, bold, colour, symbol or None, symbol colour)
-        Row = tuple[str, str, int, bool, Color, "str | None", Color]
-        rows: list[Row] = []
+        rows: list[tuple] = []
         if state.exercise:
             rows.append((state.exercise, "", size, True, WHITE, None, WHITE))
         head = []
@@ -670,30 +766,68 @@ class StatusPanel:
         if head:
             rows.append((" · ".join(head), "", size, False, CYAN, None, WHITE))
         for rule in state.rules:
-            tail = ""
-            if rule.state == "cant_see":
-                tail = f"  ({_label('rule_state.cant_see', self.lang, 'cant see')})"
-            elif rule.value is not None and math.isfinite(rule.value):
-                tail = f"  {_fmt_num(rule.value)}{rule.unit}"
-                b = format_bounds(rule.bounds, rule.unit)
-                if b:
-                    tail += f" ({b})"
-            rows.append((rule.label, tail, size, False, WHITE, STATE_SYMBOLS[rule.state], STATE_COLORS[rule.state]))
+            tail = rule_row_tail(rule, self.lang)
+            color = (170, 170, 170) if rule.state == "idle" else WHITE
+            rows.append((rule.label, f"  {tail}" if tail else "", size, False, color,
+                         STATE_SYMBOLS[rule.state], STATE_COLORS[rule.state]))
         if state.next_instruction:
             nxt = _label("overlay.next", self.lang, "Next")
-            for line in wrap_text(f"{nxt}: {state.next_instruction}", small_font, max_w):
+            for line in wrap_text(f"{nxt}: {state.next_instruction}", load_font(small), max_w):
                 rows.append((line, "", small, False, (215, 215, 215), None, WHITE))
-        if not rows:
-            return scene
-
         widths, heights = [], []
         for text, tail, sz, b, _, sym, _ in rows:
-            widths.append(text_width_px(text + tail, sz, b) + (sym_w if sym else 0))
+            widths.append(text_width_px(text, sz, b) + (text_width_px(tail, sz, True) if tail else 0.0)
+                          + (sym_w if sym else 0))
             a, d = load_font(sz, b).getmetrics()
             heights.append(int((a + d) * 1.12))
-        box_w = int(math.ceil(min(max(widths), max_w))) + 2 * pad
+        box_w = int(math.ceil(min(max(widths, default=0.0), max_w))) + 2 * pad
         box_h = sum(heights) + 2 * pad
-        x0, y0 = margin, margin
+        return rows, heights, box_w, box_h, pad, sym_w
+
+    def _place(self, scene_wh: tuple[int, int], box_w: int, box_h: int, state: OverlayState) -> tuple[int, int]:
+        w, h = scene_wh
+        margin = int(round(h * MARGIN_REL))
+        body, head = state.body_box, state.head_box
+        if body is None and head is None:
+            body, head = pose_boxes(state.pose)
+        if self.mirror:
+            body, head = (None if b is None else (1.0 - b[2], b[1], 1.0 - b[0], b[3]) for b in (body, head))
+        grow = 0.03 * h
+        to_px = lambda b, g: None if b is None else (b[0] * w - g, b[1] * h - g, b[2] * w + g, b[3] * h + g)  # noqa: E731
+        body_px, head_px = to_px(body, grow), to_px(head, 0.06 * h)
+        # what else is on the picture: the hold ring / rep counter (top right), the cue (bottom)
+        right = 0
+        if state.hold_s is not None and state.hold_target_s is not None:
+            right = int(round(2 * h * 0.095 * 1.2)) + margin
+        elif state.reps is not None:
+            right = int(round(h * 0.16)) + margin
+        bottom = int(round(h * (2 * CUE_SIZE_REL * 1.16 + 0.08)))   # a two-line cue band and its margin
+        lo_y = max(margin, h - bottom - box_h)
+        mid_y = max(margin, (h - box_h) // 2)
+        candidates = [(margin, margin), (w - margin - right - box_w, margin), (margin, lo_y),
+                      (w - margin - box_w, lo_y), (margin, mid_y), (w - margin - box_w, mid_y)]
+        best, best_score = candidates[0], math.inf
+        for i, (x0, y0) in enumerate(candidates):
+            x0 = min(max(0, x0), max(0, w - box_w))
+            rect = (x0, y0, x0 + box_w, y0 + box_h)
+            score = self.HEAD_WEIGHT * _box_overlap(rect, head_px) + _box_overlap(rect, body_px) + i * 1e-3
+            if score < best_score:
+                best, best_score = (x0, y0), score
+        return best
+
+    def box_xyxy(self, scene_wh: tuple[int, int], state: OverlayState) -> tuple[int, int, int, int]:
+        """Where the panel goes on a picture of ``scene_wh`` (pixels), for ``state``."""
+        _rows, _heights, box_w, box_h, _pad, _sym = self._rows(scene_wh, state)
+        x0, y0 = self._place(scene_wh, box_w, box_h, state)
+        return (x0, y0, x0 + box_w, y0 + box_h)
+
+    # -- drawing --------------------------------------------------------------------
+    def annotate(self, scene: np.ndarray, state: OverlayState) -> np.ndarray:
+        h, w = scene.shape[:2]
+        rows, heights, box_w, box_h, pad, sym_w = self._rows((w, h), state)
+        if not rows:
+            return scene
+        x0, y0 = self._place((w, h), box_w, box_h, state)
         _blend_box(scene, (x0, y0, x0 + box_w, y0 + box_h), BLACK, self.background_alpha, radius_px=pad)
         y = y0 + pad
         for (text, tail, sz, b, color, sym, sym_color), lh in zip(rows, heights):
@@ -707,7 +841,7 @@ class StatusPanel:
                 x += sym_w
             tail_w = text_width_px(tail, sz, True) if tail else 0.0
             avail = x0 + box_w - pad - x - tail_w
-            if text_width_px(text, sz, b) > avail + 0.5:  # shorten the label, never the value
+            if text_width_px(text, sz, b) > avail + 0.5:  # shorten the name, never the value
                 while text and text_width_px(text + "…", sz, b) > avail:
                     text = text[:-1]
                 text += "…"
@@ -725,9 +859,10 @@ class AngleArc:
     state colour, the target range as a thin translucent wedge, and "42° → ≤ 30°"."""
 
     def __init__(self, radius_rel: float = 0.07, thickness_px: int | None = None,
-                 target_color: Color = GREEN, mirror: bool = False) -> None:
+                 target_color: Color = GREEN, mirror: bool = False, lang: str = "en") -> None:
         if thickness_px is not None and thickness_px < 1:
             raise ValueError(f"thickness_px must be >= 1, got {thickness_px}")
+        self.lang = i18n.check_lang(lang)
         self.radius_rel = _check_rel("radius_rel", radius_rel, 0.5)
         self.thickness_px = thickness_px
         self.target_color = target_color
@@ -784,8 +919,8 @@ class AngleArc:
         cv2.ellipse(scene, vi, (r, r), 0.0, min(ang_a, ang_a + delta), max(ang_a, ang_a + delta),
                     color, t, cv2.LINE_AA)
 
-        text = f"{arc.angle_deg:.0f}°"
-        target = format_bounds(arc.target_deg)
+        text = f"{value_text(arc.angle_deg, 'deg', self.lang, arc.target_deg)}°"
+        target = bounds_text(arc.target_deg, "deg", self.lang)
         if target:
             text += f" → {target}"
         if arc.label:
@@ -881,8 +1016,8 @@ class OverlayAnnotator:
         self.lang = i18n.check_lang(lang)
         self.mirror = mirror
         self.skeleton = SkeletonAnnotator(min_visibility=min_visibility, mirror=mirror)
-        self.arc = AngleArc(mirror=mirror)
-        self.panel = StatusPanel(lang=lang)
+        self.arc = AngleArc(mirror=mirror, lang=lang)
+        self.panel = StatusPanel(lang=lang, mirror=mirror)
         self.ring = HoldRing(lang=lang)
         self.reps = RepCounter(lang=lang)
         self.reps_alone = RepCounter(lang=lang, y_rel=MARGIN_REL)
@@ -897,7 +1032,8 @@ class OverlayAnnotator:
         self.panel.annotate(scene, state)
         has_hold = state.hold_s is not None and state.hold_target_s is not None
         if has_hold:
-            self.ring.annotate(scene, HoldView(float(state.hold_s), float(state.hold_target_s)))
+            hold_state = state.hold_state if state.hold_state in HOLD_STATES else "holding"
+            self.ring.annotate(scene, HoldView(float(state.hold_s), float(state.hold_target_s), hold_state))
         if state.reps is not None:
             reps = RepView(int(state.reps), state.reps_target)
             if has_hold:

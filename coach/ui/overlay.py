@@ -9,13 +9,15 @@ rep counter and the current cue.
 from __future__ import annotations
 
 import math
-import re
+from collections import deque
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from coach.ui.draw import ArcView, CueView, OverlayAnnotator, OverlayState, RuleRow
+from coach import i18n
+from coach.measures.describe import body_norm
+from coach.ui.draw import ArcView, CueView, OverlayAnnotator, OverlayState, RuleRow, pose_boxes, union_box
 from coach.pose import PoseFrame
 
 if TYPE_CHECKING:  # the type only: the pipeline imports the ui, not the other way round
@@ -23,6 +25,15 @@ if TYPE_CHECKING:  # the type only: the pipeline imports the ui, not the other w
 
 # How long a spoken cue stays on screen (ms of frame time).
 CUE_SHOW_MS = 4000.0
+# The panel keeps off where the person has been over this long (ms of frame time).
+BODY_WINDOW_MS = 2000.0
+
+
+def judged_value(status) -> float | None:
+    """The value a rule in the engine's snapshot judges (for a rule measured from the start
+    of the hold: the change since then), or None when it judges nothing at the moment."""
+    v = getattr(status, "judged_value", status.value)
+    return None if v is None or not math.isfinite(float(v)) else float(v)
 
 
 def _point_xy(name: str, side: str | None, frame: PoseFrame) -> tuple[float, float] | None:
@@ -85,23 +96,11 @@ class OverlayRenderer:
         self.lang = lang
         self.annotator = OverlayAnnotator(lang=lang, mirror=mirror)
         self._cue: tuple[str, str, float] | None = None  # text, severity, shown since (ms)
-        self._labels: dict[tuple[str, str | None], str] = {}
+        self._boxes: deque[tuple[float, tuple | None, tuple | None]] = deque()  # (t ms, body, head)
 
-    def label(self, rule_id: str, side: str | None) -> str:
-        """The rule's short text in the session language, with {side} filled in."""
-        key = (rule_id, side)
-        if key not in self._labels:
-            from coach.engine import fill
-
-            rule = self.spec.rules.get(rule_id)
-            text = getattr(rule, "label", None) or getattr(rule, "cue", None) or {}
-            named = side or (self.spec.sides[0] if self.spec.sides else None)
-            other = {"left": "right", "right": "left"}.get(named or "")
-            params = {k: v for k, v in (("side", named), ("other_side", other)) if v}
-            filled = fill(text, params) if text else {}
-            label = filled.get(self.lang) or filled.get("en") or rule_id.replace("_", " ")
-            self._labels[key] = re.sub(r"\s*\{[a-z_]+\}", "", label)
-        return self._labels[key]
+    def label(self, rule_id: str, side: str | None = None) -> str:
+        """The rule's short name in the session language ("Skuldrene nede")."""
+        return i18n.rule_name(self.spec.id, rule_id, self.lang)
 
     def phase_name(self, phase_id: str | None) -> str:
         if not phase_id:
@@ -127,6 +126,7 @@ class OverlayRenderer:
             self._cue = None
         snap = engine.snapshot() if engine is not None and hasattr(engine, "snapshot") else None
         state = OverlayState(pose=step.pose, exercise=self.spec.names.get(self.lang, self.spec.id))
+        state.body_box, state.head_box = self._recent_boxes(step.pose)
         if self._cue is not None:
             state.cue = CueView(self._cue[0], self._cue[1])
         if snap is None:
@@ -136,14 +136,19 @@ class OverlayRenderer:
         if snap.hold_target_s:
             state.hold_s = snap.hold_s or 0.0
             state.hold_target_s = snap.hold_target_s
+            state.hold_state = getattr(snap, "hold_state", None) or "holding"
         if snap.reps is not None and snap.reps_target:
             state.reps = snap.reps
             state.reps_target = snap.reps_target
         for rule in snap.rules:
-            value = None if rule.value is None or not math.isfinite(rule.value) else float(rule.value)
-            unit = "°" if rule.unit == "deg" else ""
-            state.rules.append(RuleRow(self.label(rule.rule_id, snap.side), rule.state, value,
-                                        (rule.min, rule.max), unit))
+            value = judged_value(rule)
+            row_state = rule.state
+            if value is None and row_state in ("ok", "warning", "fault"):
+                row_state = "idle"      # judges nothing now: no tick, no number
+            spec_rule = self.spec.rules.get(rule.rule_id)
+            norm = body_norm(self.spec.measures, spec_rule.measure) if spec_rule is not None else None
+            state.rules.append(RuleRow(self.label(rule.rule_id, snap.side), row_state, value,
+                                       (rule.min, rule.max), rule.unit or "", norm))
             if rule.state in ("fault", "warning"):
                 arc = self._arc(rule, snap.side, step.pose)
                 if arc is not None:
@@ -152,10 +157,20 @@ class OverlayRenderer:
             state.phase = "done"
         return state
 
+    def _recent_boxes(self, pose: PoseFrame | None):
+        """Where the person has been over the last BODY_WINDOW_MS: (body box, head box)."""
+        t = pose.timestamp_ms if pose is not None else 0.0
+        body, head = pose_boxes(pose)
+        if body is not None:
+            self._boxes.append((t, body, head))
+        while self._boxes and (t - self._boxes[0][0] > BODY_WINDOW_MS or t < self._boxes[0][0]):
+            self._boxes.popleft()
+        return union_box(b for _t, b, _h in self._boxes), union_box(h for _t, _b, h in self._boxes)
+
     def _arc(self, rule, side: str | None, frame: PoseFrame) -> ArcView | None:
         spec_rule = self.spec.rules.get(rule.rule_id)
-        if spec_rule is None or not spec_rule.measure:
-            return None
+        if spec_rule is None or not spec_rule.measure or getattr(spec_rule, "baseline_s", None):
+            return None     # (a rule on the change since the hold began has no angle to draw)
         mspec = self.spec.measures.get(spec_rule.measure) or {}
         if mspec.get("type") != "joint_angle" or mspec.get("plane", "image") != "image":
             return None
