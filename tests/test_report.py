@@ -137,7 +137,7 @@ def test_history_trend(tmp_path):
         ReportWriter(tmp_path, "en", stem=f"session-2026112{i}").write(rec)
     (tmp_path / "session-broken.json").write_text("{not json")
     rows, path = write_history(tmp_path, "en")
-    assert [r["exercises"]["ex1"]["hold_s"] for r in rows] == [10.0, 15.0, 20.0]
+    assert [[x["value"] for x in r["exercises"]["ex1"]["series"]] for r in rows] == [[10.0], [15.0], [20.0]]
     page = path.read_text()
     assert page.count("<circle") >= 3 and "Progress over time" in page
     assert write_history(tmp_path / "none", "en") == ([], None)

@@ -324,7 +324,7 @@ def test_history_prints_trend_and_writes_chart(home, tmp_path, capsys):
     rc = main(["history", "--lang", "en"])
     out, _ = capsys.readouterr()
     assert rc == 0
-    assert "Your sessions (3)" in out and "↑ ex1: 10 → 20" in out
+    assert "Your sessions (3)" in out and "↑ Exercise ex1: 10 → 20 s" in out
     assert (reports / "history.html").exists()
 
 

@@ -217,41 +217,16 @@ def _print_session(record: dict, lang: str) -> None:
 # --------------------------------------------------------------------------- history
 def cmd_history(args: argparse.Namespace) -> int:
     from coach import i18n
+    from coach.session.history import history_lines
     from coach.session.store import state_dir
     from coach.ui.report import write_history
 
     folder = Path(args.reports) if args.reports else state_dir() / "reports"
     rows, path = write_history(folder, args.lang, args.out)
-    lang = args.lang
     if not rows:
-        print(i18n.t("history.no_sessions", lang))
+        print(i18n.t("history.no_sessions", args.lang))
         return EXIT_OK
-    print(f"{i18n.t('history.title', lang)} ({len(rows)})")
-    ids: list[str] = []
-    for r in rows:
-        ids += [k for k in r["exercises"] if k not in ids]
-    for r in rows:
-        cells = []
-        for ex_id in ids:
-            ex = r["exercises"].get(ex_id)
-            if ex is None:
-                continue
-            if ex.get("hold_s") is not None:
-                cells.append(f"{ex_id} {ex['hold_s']:.0f}s")
-            elif ex.get("reps") is not None:
-                cells.append(f"{ex_id} {ex['reps']}x")
-            else:
-                cells.append(f"{ex_id} -")
-        ended = i18n.t("report.ended_by." + (r.get("ended_by") or "running"), lang)
-        print(f"  {r['started_at'][:16].replace('T', ' ')}  {ended:<28} " + ", ".join(cells))
-    # trend: first vs last session per exercise
-    for ex_id in ids:
-        vals = [(r["exercises"][ex_id].get("hold_s") if r["exercises"][ex_id].get("hold_s") is not None
-                 else r["exercises"][ex_id].get("reps")) for r in rows if ex_id in r["exercises"]]
-        vals = [v for v in vals if v is not None]
-        if len(vals) >= 2:
-            diff = vals[-1] - vals[0]
-            arrow = "↑" if diff > 0 else ("↓" if diff < 0 else "→")
-            print(f"  {arrow} {ex_id}: {vals[0]:g} → {vals[-1]:g}")
-    print(i18n.t("history.saved_to", lang, path=path))
+    for line in history_lines(rows, args.lang):
+        print(line)
+    print(i18n.t("history.saved_to", args.lang, path=path))
     return EXIT_OK

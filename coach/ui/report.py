@@ -21,12 +21,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from functools import lru_cache
+
 from coach import i18n
 from coach.engine import jsonable
 from coach.files import atomic_write, check_output_dir
-from coach.session.history import ReportError, hold_rows, history, rep_rows
+from coach.i18n.numbers import axis_label, bounds_text, number, percent_text, value_text, with_unit
+from coach.session.history import ReportError, history, hold_rows, rep_rows, series_label
 from coach.session.store import state_dir
-from coach.ui.draw import format_bounds
+
+# Rule states in which a rule judged its value (cant_see / idle: it did not).
+JUDGED_STATES = ("ok", "warning", "fault")
 
 
 def reports_dir(root: str | os.PathLike | None = None) -> Path:
@@ -110,25 +115,43 @@ def _fmt_s(seconds: float | None) -> str:
     return f"{int(s // 60)}:{int(s % 60):02d}"
 
 
-def _num(v: Any, nd: int = 0) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    return f"{float(v):.{nd}f}"
+@lru_cache(maxsize=32)
+def _spec_measures(exercise_id: str | None) -> dict[str, Any]:
+    """The measures of a shipped exercise spec (to tell what its body lengths are of);
+    {} for an exercise that is not shipped (a physio's own spec: torso lengths assumed)."""
+    if not exercise_id:
+        return {}
+    try:
+        from coach.spec import load_spec
+
+        return dict(load_spec(exercise_id).measures)
+    except Exception:  # noqa: BLE001 - a report is written even when the spec cannot be read
+        return {}
 
 
-def _unit(unit: str | None) -> str:
-    """Only degrees get a symbol; other measures are ratios (of the torso length, ...)."""
-    return "°" if unit == "deg" else ""
+def _norm(m: Mapping[str, Any], exercise_id: str | None) -> str | None:
+    from coach.measures import body_norm
+
+    return m.get("norm") or body_norm(_spec_measures(exercise_id), m.get("measure"))
 
 
-def _val(v: Any) -> str:
-    """A measure value or threshold: whole degrees-sized numbers, two decimals for ratios."""
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "—"
-    v = float(v)
-    if abs(v) >= 10:
-        return f"{v:.0f}"
-    return f"{v:.2f}".rstrip("0").rstrip(".") or "0"
+def judged_samples(m: Mapping[str, Any]) -> list[list[Any]]:
+    """The samples of a measure where its rule judged a value: what the plot draws."""
+    return [s for s in m.get("samples", []) if s[1] is not None and (len(s) < 5 or s[4] in JUDGED_STATES)]
+
+
+def _outside(v: float, lo: float | None, hi: float | None) -> bool:
+    return (lo is not None and v < lo) or (hi is not None and v > hi)
+
+
+def within_limits(m: Mapping[str, Any]) -> float | None:
+    """The share of the judged samples inside the rule's limits: the same samples and the
+    same limits the plot draws (its red points are the ones outside). None: never judged."""
+    judged = judged_samples(m)
+    if not judged:
+        return None
+    lo, hi = m.get("min"), m.get("max")
+    return sum(1 for s in judged if not _outside(float(s[1]), lo, hi)) / len(judged)
 
 
 def render_html(record: Mapping[str, Any], lang: str = "en") -> str:
@@ -194,18 +217,19 @@ def _row_name(ex: Mapping[str, Any], phase: str, side: str | None, lang: str) ->
 
 
 def holds_text(ex: Mapping[str, Any], lang: str) -> str:
+    """"Høyre 30/30 s, Venstre 12,5/30 s" (seconds held of the target, per side)."""
     out = []
     for phase, side, achieved, target in hold_rows(ex):
         name = _row_name(ex, phase, side, lang)
-        s = f"{'' if name == '—' else name} {achieved:.0f}/{_num(target)} s".strip()
-        out.append(s)
+        s = f"{'' if name == '—' else name} {number(achieved, lang, 1, trim=True)}/{number(target, lang, 0)} s"
+        out.append(s.strip())
     return ", ".join(out) or "—"
 
 
 def reps_text(ex: Mapping[str, Any], lang: str) -> str:
     out = []
     for _phase, side, n, target in rep_rows(ex):
-        out.append(f"{_side_name(side, lang)} {n}/{_num(target)}".strip())
+        out.append(f"{_side_name(side, lang)} {n}/{number(target, lang, 0)}".strip())
     return ", ".join(out) or "—"
 
 
@@ -242,9 +266,9 @@ def _exercise_html(ex: Mapping[str, Any], lang: str) -> str:
                    f"<th class=\"num\">{_e(value)}</th><th class=\"num\">{_e(t('overlay.target').capitalize())}</th>"
                    "<th></th></tr>")
         for phase, side, achieved, target in rows:
-            shown = f"{achieved:.1f}" if isinstance(achieved, float) else str(achieved)
+            shown = number(achieved, lang, 1) if isinstance(achieved, float) else str(achieved)
             out.append(f"<tr><td>{_e(_row_name(ex, phase, side, lang))}</td><td class=\"num\">{shown}{unit}</td>"
-                       f"<td class=\"num\">{_num(target)}{unit}</td><td>{_bar(achieved, target)}</td></tr>")
+                       f"<td class=\"num\">{number(target, lang, 0)}{unit}</td><td>{_bar(achieved, target)}</td></tr>")
         out.append("</table>")
 
     table(t("report.holds"), hold_rows(ex), t("report.achieved_s"), " s")
@@ -256,18 +280,18 @@ def _exercise_html(ex: Mapping[str, Any], lang: str) -> str:
                    f"<th class=\"num\">{_e(t('report.lowest'))}</th><th class=\"num\">{_e(t('report.highest'))}</th>"
                    f"<th class=\"num\">{_e(t('report.threshold'))}</th><th class=\"num\">{_e(t('report.time_ok'))}</th></tr>")
         for rid, m in measures.items():
-            vals = [s[1] for s in m["samples"] if s[1] is not None]
-            rng = m.get("range") or (min(vals), max(vals))
-            u = _unit(m.get("unit"))
-            ok = [s for s in m["samples"] if s[4] in ("ok", "warning", "fault")]
-            ok_pct = 100.0 * sum(1 for s in ok if s[4] == "ok") / len(ok) if ok else None
-            out.append(f"<tr><td>{_e(measure_label(rid, m, lang))}</td><td class=\"num\">{_val(rng[0])}{_e(u)}</td>"
-                       f"<td class=\"num\">{_val(rng[1])}{_e(u)}</td>"
-                       f"<td class=\"num\">{_e(_bounds(m.get('min'), m.get('max'), u))}</td>"
-                       f"<td class=\"num\">{_num(ok_pct)} %</td></tr>")
+            judged = [float(s[1]) for s in judged_samples(m)]
+            unit, norm = m.get("unit"), _norm(m, ex.get("id"))
+            limits = (m.get("min"), m.get("max"))
+            low = with_unit(value_text(min(judged), unit, lang, limits), unit, lang, norm) if judged else "—"
+            high = with_unit(value_text(max(judged), unit, lang, limits), unit, lang, norm) if judged else "—"
+            out.append(f"<tr><td>{_e(measure_label(rid, m, lang, ex.get('id')))}</td>"
+                       f"<td class=\"num\">{_e(low)}</td><td class=\"num\">{_e(high)}</td>"
+                       f"<td class=\"num\">{_e(bounds_text(limits, unit, lang, norm) or '—')}</td>"
+                       f"<td class=\"num\">{_e(percent_text(within_limits(m), lang))}</td></tr>")
         out.append("</table><div class=\"plots\">")
         for rid, m in measures.items():
-            out.append(f"<div class=\"plot\">{measure_svg(rid, m, lang)}</div>")
+            out.append(f"<div class=\"plot\">{measure_svg(rid, m, lang, exercise_id=ex.get('id'))}</div>")
         out.append("</div>")
     cues = ex.get("cues") or []
     out.append(f"<h3>{_e(t('report.cues'))} ({len(cues)})</h3>")
@@ -286,13 +310,12 @@ def _exercise_html(ex: Mapping[str, Any], lang: str) -> str:
     return "".join(out)
 
 
-def measure_label(rule_id: str, m: Mapping[str, Any], lang: str) -> str:
+def measure_label(rule_id: str, m: Mapping[str, Any], lang: str, exercise_id: str | None = None) -> str:
+    """The rule's short name ("Skuldrene nede"); without the exercise, its recorded label."""
+    if exercise_id:
+        return i18n.rule_name(exercise_id, rule_id, lang)
     label = in_lang(m.get("label"), lang)
     return label.rstrip(".") if label else rule_id.replace("_", " ")
-
-
-def _bounds(lo: Any, hi: Any, unit: str) -> str:
-    return format_bounds((lo, hi), unit, number=_val) or "—"
 
 
 def _bar(value: float, target: float | None, width: int = 160, height: int = 14) -> str:
@@ -305,17 +328,20 @@ def _bar(value: float, target: float | None, width: int = 160, height: int = 14)
             f"fill=\"{color}\"/></svg>")
 
 
-def measure_svg(rule_id: str, m: Mapping[str, Any], lang: str, width: int = 460, height: int = 200) -> str:
-    """An inline SVG line plot of one measure over time, with its allowed band (green)
-    and threshold lines (red dashes); samples out of bounds are drawn red."""
-    samples = [s for s in m.get("samples", []) if s[1] is not None]
+def measure_svg(rule_id: str, m: Mapping[str, Any], lang: str, width: int = 460, height: int = 220,
+                exercise_id: str | None = None) -> str:
+    """An inline SVG line plot of what one rule judged over time: its allowed band
+    (green), its limits (red dashes), the judged values (blue; red points outside the
+    limits, the same samples ``within_limits`` counts), the value axis titled with its
+    unit and the time axis in min:s."""
+    samples = judged_samples(m)
     lo, hi = m.get("min"), m.get("max")
-    u = _unit(m.get("unit"))
-    title = measure_label(rule_id, m, lang)
-    pad_l, pad_r, pad_t, pad_b = 48, 12, 26, 28
+    unit, norm = m.get("unit"), _norm(m, exercise_id)
+    title = measure_label(rule_id, m, lang, exercise_id)
+    pad_l, pad_r, pad_t, pad_b = 58, 12, 26, 40
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
     ts = [s[0] for s in samples]
-    vs = [s[1] for s in samples]
+    vs = [float(s[1]) for s in samples]
     t0, t1 = (min(ts), max(ts)) if ts else (0.0, 1.0)
     if t1 - t0 < 1e-6:
         t1 = t0 + 1.0
@@ -343,32 +369,40 @@ def measure_svg(rule_id: str, m: Mapping[str, Any], lang: str, width: int = 460,
         a, b = py(min(max(band_hi, y0), y1)), py(max(min(band_lo, y1), y0))
         o.append(f"<rect class=\"band\" x=\"{pad_l}\" y=\"{a:.1f}\" width=\"{pw}\" height=\"{max(b - a, 0):.1f}\" "
                  "fill=\"#d8f1d0\"/>")
-    # axes and ticks
+    # axes, ticks and their titles (the unit a physio reads)
     o.append(f"<line x1=\"{pad_l}\" y1=\"{pad_t + ph}\" x2=\"{pad_l + pw}\" y2=\"{pad_t + ph}\" stroke=\"#888\"/>")
     o.append(f"<line x1=\"{pad_l}\" y1=\"{pad_t}\" x2=\"{pad_l}\" y2=\"{pad_t + ph}\" stroke=\"#888\"/>")
-    for v in _ticks(y0, y1, 4):
+    ticks = _ticks(y0, y1, 4)
+    nd = _tick_decimals(ticks)
+    deg = (unit or "").startswith("deg")
+    for v in ticks:
         y = py(v)
         o.append(f"<line x1=\"{pad_l - 4}\" y1=\"{y:.1f}\" x2=\"{pad_l + pw}\" y2=\"{y:.1f}\" stroke=\"#eee\"/>")
         o.append(f"<text x=\"{pad_l - 6}\" y=\"{y + 4:.1f}\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">"
-                 f"{_e(_tick_label(v))}{_e(u.strip() if u == '°' else '')}</text>")
+                 f"{_e(number(v, lang, nd))}{'°' if deg else ''}</text>")
     for tv in _time_ticks(t0, t1, 5):
         x = px(tv)
-        o.append(f"<text x=\"{x:.1f}\" y=\"{pad_t + ph + 16}\" font-size=\"11\" text-anchor=\"middle\" "
+        o.append(f"<text x=\"{x:.1f}\" y=\"{pad_t + ph + 15}\" font-size=\"11\" text-anchor=\"middle\" "
                  f"fill=\"#555\">{_e(_fmt_s(tv))}</text>")
+    o.append(f"<text class=\"axis-x\" x=\"{pad_l + pw}\" y=\"{height - 4}\" font-size=\"11\" text-anchor=\"end\" "
+             f"fill=\"#555\">{_e(i18n.t('report.axis_time', lang))}</text>")
+    o.append(f"<text class=\"axis-y\" x=\"{width - pad_r}\" y=\"16\" font-size=\"11\" text-anchor=\"end\" "
+             f"fill=\"#555\">{_e(axis_label(unit, lang, norm))}</text>")
     for b in (lo, hi):
         if b is not None and y0 <= b <= y1:
             o.append(f"<line class=\"threshold\" x1=\"{pad_l}\" y1=\"{py(b):.1f}\" x2=\"{pad_l + pw}\" "
                      f"y2=\"{py(b):.1f}\" stroke=\"#b3261e\" stroke-dasharray=\"5,4\" stroke-width=\"1.5\"/>")
-    # the line, broken where the measure could not be seen or the side changed
+    # the line, broken where the rule judged nothing or the side changed
     segs: list[list[tuple[float, float]]] = []
     prev = None
+    judged = {id(s) for s in samples}
     for s in m.get("samples", []):
-        if s[1] is None:
+        if id(s) not in judged:
             prev = None
             continue
         if prev is None or prev[2] != s[2] or s[0] - prev[0] > 2.0:
             segs.append([])
-        segs[-1].append((px(s[0]), py(s[1])))
+        segs[-1].append((px(s[0]), py(float(s[1]))))
         prev = s
     for seg in segs:
         if len(seg) == 1:
@@ -379,8 +413,9 @@ def measure_svg(rule_id: str, m: Mapping[str, Any], lang: str, width: int = 460,
             o.append(f"<polyline class=\"series\" points=\"{pts}\" fill=\"none\" stroke=\"#1f5fa8\" "
                      "stroke-width=\"1.8\"/>")
     for s in samples:
-        if (lo is not None and s[1] < lo) or (hi is not None and s[1] > hi):
-            o.append(f"<circle cx=\"{px(s[0]):.1f}\" cy=\"{py(s[1]):.1f}\" r=\"2.2\" fill=\"#b3261e\"/>")
+        if _outside(float(s[1]), lo, hi):
+            o.append(f"<circle class=\"out\" cx=\"{px(s[0]):.1f}\" cy=\"{py(float(s[1])):.1f}\" r=\"2.2\" "
+                     "fill=\"#b3261e\"/>")
     if not samples:
         o.append(f"<text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" fill=\"#888\">"
                  f"{_e(i18n.t('report.no_data', lang))}</text>")
@@ -415,14 +450,21 @@ def _time_ticks(a: float, b: float, n: int) -> list[float]:
     return [start + i * step for i in range(int((b - start) // step) + 1)][:20]
 
 
-def _tick_label(v: float) -> str:
-    return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.2g}"
+def _tick_decimals(ticks: list[float]) -> int:
+    """Decimals that tell the ticks apart (0 for 10, 20, ...; 2 for 0.02, 0.04, ...)."""
+    for d in range(4):
+        if all(abs(v * 10 ** d - round(v * 10 ** d)) < 1e-6 for v in ticks):
+            return d
+    return 3
 
 
 # =========================================================================== history
+SERIES_COLORS = ("#1f5fa8", "#c2571a", "#2e8b57", "#8e44ad")
+
+
 def history_html(rows: list[dict[str, Any]], lang: str = "en") -> str:
-    """A self-contained page: per exercise, hold seconds (or reps) per session as a line
-    plot with markers, and a table of all sessions."""
+    """A self-contained page: per exercise, what each side (and phase) reached per session
+    as lines with markers (hold seconds or reps), and a table of all sessions."""
     t = lambda key, **kw: i18n.t(key, lang, **kw)  # noqa: E731
     parts = [f"<!DOCTYPE html><html lang=\"{_e(lang)}\"><head><meta charset=\"utf-8\">",
              f"<title>{_e(t('report.history_title'))}</title><style>{_CSS}</style></head><body><main>",
@@ -435,20 +477,23 @@ def history_html(rows: list[dict[str, Any]], lang: str = "en") -> str:
                 ids.append(ex_id)
     parts.append("<div class=\"card plots\">")
     for ex_id in ids:
-        pts = []
         name = ex_id
-        metric = "hold_s"
+        lines: dict[str, dict[str, Any]] = {}
+        every = [s for r in rows for s in (r["exercises"].get(ex_id) or {}).get("series", [])]
         for i, r in enumerate(rows):
             ex = r["exercises"].get(ex_id)
             if ex is None:
                 continue
             name = in_lang(ex.get("names"), lang, ex_id)
-            if ex.get("hold_s") is None and ex.get("reps") is not None:
-                metric = "reps"
-            v = ex.get(metric) if ex.get(metric) is not None else ex.get("reps")
-            if v is not None:
-                pts.append((i, float(v), r["started_at"][:10]))
-        parts.append(f"<div class=\"plot\">{_trend_svg(name, pts, t('report.hold_s') if metric == 'hold_s' else t('report.reps'), len(rows))}</div>")
+            for s in ex["series"]:
+                one = len({x["phase"] for x in every if x["kind"] == s["kind"]}) == 1
+                label = series_label(s, lang, one) or name
+                line = lines.setdefault(s["key"], {"label": label, "kind": s["kind"], "points": []})
+                line["points"].append((i, float(s["value"]), r["started_at"][:10]))
+        kinds = {v["kind"] for v in lines.values()}
+        ylabel = t("report.hold_s") if kinds == {"hold"} else t("report.reps") if kinds == {"reps"} else \
+            f"{t('report.hold_s')} / {t('report.reps').lower()}"
+        parts.append(f"<div class=\"plot\">{_trend_svg(name, list(lines.values()), ylabel, len(rows), lang)}</div>")
     parts.append("</div><div class=\"card\"><table><tr>"
                  f"<th>{_e(t('report.date'))}</th><th>{_e(t('report.duration'))}</th>"
                  f"<th>{_e(t('report.status'))}</th><th>{_e(t('report.exercise'))}</th></tr>")
@@ -461,11 +506,12 @@ def history_html(rows: list[dict[str, Any]], lang: str = "en") -> str:
     return "".join(parts)
 
 
-def _trend_svg(title: str, pts: list[tuple[int, float, str]], ylabel: str, n: int,
-               width: int = 460, height: int = 200) -> str:
-    pad_l, pad_r, pad_t, pad_b = 48, 16, 26, 30
+def _trend_svg(title: str, lines: list[dict[str, Any]], ylabel: str, n: int, lang: str,
+               width: int = 460, height: int = 220) -> str:
+    """One line per side (and phase) over the sessions, with a legend."""
+    pad_l, pad_r, pad_t, pad_b = 48, 16, 44, 30
     pw, ph = width - pad_l - pad_r, height - pad_t - pad_b
-    vmax = max([p[1] for p in pts] + [1.0]) * 1.15
+    vmax = max([v for ln in lines for _i, v, _d in ln["points"]] + [1.0]) * 1.15
     x = lambda i: pad_l + (i / max(n - 1, 1)) * pw  # noqa: E731
     y = lambda v: pad_t + (1 - v / vmax) * ph  # noqa: E731
     o = [f"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {width} {height}\" "
@@ -474,19 +520,34 @@ def _trend_svg(title: str, pts: list[tuple[int, float, str]], ylabel: str, n: in
          f"<text x=\"{pad_l}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{_e(title)} — {_e(ylabel)}</text>",
          f"<line x1=\"{pad_l}\" y1=\"{pad_t + ph}\" x2=\"{pad_l + pw}\" y2=\"{pad_t + ph}\" stroke=\"#888\"/>",
          f"<line x1=\"{pad_l}\" y1=\"{pad_t}\" x2=\"{pad_l}\" y2=\"{pad_t + ph}\" stroke=\"#888\"/>"]
-    for v in _ticks(0.0, vmax, 4):
+    ticks = _ticks(0.0, vmax, 4)
+    nd = _tick_decimals(ticks)
+    for v in ticks:
         o.append(f"<text x=\"{pad_l - 6}\" y=\"{y(v) + 4:.1f}\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">"
-                 f"{_e(_tick_label(v))}</text>")
-    if len(pts) > 1:
-        o.append("<polyline points=\"" + " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v, _d in pts)
-                 + "\" fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2\"/>")
-    for i, v, d in pts:
-        o.append(f"<circle cx=\"{x(i):.1f}\" cy=\"{y(v):.1f}\" r=\"4\" fill=\"#1f5fa8\"><title>{_e(d)}: {v:g}</title></circle>")
-    if pts:
-        o.append(f"<text x=\"{x(pts[0][0]):.1f}\" y=\"{pad_t + ph + 18}\" font-size=\"11\" fill=\"#555\">{_e(pts[0][2])}</text>")
+                 f"{_e(number(v, lang, nd))}</text>")
+    lx = pad_l
+    for k, ln in enumerate(lines):
+        color = SERIES_COLORS[k % len(SERIES_COLORS)]
+        pts = ln["points"]
         if len(pts) > 1:
-            o.append(f"<text x=\"{x(pts[-1][0]):.1f}\" y=\"{pad_t + ph + 18}\" font-size=\"11\" text-anchor=\"end\" "
-                     f"fill=\"#555\">{_e(pts[-1][2])}</text>")
+            o.append(f"<polyline class=\"side\" points=\"" + " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v, _d in pts)
+                     + f"\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"/>")
+        for i, v, d in pts:
+            o.append(f"<circle cx=\"{x(i):.1f}\" cy=\"{y(v):.1f}\" r=\"4\" fill=\"{color}\">"
+                     f"<title>{_e(d)}, {_e(ln['label'])}: {_e(number(v, lang, 1, trim=True))}</title></circle>")
+        if len(lines) > 1 or ln["label"] != title:   # legend: which line is which side
+            o.append(f"<rect x=\"{lx}\" y=\"26\" width=\"12\" height=\"4\" fill=\"{color}\"/>"
+                     f"<text class=\"legend\" x=\"{lx + 16}\" y=\"31\" font-size=\"11\" fill=\"#333\">"
+                     f"{_e(ln['label'])}</text>")
+            lx += 30 + 7 * len(ln["label"])
+    first = min((p for ln in lines for p in ln["points"]), default=None, key=lambda p: p[0])
+    last = max((p for ln in lines for p in ln["points"]), default=None, key=lambda p: p[0])
+    if first is not None:
+        o.append(f"<text x=\"{x(first[0]):.1f}\" y=\"{pad_t + ph + 18}\" font-size=\"11\" fill=\"#555\">"
+                 f"{_e(first[2])}</text>")
+        if last is not None and last[0] != first[0]:
+            o.append(f"<text x=\"{x(last[0]):.1f}\" y=\"{pad_t + ph + 18}\" font-size=\"11\" text-anchor=\"end\" "
+                     f"fill=\"#555\">{_e(last[2])}</text>")
     o.append("</svg>")
     return "".join(o)
 
