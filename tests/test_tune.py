@@ -462,7 +462,7 @@ def test_cli_tune_serves_a_recording_then_stops(tmp_path, capsys):
 
     assert main(["tune", str(rec), "--exercise", "chair_extension", "--no-browser", "--exit-after", "0.2"]) == 0
     out = capsys.readouterr().out
-    assert "open http://127.0.0.1:" in out and "chair_extension on r.npz" in out
+    assert "open http://127.0.0.1:" in out and "(chair_extension) on r.npz" in out
 
 
 @pytest.mark.parametrize("argv, message", [

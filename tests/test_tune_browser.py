@@ -110,7 +110,7 @@ def test_slider_changes_cue_markers_and_profile_is_saved(browser, tmp_path):
         assert cue_count(page, "lumbar_arching") == 0
         assert page.locator("#events li.cue-item[data-rule='lumbar_arching']").count() == 0
         spec_max = load_spec("chair_extension").rules["lumbar_arching"].max
-        assert f"{spec_max:g} → 155" in page.inner_text("#diff li[data-key='rules.lumbar_arching.max_deg']")
+        assert f"{spec_max:g}° → 155°" in page.inner_text("#diff li[data-key='rules.lumbar_arching.max_deg']")
         move_slider(page, "rules.lumbar_arching.max_deg", 118)       # stricter: every lean is flagged
         assert cue_count(page, "lumbar_arching") > before
         move_slider(page, "rules.lumbar_arching.max_deg", 150)
@@ -129,7 +129,7 @@ def test_slider_changes_cue_markers_and_profile_is_saved(browser, tmp_path):
         page.fill("#savepath", str(out))
         page.click("#save")
         page.wait_for_selector("body[data-saved]", state="attached", timeout=10000)
-        assert "saved" in page.inner_text("#status")
+        assert "Saved" in page.inner_text("#status")
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         prof = load_profile(out)
         assert prof.patient == "Kari N. (70)" and prof.note.startswith("stiff")

@@ -326,3 +326,68 @@ def test_history_is_per_side_by_name_in_the_persons_language(tmp_path, capsys):
     assert re.search(r"venstre 0 s → 22,5 s|venstre: 0 → 22,5 s", out)
     page = (tmp_path / "h.html").read_text(encoding="utf-8")
     assert "høyre" in page.lower() and "venstre" in page.lower()
+
+
+# --------------------------------------------------------------------------- item 9: tune progress
+def test_extraction_progress_in_words_with_eta():
+    from coach.tools.tune.cache import ExtractProgress, progress_line
+
+    p = ExtractProgress(frames=120, total=480, elapsed_s=20.0)
+    assert p.fraction == pytest.approx(0.25) and p.eta_s == pytest.approx(60.0)
+    assert progress_line(p, "nb") == "Finner kroppen i videoen: 120 av 480 bilder (25 %), omtrent 1 min 00 s igjen"
+    assert "120 of 480 frames (25 %), about 1 min 00 s left" in progress_line(p, "en")
+    assert "480" in progress_line(ExtractProgress(480, 480, 80.0, done=True), "en")
+
+
+def test_the_page_shows_the_extraction_while_it_runs():
+    """The server answers before the workbench exists; /api/progress says how far the
+    landmark extraction is, then that the page may load."""
+    import urllib.request
+
+    from coach.tools.tune.cache import ExtractProgress
+    from coach.tools.tune.server import TuneServer, TuneState
+    from coach.tools.tune.workbench import Workbench
+    from coach.vision.recording import load_clip
+
+    state = TuneState(None, title="Liggende rotasjon", lang="nb", exercise_id="lying_twist")
+    srv = TuneServer(state)
+    srv.start_background()
+
+    def get(path):
+        req = urllib.request.Request(f"http://127.0.0.1:{srv.server_address[1]}{path}")
+        req.add_header("X-Coach-Token", srv.token)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    try:
+        state.set_progress(ExtractProgress(frames=50, total=200, elapsed_s=10.0))
+        status, p = get("/api/progress")
+        assert status == 200 and p["ready"] is False and p["progress"]["frames"] == 50
+        assert "50 av 200 bilder (25 %)" in p["line"] and "igjen" in p["line"]
+        assert get("/api/session")[0] == 503
+        state.attach(Workbench(load_clip(REPO / "samples" / "lying_twist" / "good.landmarks.npz"), "lying_twist",
+                               lang="nb"))
+        status, p = get("/api/progress")
+        assert p["ready"] is True and get("/api/session")[0] == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+@pytest.mark.e2e
+def test_coach_tune_on_a_video_shows_progress_on_the_terminal(tmp_path, monkeypatch, capsys):
+    from conftest import cut_video
+
+    from coach.cli import main
+
+    src = REPO / "samples" / "lying_twist" / "good.mp4"
+    if not src.is_file() or src.stat().st_size < 1000:
+        pytest.skip("samples/lying_twist/good.mp4 not rendered yet")
+    short = cut_video(src, tmp_path / "short.mp4", 12)
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["tune", str(short), "-e", "lying_twist", "--lang", "nb", "--no-browser", "--exit-after", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "Kroppen er funnet i 12 bilder" in err

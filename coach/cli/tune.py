@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -46,61 +47,101 @@ def register(subparsers, lang_default: str) -> None:
     p.set_defaults(func=cmd_calibrate)
 
 
+class ProgressLine:
+    """How far a long step is, on standard error: rewritten in place on a terminal (at most
+    five times a second), else a line now and then and one when it is done."""
+
+    def __init__(self, lang: str, every_s: float = 10.0) -> None:
+        self.lang = lang
+        self.tty = sys.stderr.isatty()
+        self.every_s = every_s if not self.tty else 0.2
+        self._last = -1e9
+        self._shown = False
+
+    def __call__(self, progress) -> None:
+        from coach.tools.tune.cache import progress_line
+
+        now = time.monotonic()
+        if not progress.done and now - self._last < self.every_s:
+            return
+        self._last = now
+        line = progress_line(progress, self.lang)
+        if self.tty:
+            sys.stderr.write("\r" + line.ljust(78) + ("\n" if progress.done else ""))
+        else:
+            sys.stderr.write(f"coach: {line}\n")
+        sys.stderr.flush()
+        self._shown = not progress.done
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
+    from coach import i18n
     from coach.pipeline.runner import load_spec_for
     from coach.tools.tune.cache import landmarks_for
     from coach.tools.tune.workbench import TuneError, Workbench, crop_clip
     from coach.tools.tune.server import TuneServer, TuneState
 
+    lang = args.lang
     spec = load_spec_for(args.exercise)            # unknown exercise -> one line, before any work
     src = Path(args.input)
     if not src.exists():
         raise TuneError(f"{src}: no such recording or video")
-    progress = Progress(None)
-    try:
-        clip, rec_path, cached = landmarks_for(src, spec, model=args.model, on_status=status, on_progress=progress)
-    finally:
-        progress.done()
-    if not src.suffix.lower() == ".npz":
-        status(f"landmarks {'from the cache' if cached else 'saved'}: {rec_path}")
-    recorded_for = clip.meta.get("exercise")
-    if isinstance(recorded_for, str) and recorded_for not in (spec.id, "session", ""):
-        status(f"note: {src.name} was recorded for {recorded_for}, tuning it as {spec.id}")
-    clip = crop_clip(clip, args.from_s, args.to_s)
-    bench = Workbench(clip, spec.id, lang=args.lang)
     video = src if src.is_file() and src.suffix.lower() != ".npz" else None   # an image folder has no video
-    state = TuneState(bench, video=video, profile_path=Path(args.profile) if args.profile else None,
-                      save_path=Path(args.save) if args.save else None, source_name=src.name)
-    first = bench.evaluate(state.overrides)
+    # the page is served at once: while a video's landmarks are extracted it shows how far
+    state = TuneState(None, video=video, profile_path=Path(args.profile) if args.profile else None,
+                      save_path=Path(args.save) if args.save else None, source_name=src.name,
+                      title=spec.names.get(lang, spec.id), lang=lang, exercise_id=spec.id)
     server = TuneServer(state, port=args.port)
-    print(f"coach tune: {spec.id} on {src.name} ({bench.n} frames; one re-evaluation takes "
-          f"{first.eval_ms:.0f} ms)")
-    print(f"open {server.url}")
-    print("(served on 127.0.0.1 only; Ctrl-C stops)", flush=True)
-    if not args.no_browser:
-        import webbrowser
-
-        try:
-            webbrowser.open(server.url)
-        except Exception:  # no browser available: the printed address is enough
-            pass
     thread = server.start_background()
     try:
-        if args.exit_after is not None:
-            time.sleep(max(args.exit_after, 0.0))
-        else:
-            while thread.is_alive():
-                thread.join(0.5)
-    except KeyboardInterrupt:
-        pass
+        print(i18n.t("tune.cli.open", lang, url=server.url))
+        print(i18n.t("tune.cli.local_only", lang), flush=True)
+        if not args.no_browser:
+            import webbrowser
+
+            try:
+                webbrowser.open(server.url)
+            except Exception:  # no browser available: the printed address is enough
+                pass
+        line = ProgressLine(lang)
+
+        def progress(p) -> None:
+            state.set_progress(p)
+            line(p)
+
+        try:
+            clip, rec_path, cached = landmarks_for(src, spec, model=args.model, on_status=status,
+                                                   on_progress=progress, lang=lang)
+            if src.suffix.lower() != ".npz":
+                status(i18n.t("tune.cli.cached" if cached else "tune.cli.saved", lang, path=rec_path))
+            recorded_for = clip.meta.get("exercise")
+            if isinstance(recorded_for, str) and recorded_for not in (spec.id, "session", ""):
+                status(i18n.t("tune.cli.other_exercise", lang, file=src.name, recorded=recorded_for, exercise=spec.id))
+            clip = crop_clip(clip, args.from_s, args.to_s)
+            bench = Workbench(clip, spec.id, lang=lang)
+            state.attach(bench)
+        except BaseException as exc:
+            state.failed = str(exc) or exc.__class__.__name__
+            raise
+        first = bench.evaluate(state.overrides)
+        print(i18n.t("tune.cli.ready", lang, exercise=spec.names.get(lang, spec.id), id=spec.id, file=src.name,
+                     frames=bench.n, ms=i18n.number(first.eval_ms, lang, 0)), flush=True)
+        try:
+            if args.exit_after is not None:
+                time.sleep(max(args.exit_after, 0.0))
+            else:
+                while thread.is_alive():
+                    thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
     finally:
         server.shutdown()
         server.server_close()
     if state.last_eval_ms:
         ms = sorted(state.last_eval_ms)
-        print(f"coach tune: stopped after {len(ms)} re-evaluations (median {ms[len(ms) // 2]:.0f} ms)")
+        print(i18n.t("tune.cli.stopped", lang, count=len(ms), ms=i18n.number(ms[len(ms) // 2], lang, 0)))
     if state.profile_path is not None and state.profile_path.exists():
-        print(f"profile: {state.profile_path}")
+        print(i18n.t("tune.cli.profile", lang, path=state.profile_path))
     return EXIT_OK
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from coach.errors import CoachError
+from coach.tools.tune.cache import ExtractProgress, progress_line
 from coach.tools.tune.workbench import TuneError, Workbench
 from coach.tools.tune.page import render_page
 from coach.tools.tune.profiles import read_profile, save_profile
@@ -35,11 +36,16 @@ MAX_BODY = 1 << 20
 
 
 class TuneState:
-    """What the page is working on: the workbench, the overrides, the patient's label."""
+    """What the page is working on: the workbench, the overrides, the patient's label.
 
-    def __init__(self, bench: Workbench, video: Path | None = None, profile_path: Path | None = None,
-                 save_path: Path | None = None, source_name: str = "") -> None:
-        self.bench = bench
+    The server may start before the workbench exists (a video's landmarks are still being
+    extracted): ``bench`` is then None, ``progress`` says how far the extraction is, and
+    :meth:`attach` hands the workbench over when it is ready."""
+
+    def __init__(self, bench: Workbench | None, video: Path | None = None, profile_path: Path | None = None,
+                 save_path: Path | None = None, source_name: str = "", title: str = "",
+                 lang: str | None = None, exercise_id: str = "") -> None:
+        self.bench: Workbench | None = None
         self.video = video
         self.source_name = source_name
         self.lock = threading.Lock()
@@ -48,10 +54,35 @@ class TuneState:
         self.note = ""
         self.base_doc: dict[str, Any] | None = None
         self.profile_path = profile_path
-        self.save_path = save_path or profile_path or Path(f"profile-{bench.spec.id}.yaml")
+        self.save_path = save_path
+        self.title = title
+        self.lang = lang or (bench.lang if bench is not None else "en")
+        self.exercise_id = exercise_id
         self.last_eval_ms: list[float] = []
-        if profile_path is not None:
-            self.load(profile_path)
+        self.progress: ExtractProgress | None = None
+        self.failed: str | None = None       # why the workbench could not be made
+        if bench is not None:
+            self.attach(bench)
+
+    def attach(self, bench: Workbench) -> None:
+        """The workbench is ready: the page may load it (and the profile given, if any)."""
+        with self.lock:
+            self.bench = bench
+            self.lang = bench.lang
+            self.exercise_id = bench.spec.id
+            self.title = self.title or bench.spec.names.get(bench.lang, bench.spec.id)
+            self.save_path = self.save_path or self.profile_path or Path(f"profile-{bench.spec.id}.yaml")
+            if self.profile_path is not None:
+                self.load(self.profile_path)
+
+    def set_progress(self, progress: ExtractProgress) -> None:
+        self.progress = progress
+
+    def progress_json(self) -> dict[str, Any]:
+        p = self.progress
+        return {"ready": self.bench is not None, "error": self.failed,
+                "progress": p.to_json() if p is not None else None,
+                "line": progress_line(p, self.lang) if p is not None else None}
 
     def load(self, path: str | os.PathLike) -> dict[str, Any]:
         overrides, doc, extra = read_profile(path, self.bench.spec)
@@ -154,10 +185,14 @@ class _Handler(BaseHTTPRequestHandler):
                               "text/plain; charset=utf-8")
         state = self.server.state
         if url.path in ("/", "/index.html"):
-            page = render_page(self.server.token, state.bench.spec.names.get(state.bench.lang, state.bench.spec.id))
+            page = render_page(self.server.token, state.title, state.lang)
             return self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8",
                               {"Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
                                "style-src 'unsafe-inline'; img-src data:; media-src 'self'; connect-src 'self'"})
+        if url.path == "/api/progress":
+            return self._json(HTTPStatus.OK, state.progress_json())
+        if state.bench is None and url.path.startswith("/api/"):
+            return self._error(HTTPStatus.SERVICE_UNAVAILABLE, state.failed or "the recording is still being read")
         if url.path == "/api/session":
             data = state.bench.session_json()
             data["video_url"] = f"/video?t={self.server.token}" if state.video is not None else None
@@ -173,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._host_ok() or not self._token_ok({}):
             return self._error(HTTPStatus.FORBIDDEN, "missing or wrong key")
         state = self.server.state
+        if state.bench is None:
+            return self._error(HTTPStatus.SERVICE_UNAVAILABLE, state.failed or "the recording is still being read")
         try:
             body = self._body()
             if not isinstance(body, dict):

@@ -37,6 +37,8 @@ import yaml
 from coach import i18n
 from coach.engine import SIDE_NAMES, ExerciseEngine, fill, jsonable, measure_table, plan_steps, text_params
 from coach.errors import CoachError
+from coach.i18n.numbers import axis_label, unit_suffix
+from coach.measures import body_norm
 from coach.pose import PoseClip, PoseFrame
 from coach.vision.smoothing import PoseSmoother
 from coach.spec import UNIT_SUFFIX, ExerciseSpec, SpecError, parse_profile, parse_spec, resolve_spec_path
@@ -352,6 +354,18 @@ def phase_texts(spec: ExerciseSpec, lang: str) -> dict[str, list[dict[str, Any]]
             for p in spec.phases if p.cue}
 
 
+def _param_label(p: Param, lang: str) -> str:
+    """A tunable value in words ("øvre grense", "korteste hold (s)"); its field name if none."""
+    if p.group == "rules":
+        word = {"timing": "min_period_s"}.get(p.role, p.role)
+    elif p.field.split("_")[0] in ("enter", "exit"):
+        word = p.field.split("_")[0]
+    else:
+        word = p.field
+    key = f"tune.page.param.{word}"
+    return i18n.t(key, lang) if i18n.has_key(key, lang) else p.field
+
+
 # --------------------------------------------------------------------------- results
 
 @dataclass
@@ -655,14 +669,26 @@ class Workbench:
         vis = np.round(lm[:, :, 3], 2)
         texts = rule_texts(spec, self.lang)
         ptexts = phase_texts(spec, self.lang)
+        lang = self.lang
         rules = []
         for rid, r in spec.rules.items():
-            rules.append({"id": rid, "kind": r.kind, "severity": r.severity, "measure": r.measure, "unit": r.unit,
+            norm = body_norm(spec.measures, r.measure)
+            rules.append({"id": rid, "name": i18n.rule_name(spec.id, rid, lang), "kind": r.kind,
+                          "severity": r.severity, "measure": r.measure, "unit": r.unit,
+                          "unit_suffix": unit_suffix(r.unit, lang, norm), "unit_axis": axis_label(r.unit, lang, norm),
                           "check": r.check, "cue": texts[rid][0]["text"], "cues": texts[rid], "phases": list(r.phases),
                           "min": r.min, "max": r.max, "hysteresis": r.hysteresis, "persist_s": r.persist_s,
                           "position": any(rid in p.position for p in spec.phases)})
         phases = [{"id": p.id, "kind": p.kind, "per_side": p.per_side,
-                   "name": (p.names or {}).get(self.lang, p.id), "cues": ptexts.get(p.id, [])} for p in spec.phases]
+                   "name": (p.names or {}).get(lang, p.id), "cues": ptexts.get(p.id, [])} for p in spec.phases]
+        params = []
+        for prm in self.params:
+            d = prm.to_json()
+            d["label"] = _param_label(prm, lang)
+            rule = spec.rules.get(prm.owner) if prm.group == "rules" else None
+            norm = body_norm(spec.measures, rule.measure if rule is not None else None)
+            d["unit_suffix"] = "" if prm.unit in ("reps", "") else unit_suffix(prm.unit, lang, norm)
+            params.append(d)
         from coach.pose import SKELETON_EDGES
 
         rule_landmarks: dict[str, dict[str, list[int]]] = {}
@@ -678,7 +704,7 @@ class Workbench:
             "lang": self.lang,
             "rules": rules,
             "phases": phases,
-            "params": [p.to_json() for p in self.params],
+            "params": params,
             "clip": {"frames": self.n, "timestamps_ms": [round(float(t), 1) for t in self.timestamps_ms],
                      "image_wh": list(self.clip.image_wh), "meta": jsonable(self.clip.meta, ndigits=None)},
             "landmarks": [[None if not (math.isfinite(a) and math.isfinite(b)) else [a, b] for a, b in frame]
