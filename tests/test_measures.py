@@ -691,7 +691,7 @@ def test_describe_measure() -> None:
         "angle at the working-side knee between the working-side hip and the working-side ankle"
     )
     assert describe_measure("joint_angle", params, "nb") == (
-        "vinkelen i kne på øvingssiden mellom hofte på øvingssiden og ankel på øvingssiden"
+        "vinkelen i kneet på den siden du øver mellom hoften på den siden du øver og ankelen på den siden du øver"
     )
     assert "venstre skulder" in describe_measure(
         "line_tilt", {"points": ["left_shoulder", "right_shoulder"]}, "nb")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from coach import i18n
+
 from coach.errors import CoachError
 from coach.tools.explain import explain
 from coach.spec import (
@@ -90,7 +92,7 @@ def test_explain_reads_in_both_languages(exercise, lang):
     text = explain(spec, lang)
     assert text.startswith(spec.names[lang])
     for r in spec.rules.values():
-        assert f"{r.id}:" in text
+        assert f"{i18n.rule_name(spec.id, r.id, lang)} ({r.id}):" in text
     assert "{" not in text and "None" not in text and "?" not in text.replace("?»", "").replace("?”", "")
     if lang == "nb":
         assert "Hva kameraet følger med på" in text and "What the camera" not in text

@@ -12,21 +12,65 @@ from coach.measures.points import ALIAS_PREFIXES, PAIRED_NAMES, MeasureError
 from coach.measures.registry import type_class
 
 
-def _part(key: str, lang: str) -> str:
-    """A body part by its landmark key without side ("knee", "foot_index", "nose")."""
-    name = f"measure.part.{key}"
+def _part(key: str, lang: str, form: str = "part") -> str:
+    """A body part by its landmark key without side ("knee", "foot_index", "nose"), as
+    ``form``: "part" ("kne", after "venstre"), "part_the" ("kneet") or "parts_the" ("knærne")."""
+    name = f"measure.{form}.{key}"
     return i18n.t(name, lang) if i18n.has_key(name, lang) else key.replace("_", " ")
 
 
-def point_text(name: Any, lang: str) -> str:
-    """A spec point name in words: "moving_knee" -> "working-side knee" / "kne på øvingssiden"."""
-    if not isinstance(name, str):
-        return str(name)
+def _split(name: str) -> tuple[str | None, str]:
+    """("near", "knee") for "near_knee"; (None, "nose") for a plain landmark."""
     key = name.strip().lower()
     for prefix in ALIAS_PREFIXES + ("left_", "right_"):
         if key.startswith(prefix) and key[len(prefix):] in PAIRED_NAMES:
-            return i18n.t(f"measure.point.{prefix[:-1]}", lang, part=_part(key[len(prefix):], lang))
-    return _part(key, lang)
+            return prefix[:-1], key[len(prefix):]
+    return None, key
+
+
+def point_text(name: Any, lang: str) -> str:
+    """A spec point name in words: "moving_knee" -> "working-side knee" / "kneet på den
+    siden du øver", "mid_ear" -> "ørene"'s midpoint, "nose" -> "nesen"."""
+    if not isinstance(name, str):
+        return str(name)
+    prefix, key = _split(name)
+    if prefix is None:
+        return _part(key, lang, "part_the")
+    form = {"left": "part", "right": "part", "mid": "parts_the"}.get(prefix, "part_the")
+    return i18n.t(f"measure.point.{prefix}", lang, part=_part(key, lang, form))
+
+
+def points_text(names: Any, lang: str) -> str:
+    """Several points in words, joined with "og" / "and"; points that share a side word
+    share it once ("skulderen, hoften og kneet nærmest kameraet")."""
+    names = [n for n in (names or []) if isinstance(n, str)]
+    if not names:
+        return "?"
+    split = [_split(n) for n in names]
+    prefixes = {p for p, _k in split}
+    if len(names) > 1 and len(prefixes) == 1 and None not in prefixes and "mid" not in prefixes:
+        prefix = prefixes.pop()
+        form = "part" if prefix in ("left", "right") else "part_the"
+        parts = _join([_part(k, lang, form) for _p, k in split], lang)
+        return i18n.t(f"measure.point.{prefix}", lang, part=parts)
+    return _join([point_text(n, lang) for n in names], lang)
+
+
+def _join(items: list[str], lang: str) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {i18n.t('measure.and', lang)} {items[-1]}"
+
+
+def window_text(seconds: Any, lang: str) -> str:
+    """"det siste sekundet" / "de siste 3 sekundene"."""
+    try:
+        v = float(seconds)
+    except (TypeError, ValueError):
+        v = 1.0
+    if v == 1.0:
+        return i18n.t("measure.window.one", lang)
+    return i18n.t("measure.window.many", lang, seconds=i18n.number(v, lang, 1, trim=True))
 
 
 def body_norm(measures: Mapping[str, Any], name: str | None, _depth: int = 0) -> str | None:
@@ -72,7 +116,7 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
     def line(key: str, i: int | None = None) -> str:
         v = item(key, i)
         if isinstance(v, (list, tuple)) and len(v) == 2:
-            return f"{point_text(v[0], lang)}–{point_text(v[1], lang)}"
+            return i18n.t("measure.line", lang, a=point_text(v[0], lang), b=point_text(v[1], lang))
         return "?"
 
     def say(key: str, **kw: Any) -> str:
@@ -102,10 +146,10 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
     if type_name == "midline_crossing":
         return say(type_name, point=p("point"))
     if type_name == "visibility":
-        return say(type_name, points=", ".join(point_text(v, lang) for v in params.get("points", []) or []))
+        return say(type_name, points=points_text(params.get("points", []), lang))
     if type_name == "rolling":
         return say(type_name, stat=_word("stat", params.get("stat", ""), "median", lang), of=of,
-                   window_s=f"{params.get('window_s', 1.0):g}")
+                   window=window_text(params.get("window_s", 1.0), lang))
     if type_name in ("speed", "oscillation_amplitude", "oscillation_period", "change"):
         return say(type_name, of=of)
     return say(type_name)

@@ -9,6 +9,8 @@ from typing import Any
 
 from coach import i18n
 from coach.errors import CoachError
+from coach.i18n.numbers import bound_text, number, with_unit
+from coach.measures import body_norm
 from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec
 
 # Texts live in the catalogues (coach/i18n/<lang>.json: explain.*, side_word.*)
@@ -23,45 +25,24 @@ def _pairs(prefix: str) -> dict[str, tuple[str, str]]:
 
 _VIEWS = _pairs("explain.view_name")
 _HEIGHTS = _pairs("explain.height_name")
-_UNITS = {k.replace("_per_s", "/s"): v[0] for k, v in _pairs("explain.unit").items()}   # (a ratio has no unit)
-_UNITS_EN = {k.replace("_per_s", "/s"): v[1] for k, v in _pairs("explain.unit").items()}
 _SIDE = _pairs("side_word")
-_NORM_TEXT = _pairs("explain.norm")
 
 
-_LANG = ["en"]   # the language being written (decimal comma in nb)
-
-
-def _num(v: float | None) -> str:
-    if v is None:
-        return "?"
-    s = f"{v:g}"
-    return s.replace(".", ",") if _LANG[0] == "nb" else s
-
-
+def _num(v: float | None, lang: str) -> str:
+    """A plain number as the language writes it (``1,5`` in Norwegian)."""
+    return "?" if v is None else number(v, lang)
 
 
 def _val(v: float | None, unit: str | None, lang: str, norm: str | None = None) -> str:
-    table = _UNITS if lang == "nb" else _UNITS_EN
-    text = table.get(unit or "", "")
-    if norm in _NORM_TEXT and unit in ("body", "body/s"):
-        text = text.replace(_NORM_TEXT["torso"][0 if lang == "nb" else 1], _NORM_TEXT[norm][0 if lang == "nb" else 1])
-    return f"{_num(v)}{text}"
+    """A threshold with its unit: "1,12 × overkroppslengde", "30°", "2 s"."""
+    if v is None:
+        return "?"
+    return with_unit(bound_text(v, unit, lang), unit, lang, norm)
 
 
 def _norm_of(spec: ExerciseSpec, measure: str | None) -> str | None:
     """The body unit a measure divides by (torso length or shoulder width)."""
-    m = spec.measures.get(measure or "", {})
-    if m.get("type") in ("speed", "oscillation_amplitude", "change"):
-        return _norm_of(spec, m.get("of"))
-    if "normalise" in m:
-        return str(m["normalise"])
-    try:
-        from coach.measures import measure_params  # noqa: PLC0415
-        ps = measure_params(m.get("type", "")).get("normalise")
-        return ps.default if ps is not None else None
-    except Exception:  # noqa: BLE001
-        return None
+    return body_norm(spec.measures, measure)
 
 
 def _tr(key: str, lang: str, **kw: Any) -> str:
@@ -71,18 +52,34 @@ def _tr(key: str, lang: str, **kw: Any) -> str:
     return s
 
 
-def describe(spec: ExerciseSpec, measure: str, lang: str) -> str:
-    """A measure in words (from coach.measures), falling back to its name."""
+def describe(spec: ExerciseSpec, measure: str, lang: str, _depth: int = 0) -> str:
+    """A measure in words (from coach.measures); a measure of another measure (``of:``, a
+    speed, a swing, a rolling value) describes that one in words too, never by its id. A
+    rolling median inside another measure only steadies it and is not mentioned."""
     m = spec.measures.get(measure, {})
     try:
         from coach.measures import describe_measure  # noqa: PLC0415
         params = {k: v for k, v in m.items() if k != "type"}
+        of = params.get("of")
+        if isinstance(of, str) and of in spec.measures and _depth < 6:
+            inner = spec.measures[of]
+            steadied = inner.get("type") == "rolling" and inner.get("stat", "median") == "median" \
+                and isinstance(inner.get("of"), str)
+            params["of"] = _as_noun(describe(spec, inner["of"] if steadied else of, lang, _depth + 1), lang)
         text = describe_measure(m.get("type", ""), params, lang)
         if text:
             return text
     except Exception:  # noqa: BLE001 - words are a nicety; never fail an explanation on them
         pass
-    return measure.replace("_", " ")
+    return i18n.t("explain.some_measure", lang)
+
+
+def _as_noun(text: str, lang: str) -> str:
+    """A measure described as a question ("hvor langt nesen er over ...") put inside another
+    description is quoted, so the sentence still reads: hvor raskt «hvor langt ...» endrer seg."""
+    if text.split(" ", 1)[0].lower() in ("hvor", "how", "where"):
+        return f"«{text}»" if lang == "nb" else f"“{text}”"
+    return text
 
 
 def _cue(text: dict[str, str], lang: str, side: str | None) -> str:
@@ -106,7 +103,6 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     """The exercise's phases and rules in plain language with their thresholds."""
     if lang not in ("nb", "en"):
         raise CoachError(f"lang: unknown language {lang!r}, expecting one of [nb, en]")
-    _LANG[0] = lang
     i = 0 if lang == "nb" else 1
     other = spec.names["en" if lang == "nb" else "nb"]
     out: list[str] = [f"{spec.names[lang]} ({other}) — {spec.id}"]
@@ -137,18 +133,18 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             head += f": {_cue(p.cue, lang, first_side)}"
         out.append(head)
         if p.kind == "setup":
-            out.append("   " + _tr("setup", lang, phase=name, stable_s=_num(p.stable_s)))
+            out.append("   " + _tr("setup", lang, phase=name, stable_s=_num(p.stable_s, lang)))
         elif p.kind == "hold":
-            mx = _tr("hold_max", lang, max_s=_num(p.max_s)) if p.max_s is not None else ""
+            mx = _tr("hold_max", lang, max_s=_num(p.max_s, lang)) if p.max_s is not None else ""
             if p.target_s != p.min_s:
-                aim = _tr("hold_aim", lang, target_s=_num(p.target_s), max=mx)
+                aim = _tr("hold_aim", lang, target_s=_num(p.target_s, lang), max=mx)
             else:
-                aim = _tr("hold_only_max", lang, max_s=_num(p.max_s)) if p.max_s is not None else ""
-            out.append("   " + _tr("hold", lang, min_s=_num(p.min_s), aim=aim))
+                aim = _tr("hold_only_max", lang, max_s=_num(p.max_s, lang)) if p.max_s is not None else ""
+            out.append("   " + _tr("hold", lang, min_s=_num(p.min_s, lang), aim=aim))
             pos = list(dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in p.position))  # (no repeats)
             out.append("   " + _tr("hold_pos", lang, rules="; ".join(s.rstrip(".") for s in pos)))
             if p.recognise_s is not None:
-                out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s)))
+                out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s, lang)))
         elif p.kind == "reps":
             unit = spec.measure_units.get(p.measure or "", "")
             lo, hi = p.min_reps, p.max_reps
@@ -158,11 +154,11 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             out.append("   " + _tr("reps", lang, range=rng, measure=describe(spec, p.measure or "", lang),
                                    dir=_tr("up_to" if up else "down_to", lang), enter=_val(p.enter, unit, lang, nm),
                                    back=_tr("below" if up else "above", lang), exit=_val(p.exit, unit, lang, nm),
-                                   min_period_s=_num(p.min_period_s)))
+                                   min_period_s=_num(p.min_period_s, lang)))
             if p.peak_min_s:
-                out.append("   " + _tr("peak", lang, peak_min_s=_num(p.peak_min_s)))
+                out.append("   " + _tr("peak", lang, peak_min_s=_num(p.peak_min_s, lang)))
         elif p.kind == "rest":
-            out.append("   " + _tr("rest", lang, duration_s=_num(p.duration_s)))
+            out.append("   " + _tr("rest", lang, duration_s=_num(p.duration_s, lang)))
 
     out.append("")
     out.append(_tr("checks", lang) + ":")
@@ -185,16 +181,16 @@ def _rule_line(spec: ExerciseSpec, r: RuleSpec, lang: str, side: str | None) -> 
         max_s = next((p.max_s for p in holds if p.max_s is not None), None)
         rng = next((f"{p.min_reps}–{p.max_reps}" for p in reps), "")
         s = _T["timing"][r.check or ""][lang]
-        s = s.replace("{cue}", cue).replace("{max_s}", _num(max_s)).replace("{range}", rng)
+        s = s.replace("{cue}", cue).replace("{max_s}", _num(max_s, lang)).replace("{range}", rng)
         if r.min_s is not None:
-            s = s.replace("{min_s}", _num(r.min_s))
+            s = s.replace("{min_s}", _num(r.min_s, lang))
         for k in ("min_s", "target_s", "achieved_s", "reps", "min_reps", "max_reps", "target_reps", "left_s"):
             val = None
             src = holds[0] if holds else (reps[0] if reps else None)
             if src is not None and hasattr(src, k):
                 val = getattr(src, k)
-            s = s.replace("{" + k + "}", _num(val) if val is not None else "…")
-        return f"{r.id}: {s}"
+            s = s.replace("{" + k + "}", _num(val, lang) if val is not None else "…")
+        return f"{_rule_head(spec, r, lang)}: {s}"
     nm = _norm_of(spec, r.measure)
     if r.min is not None and r.max is not None:
         bound = _tr("rule_range", lang, min=_val(r.min, r.unit, lang, nm), max=_val(r.max, r.unit, lang, nm))
@@ -204,11 +200,17 @@ def _rule_line(spec: ExerciseSpec, r: RuleSpec, lang: str, side: str | None) -> 
         bound = _tr("rule_max", lang, max=_val(r.max, r.unit, lang, nm))
     hyst = _tr("hyst", lang, h=_val(r.hysteresis, r.unit, lang, nm)) if r.hysteresis else ""
     line = _tr("rule_line", lang, measure=describe(spec, r.measure or "", lang), bound=bound,
-               persist_s=_num(r.persist_s), hyst=hyst, cue=cue)
+               persist_s=_num(r.persist_s, lang), hyst=hyst, cue=cue)
     if r.baseline_s:
-        line += _tr("baseline", lang, baseline_s=_num(r.baseline_s))
+        line += _tr("baseline_one", lang) if r.baseline_s == 1 else \
+            _tr("baseline", lang, baseline_s=_num(r.baseline_s, lang))
     if r.only_when:
-        line += _tr("only_when", lang, rule=r.only_when)
+        line += _tr("only_when", lang, rule=i18n.rule_name(spec.id, r.only_when, lang))
     if r.mirror_on_side:
         line += _tr("mirrored", lang, side=_SIDE[r.mirror_on_side][0 if lang == "nb" else 1])
-    return f"{r.id}: {line[:1].upper()}{line[1:]}"
+    return f"{_rule_head(spec, r, lang)}: {line[:1].upper()}{line[1:]}"
+
+
+def _rule_head(spec: ExerciseSpec, r: RuleSpec, lang: str) -> str:
+    """The rule's name and, for a profile, its id: "Skuldrene nede (shoulder_lifting)"."""
+    return f"{i18n.rule_name(spec.id, r.id, lang)} ({r.id})"
