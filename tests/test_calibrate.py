@@ -123,7 +123,11 @@ def test_calibrate_separates_good_from_faulty(clips):
     assert hb.field == "max_body" and hb.separable and (hb.engine_precision, hb.engine_recall) == (1.0, 1.0)
     assert max(hb.good_levels) < hb.suggested < min(hb.bad_levels)
     lines = format_report(report)
-    assert any(l.startswith("lumbar_arching") and "precision 1.00 recall 1.00" in l for l in lines)
+    at = next(i for i, l in enumerate(lines) if l.startswith("No arch in the low back (lumbar_arching)"))
+    assert "precision 1.00 recall 1.00" in lines[at + 2]
+    nb = "\n".join(format_report(report, "nb"))
+    assert "Ingen svai i korsryggen (lumbar_arching), øvre grense: nå 125°" in nb
+    assert "presisjon 1,00, sensitivitet 1,00" in nb and "precision" not in nb
     # the spec's own limit already separates these clips: --prefer-spec keeps it (and it still works)
     spec_max = load_spec("chair_extension").rules["lumbar_arching"].max
     kept = {rc.rule_id: rc for rc in calibrate("chair_extension", good, bad, prefer_spec=True).rules}
@@ -196,7 +200,8 @@ def test_cli_calibrate_prints_and_writes_profile(clips, tmp_path, capsys):
     assert main(["calibrate", "--exercise", "chair_extension", "--good", *good, "--bad", *bad,
                  "--write-profile", str(out), "--patient", "Kari"]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("calibrate chair_extension: 2 good clip(s), 3 faulty clip(s)")
+    assert text.startswith("coach calibrate: Supported extension over a chair (chair_extension) — "
+                           "2 good clip(s), 3 faulty clip(s)")
     assert f"profile -> {out}" in text
     assert load_profile(out).patient == "Kari"
 

@@ -24,9 +24,12 @@ def status(message: str) -> None:
     print(f"coach: {message}", file=sys.stderr, flush=True)
 
 
-def fmt_time(ms: float) -> str:
+def fmt_time(ms: float, lang: str = "en") -> str:
+    """mm:ss.s, with the language's decimal mark (``01:05,3`` in Norwegian)."""
+    from coach.i18n import number
+
     s = max(ms, 0.0) / 1000.0
-    return f"{int(s // 60):02d}:{s % 60:04.1f}"
+    return f"{int(s // 60):02d}:{number(s % 60, lang, 1).zfill(4)}"
 
 
 class Progress:
@@ -93,15 +96,20 @@ def run_options(args: argparse.Namespace):
 
 
 def event_line(d: dict, lang: str) -> str | None:
-    """One event of events.jsonl as a line: time, kind, side, text in ``lang``."""
+    """One event of events.jsonl as a line: time, kind, side, text, all in ``lang``."""
+    from coach import i18n
+
     text = d.get("text")
     if isinstance(text, dict):
         text = text.get(lang) or text.get("en") or next(iter(text.values()), "")
     if not text:
         return None
+    kind = str(d.get("kind", ""))
+    kind_key = f"replay.kind.{kind}"
+    kind_s = i18n.t(kind_key, lang) if i18n.has_key(kind_key, lang) else kind
     side = d.get("side")
-    side_s = f" [{side}]" if side else ""
-    return f"  {fmt_time(d.get('timestamp_ms', 0.0))}  {d.get('kind', ''):<8}{side_s} {text}"
+    side_s = f" [{i18n.t('side_word.' + side, lang)}]" if side in ("left", "right") else (f" [{side}]" if side else "")
+    return f"  {fmt_time(d.get('timestamp_ms', 0.0), lang)}  {kind_s:<9}{side_s} {text}"
 
 
 def read_event_lines(path: Path, lang: str, limit: int = 40) -> list[str]:
@@ -119,23 +127,51 @@ def read_event_lines(path: Path, lang: str, limit: int = 40) -> list[str]:
     return lines
 
 
-def print_run(result, exercise: str, quiet: bool) -> None:
+def _reached_lines(summary: dict, exercise: str, lang: str) -> list[str]:
+    """The holds (seconds per side) and reps of an engine summary as lines in ``lang``."""
+    from coach import i18n
+
+    try:
+        from coach.spec import load_spec
+
+        names = {p.id: (p.names or {}).get(lang, p.id) for p in load_spec(exercise).phases}
+    except Exception:  # noqa: BLE001 - a spec given as a file: phase ids will do
+        names = {}
+    lines = []
+    for key, word in (("holds_s", "replay.holds"), ("reps", "replay.reps")):
+        cells = []
+        for phase, sides in (summary.get(key) or {}).items():
+            for side, v in sides.items():
+                who = i18n.t(f"side_word.{side}", lang) if side in ("left", "right") else names.get(phase, phase)
+                amount = f"{i18n.number(v, lang, 1, trim=True)} s" if key == "holds_s" else str(v)
+                cells.append(f"{who} {amount}")
+        if cells:
+            lines.append(f"{i18n.t(word, lang)}: {', '.join(cells)}")
+    return lines
+
+
+def print_run(result, exercise: str, quiet: bool, lang: str = "en") -> None:
+    """What a run did, in ``lang``: frames, tracking, speed, the cues by rule name, the files."""
+    from coach import i18n
+
     stats = result.stats
     speed = stats.media_s / stats.wall_s if stats.wall_s > 0 else 0.0
-    print(f"{exercise}: {stats.frames} frames, person tracked in {stats.tracked_fraction * 100:.1f} %, "
-          f"{stats.media_s:.1f} s of video in {stats.wall_s:.1f} s ({stats.fps:.1f} fps, {speed:.1f}x real time)")
+    n = lambda v, d=1: i18n.number(v, lang, d)  # noqa: E731
+    print(i18n.t("replay.summary", lang, exercise=exercise, frames=stats.frames,
+                 tracked=n(stats.tracked_fraction * 100), media_s=n(stats.media_s), wall_s=n(stats.wall_s),
+                 fps=n(stats.fps), speed=n(speed)))
     if not quiet:
         session = result.summary.get("session") or {}
-        for key in ("holds", "reps", "sides"):
-            if session.get(key):
-                print(f"{key}: {session[key]}")
+        if isinstance(session, dict):
+            for line in _reached_lines(session, exercise, lang):
+                print(line)
     cues = stats.cue_counts
-    print("cues: " + (", ".join(f"{k} x{v}" for k, v in cues.items()) if cues else "none"))
-    if result.events_path:
-        print(f"events ({stats.events}) -> {result.events_path}")
-    if result.summary_path:
-        print(f"summary -> {result.summary_path}")
-    if result.video_path:
-        print(f"annotated video -> {result.video_path}")
-    if result.recording_path:
-        print(f"landmark recording -> {result.recording_path}")
+    listed = ", ".join(f"{i18n.rule_name(exercise, k, lang)} ×{v}" for k, v in cues.items()) if cues \
+        else i18n.t("replay.none", lang)
+    print(f"{i18n.t('replay.cues', lang)}: {listed}")
+    files = (("events", result.events_path), ("summary", result.summary_path), ("video", result.video_path),
+             ("recording", result.recording_path))
+    for key, path in files:
+        if path:
+            label = i18n.t(f"replay.file.{key}", lang, count=stats.events)
+            print(f"{label} -> {path}")

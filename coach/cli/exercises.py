@@ -28,13 +28,19 @@ def register(sub, lang_default: str) -> None:
 def cmd_exercises(args: argparse.Namespace) -> int:
     from coach.spec import list_specs
 
+    from coach import i18n
+
     specs = list_specs()
     lang = args.lang
     width = max(len(s.id) for s in specs)
     for spec in specs:
         name = spec.names.get(lang) or spec.names.get("en")
-        sides = ", ".join(spec.sides) if spec.sides else "—"
-        print(f"{spec.id:<{width}}  {name}  (camera: {spec.camera_view}; sides: {sides})")
+        sides = ", ".join(i18n.t(f"side_word.{s}", lang) for s in spec.sides) if spec.sides else \
+            i18n.t("exercises.both_sides", lang)
+        camera = ", ".join(i18n.t(f"explain.{kind}_name.{value}", lang) for kind, value in
+                           (("view", spec.camera_view), ("height", spec.camera_height)))
+        print(f"{spec.id:<{width}}  {name}  ({i18n.t('exercises.camera', lang)}: {camera}; "
+              f"{i18n.t('exercises.sides', lang)}: {sides})")
     return EXIT_OK
 
 

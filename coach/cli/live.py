@@ -54,7 +54,7 @@ def cmd_live(args: argparse.Namespace) -> int:
         source.close()
         estimator.close()
     result.stats.dropped = source.dropped
-    print_run(result, options.exercise, quiet=False)
+    print_run(result, options.exercise, quiet=False, lang=options.lang)
     if source.failed and not source.ended:
         err(f"camera {camera_arg} stopped giving pictures (unplugged?); what was recorded is saved")
         return EXIT_INPUT

@@ -46,7 +46,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.quiet and result.events_path:
         for line in read_event_lines(result.events_path, args.lang):
             print(line)
-    print_run(result, options.exercise, args.quiet)
+    print_run(result, options.exercise, args.quiet, args.lang)
     return EXIT_OK
 
 

@@ -100,14 +100,17 @@ def _run_screening(lang: str, answers: dict[str, bool] | None, store, specs=()):
     return answers, result, path
 
 
-def _print_screening(result, lang: str, program: list[str] | None = None) -> None:
+def _print_screening(result, lang: str, program: list[str] | None = None, specs=()) -> None:
+    """The screening's outcome, and each exercise it leaves out by name (not id) with why."""
     from coach import i18n
+    from coach.spec import list_specs
 
+    names = {s.id: s.names.get(lang) or s.id for s in (list(specs) or list_specs())}
     for line in result.messages(lang):
         print(line)
     for ex_id, key in result.excluded.items():
         if program is None or ex_id in program:
-            print(f"  - {ex_id}: {i18n.t(key, lang)}")
+            print(f"  - {names.get(ex_id, ex_id)}: {i18n.t(key, lang)}")
 
 
 def cmd_screening(args: argparse.Namespace) -> int:
@@ -120,7 +123,8 @@ def cmd_screening(args: argparse.Namespace) -> int:
     lang = args.lang
     if args.list:
         for q in Screening().questions:
-            print(f"{q.id:<24} {q.effect:<8} {q.text(lang)}")
+            effect = i18n.t(f"screening.effect.{q.effect}", lang)
+            print(f"{q.id:<24} {effect:<18} {q.text(lang)}")
         return EXIT_OK
     answers = load_answers(args.answers)["screening"]
     _answers, result, path = _run_screening(lang, answers, StateStore(), list_specs())
@@ -164,10 +168,10 @@ def cmd_session(args: argparse.Namespace) -> int:
         screen_answers = stored["answers"]
         result = assess_screening(screen_answers, spec_contraindications(specs))
     if result.blocked:
-        _print_screening(result, lang, ids)
+        _print_screening(result, lang, ids, specs)
         raise ScreeningBlocked(i18n.t("cli.blocked_exit", lang))
     if result.status == "caution":
-        _print_screening(result, lang, ids)
+        _print_screening(result, lang, ids, specs)
     excluded = excluded_exercises(screen_answers, spec_contraindications(specs))
 
     session = GuidedSession(specs, options, screening=result, excluded=excluded, store=store)

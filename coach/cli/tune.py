@@ -152,10 +152,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     spec = load_spec_for(args.exercise, args.profile)
     report = calibrate(spec, args.good, args.bad, model=args.model, on_status=status, profile=args.profile,
                        lang=args.lang, prefer_spec=args.prefer_spec)
-    for line in format_report(report):
+    for line in format_report(report, args.lang):
         print(line)
     if args.write_profile:
+        from coach import i18n
+
         path = write_profile(report, args.write_profile, patient=args.patient)
-        print(f"profile -> {path}")
+        print(i18n.t("calibrate.profile_written", args.lang, path=path))
     return EXIT_OK
 

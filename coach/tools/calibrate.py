@@ -176,7 +176,7 @@ def _load(path: str, spec: ExerciseSpec, model: str | None, on_status: Callable[
     p = Path(path)
     if not p.exists():
         raise CalibrationError(f"{p}: no such recording or video")
-    clip, _rec, _cached = landmarks_for(p, spec, model=model, on_status=on_status)
+    clip, _rec, _cached = landmarks_for(p, spec, model=model, on_status=on_status, lang=lang)
     return Workbench(clip, spec.id, lang=lang)
 
 
@@ -400,34 +400,87 @@ def _level(c: Clip, rule: RuleSpec, bound: str) -> float:
 
 # --------------------------------------------------------------------------- output
 
-def _f(v: float | None, nd: int = 2) -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    return f"{v:.{nd}f}"
+# The notes the calibration writes (English, in the code above) -> catalogue keys, so the
+# report reads in the person's language; a note not listed here is shown as it is.
+_NOTES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), k) for p, k in (
+    (r"^the starting value already separates these clips: kept \(--prefer-spec\)$", "calibrate.note.kept"),
+    (r"^not applied: (?P<why>.*)$", "calibrate.note.not_applied"),
+    (r"^good and faulty clips overlap", "calibrate.note.overlap"),
+    (r"^the current (?P<value>\S+) separates these clips too \(margin (?P<margin>\S+);", "calibrate.note.current_works"),
+    (r"^no good clip reached this rule", "calibrate.note.no_good"),
+    (r"^the faulty clips never showed this rule's measure", "calibrate.note.never_shown"),
+    (r"^timing rule \((?P<check>[a-z_]+)\): nothing to calibrate", "calibrate.note.timing"),
+    (r"^the faulty clips never reached this rule's hold or reps phase", "calibrate.note.never_reached"),
+))
 
 
-def format_report(report: CalibrationReport) -> list[str]:
-    lines = [f"calibrate {report.exercise}: {len(report.good)} good clip(s), {len(report.bad)} faulty clip(s) "
-             f"({', '.join(sorted({lab for _p, lab in report.bad}))})"]
-    head = f"{'rule':<24} {'field':<17} {'spec':>8} {'suggested':>9} {'margin':>8} {'good':>16} {'faulty':>16} " \
-           f"{'prec':>5} {'recall':>6}  engine re-run"
-    lines.append(head)
+def note_text(note: str, lang: str) -> str:
+    """A calibration note in ``lang``."""
+    from coach import i18n
+    from coach.i18n.numbers import number
+
+    for pattern, key in _NOTES:
+        m = pattern.search(note)
+        if m:
+            kw = m.groupdict()
+            for k in ("value", "margin"):
+                if k in kw:
+                    try:
+                        kw[k] = number(float(kw[k]), lang)
+                    except ValueError:
+                        pass
+            return i18n.t(key, lang, **kw)
+    return note
+
+
+def _field_label(rc: RuleCalibration, lang: str) -> str:
+    """What the suggestion changes, in words ("upper limit", "shortest hold (s)")."""
+    from coach import i18n
+
+    f = rc.key_field or (rc.field or "")
+    if rc.group == "rules":
+        word = "min_period_s" if f == "min_s" else "max" if f.startswith("max_") else "min"
+    else:
+        word = f
+    key = f"tune.page.param.{word}"
+    return i18n.t(key, lang) if i18n.has_key(key, lang) else f
+
+
+def format_report(report: CalibrationReport, lang: str = "en") -> list[str]:
+    """The calibration as lines of text in ``lang``: per rule its name, the value now and the
+    one suggested with its margin, where the good and the faulty clips held, and what a
+    re-run of the engine with the suggestion gave."""
+    from coach import i18n
+    from coach.i18n.numbers import number, unit_suffix
+    from coach.measures import body_norm
+
+    spec = report.spec
+    n = lambda v, nd=2: "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) \
+        else number(v, lang, nd)  # noqa: E731
+    lines = [i18n.t("calibrate.head", lang, exercise=spec.names.get(lang, spec.id), id=report.exercise,
+                    good=len(report.good), bad=len(report.bad),
+                    mistakes=", ".join(sorted(i18n.rule_name(spec.id, lab, lang) for lab in {b for _p, b in report.bad})))]
     for rc in report.rules:
+        name = f"{i18n.rule_name(spec.id, rc.rule_id, lang)} ({rc.rule_id})"
         if rc.field is None:
-            lines.append(f"{rc.rule_id:<24} {'-':<17} {rc.note}")
+            lines.append(f"{name}: {note_text(rc.note, lang)}")
             continue
+        rule = spec.rules.get(rc.rule_id)
+        norm = body_norm(spec.measures, rule.measure if rule is not None else None)
+        suffix = "" if rc.unit in ("reps", "") else unit_suffix(rc.unit, lang, norm)
         nd = {"deg": 1, "deg/s": 1, "reps": 0, "s": 2}.get(rc.unit, 3)
-        g = f"{_f(min(rc.good_levels), nd)}..{_f(max(rc.good_levels), nd)}" if rc.good_levels else "-"
-        b = f"{_f(min(rc.bad_levels), nd)}..{_f(max(rc.bad_levels), nd)}" if rc.bad_levels else "-"
-        eng = f"precision {_f(rc.engine_precision)} recall {_f(rc.engine_recall)}" \
-            if rc.engine_recall is not None else "-"
-        lines.append(f"{rc.rule_id:<24} {rc.field:<17} {_f(rc.spec_value, nd):>8} {_f(rc.suggested, nd):>9} "
-                     f"{_f(rc.margin, nd):>8} {g:>16} {b:>16} {_f(rc.precision):>5} {_f(rc.recall):>6}  {eng}")
+        v = lambda x: f"{number(x, lang, nd, trim=True)}{suffix}" if x is not None else "–"  # noqa: E731
+        span = lambda xs: f"{n(min(xs), nd)}–{n(max(xs), nd)}{suffix}" if xs else "–"  # noqa: E731
+        lines.append(i18n.t("calibrate.rule", lang, rule=name, field=_field_label(rc, lang), now=v(rc.spec_value),
+                            suggested=v(rc.suggested), margin=v(rc.margin)))
+        lines.append("    " + i18n.t("calibrate.levels", lang, good=span(rc.good_levels), bad=span(rc.bad_levels),
+                                     precision=n(rc.precision), recall=n(rc.recall)))
+        if rc.engine_recall is not None:
+            lines.append("    " + i18n.t("calibrate.rerun", lang, precision=n(rc.engine_precision),
+                                         recall=n(rc.engine_recall)))
         if rc.note:
-            lines.append(f"{'':<24} note: {rc.note}")
-    lines.append("levels = the value each clip held for the rule's persist_s while the rule applied; for timing "
-                 "rules the shortest hold or peak, the rep count, the shortest rep period (good: must stay inside "
-                 "the limit; faulty: must cross it)")
+            lines.append("    " + i18n.t("calibrate.note", lang, note=note_text(rc.note, lang)))
+    lines.append(i18n.t("calibrate.levels_explained", lang))
     return lines
 
 
