@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         err(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("\ncoach: stopped (Ctrl-C); what was recorded so far is saved", file=sys.stderr)
+        from coach import i18n
+
+        print("\ncoach: " + i18n.t("cli.stopped_ctrl_c", getattr(args, "lang", None) or default_lang()),
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -127,6 +127,15 @@ def read_event_lines(path: Path, lang: str, limit: int = 40) -> list[str]:
     return lines
 
 
+def _exercise_name(exercise: str, lang: str) -> str:
+    try:
+        from coach.spec import load_spec
+
+        return load_spec(exercise).names.get(lang) or exercise
+    except Exception:  # noqa: BLE001 - a spec given as a file: its id will do
+        return exercise
+
+
 def _reached_lines(summary: dict, exercise: str, lang: str) -> list[str]:
     """The holds (seconds per side) and reps of an engine summary as lines in ``lang``."""
     from coach import i18n
@@ -157,7 +166,7 @@ def print_run(result, exercise: str, quiet: bool, lang: str = "en") -> None:
     stats = result.stats
     speed = stats.media_s / stats.wall_s if stats.wall_s > 0 else 0.0
     n = lambda v, d=1: i18n.number(v, lang, d)  # noqa: E731
-    print(i18n.t("replay.summary", lang, exercise=exercise, frames=stats.frames,
+    print(i18n.t("replay.summary", lang, exercise=_exercise_name(exercise, lang), frames=stats.frames,
                  tracked=n(stats.tracked_fraction * 100), media_s=n(stats.media_s), wall_s=n(stats.wall_s),
                  fps=n(stats.fps), speed=n(speed)))
     if not quiet:

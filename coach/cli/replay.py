@@ -78,5 +78,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
         if args.out:
             out.close()
     if args.out:
-        print(f"{len(rows)} frames x {len(header) - 1} measures -> {args.out}")
+        from coach import i18n
+
+        print(i18n.t("measure.cli.written", args.lang, frames=len(rows), measures=len(header) - 1, path=args.out))
     return EXIT_OK

@@ -188,9 +188,9 @@ def cmd_session(args: argparse.Namespace) -> int:
     print(i18n.t("cli.report_written", lang, path=outcome.report_html))
     print(f"json -> {outcome.report_json}")
     if outcome.video_path is not None:
-        print(f"video -> {outcome.video_path}")
+        print(f"{i18n.t('replay.file.video', lang)} -> {outcome.video_path}")
     if options.record_landmarks:
-        print(f"landmark recording -> {options.record_landmarks}")
+        print(f"{i18n.t('replay.file.recording', lang)} -> {options.record_landmarks}")
     if outcome.camera_lost:
         err(i18n.t("cli.camera_lost", lang, device=options.camera))
         return EXIT_INPUT

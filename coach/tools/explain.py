@@ -104,8 +104,7 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     if lang not in ("nb", "en"):
         raise CoachError(f"lang: unknown language {lang!r}, expecting one of [nb, en]")
     i = 0 if lang == "nb" else 1
-    other = spec.names["en" if lang == "nb" else "nb"]
-    out: list[str] = [f"{spec.names[lang]} ({other}) — {spec.id}"]
+    out: list[str] = [f"{spec.names[lang]} ({spec.id})"]
     if spec.profile_label:
         out.append(f"{_tr('profile', lang)}: {spec.profile_label}")
     out.append("")
