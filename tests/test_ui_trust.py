@@ -115,18 +115,22 @@ def _overlap(a, b) -> float:
 
 # --------------------------------------------------------------------------- item 7: values
 def test_the_row_shows_the_value_the_rule_judges_with_its_unit():
-    """shoulder_lifting is judged as the change since the hold began: the row shows that
-    change (0.01 torso lengths, inside ±0.04), not the raw 0.30 next to a green tick."""
+    """shoulder_lifting is judged as the change since the hold began: a row that needs
+    correcting shows that change (0.05 torso lengths, outside ±0.04) with its unit, never
+    the raw 0.30; a row in order shows no number at all, so no tick stands next to a
+    value outside its limits."""
     spec = load_spec("lying_twist")
     r = OverlayRenderer(spec, lang="nb")
-    engine = _Engine([_status("shoulder_lifting", "ok", 0.30, -0.04, 0.04, "body", judged=0.01)])
+    engine = _Engine([_status("shoulder_lifting", "warning", 0.30, -0.04, 0.04, "body", judged=0.05),
+                      _status("arms_not_t", "ok", 1.90, None, 1.12, "body", judged=0.5)])
     state = r.state(_step(engine, _frame(LYING)))
-    row = state.rules[0]
-    assert row.value == pytest.approx(0.01)
+    row, ok_row = state.rules
+    assert row.value == pytest.approx(0.05)
     text = rule_row_text(row, "nb")
-    assert "0,01" in text and "0,3" not in text
-    assert "overkropp" in text           # the unit: a share of the torso length
+    assert "0,05" in text and "0,3" not in text
+    assert "× overkroppslengde" in text       # the unit: a share of the torso length
     assert "°" not in text
+    assert rule_row_text(ok_row, "nb") == "Armene ut til siden"
 
 
 def test_a_rule_not_judged_now_shows_no_number():

@@ -514,16 +514,18 @@ def format_bounds(bounds: tuple[float | None, float | None], unit: str = "°",
     return ""
 
 
-def rule_row_tail(row: RuleRow, lang: str) -> str:
-    """What follows a rule's name in the panel: the value it judges with its unit, and its
-    limits: "30,4° (≤ 30°)", "0,01 × overkropp (-0,04 til 0,04)", "(ser ikke)"."""
+def rule_row_tail(row: RuleRow, lang: str, short: bool = False) -> str:
+    """What the panel shows with a rule's name: for a rule that needs correcting, the
+    value it judges with its unit and its limits ("30,4° (≤ 30°)", "0,09 × overkroppslengde
+    (-0,04 til 0,04)"); "(ser ikke)" when it cannot see; nothing for a rule in order or
+    one that judges nothing now (the tick or dash says it)."""
     if row.state == "cant_see":
         return f"({_label('rule_state.cant_see', lang, 'cant see')})"
-    if row.state == "idle" or row.value is None or not math.isfinite(row.value):
+    if row.state not in ("warning", "fault") or row.value is None or not math.isfinite(row.value):
         return ""
-    value = with_unit(value_text(row.value, row.unit, lang, row.bounds), row.unit, lang, row.norm, short=True)
-    suffix = unit_suffix(row.unit, lang, row.norm, short=True)
-    limits = bounds_text(row.bounds, row.unit, lang, row.norm, short=True)
+    value = with_unit(value_text(row.value, row.unit, lang, row.bounds), row.unit, lang, row.norm, short)
+    suffix = unit_suffix(row.unit, lang, row.norm, short)
+    limits = bounds_text(row.bounds, row.unit, lang, row.norm, short)
     if limits and len(suffix.strip()) > 2:      # a worded unit is said once, after the value
         limits = limits[: len(limits) - len(suffix)]
     return f"{value} ({limits})" if limits else value
@@ -727,6 +729,20 @@ def _box_overlap(a, b) -> float:
     return max(0.0, w) * max(0.0, h)
 
 
+@dataclass(slots=True)
+class _Row:
+    """One line of the status panel."""
+
+    text: str
+    size: int
+    color: Color
+    bold: bool = False
+    tail: str = ""                  # kept whole (a value), drawn bold after the text
+    sym: str | None = None          # the state symbol in its coloured disc
+    sym_color: Color = WHITE
+    indent: bool = False            # under the text of the row above (a value line)
+
+
 class StatusPanel:
     """The exercise, phase · side, each rule (symbol, name, judged value with its unit,
     limits) in its state colour, and the next instruction.
@@ -737,6 +753,7 @@ class StatusPanel:
     most. ``mirror``: the picture is shown mirrored (the boxes are flipped with it)."""
 
     HEAD_WEIGHT = 25.0
+    CUE_WEIGHT = 0.35
 
     def __init__(self, size_rel: float = PANEL_SIZE_REL, lang: str = "en",
                  max_width_rel: float = 0.6, background_alpha: float = 0.62, mirror: bool = False) -> None:
@@ -747,44 +764,66 @@ class StatusPanel:
         self.mirror = mirror
 
     # -- layout ---------------------------------------------------------------------
-    def _rows(self, scene_wh: tuple[int, int], state: OverlayState):
+    def _rows(self, scene_wh: tuple[int, int], state: OverlayState, compact: bool = False):
+        """The panel's rows: the exercise, phase · side, then each rule: in order (small,
+        ✓), judging nothing now (small, –), can't see (small, ?), or to be corrected (big,
+        ! or ✗, with the value it judges and its limits on a line of its own). ``compact``:
+        the rules in order and those judging nothing are counted on one line each."""
         w, h = scene_wh
         size = max(8, int(round(h * self.size_rel)))
         small = max(8, int(round(h * SMALL_SIZE_REL)))
         pad = size // 3
         max_w = min(w * self.max_width_rel, h * 0.82)
         sym_w = int(size * 1.2)
-        # Rows: (text, tail kept whole, size, bold, colour, symbol or None, symbol colour)
-        rows: list[tuple] = []
+        rows: list[_Row] = []
         if state.exercise:
-            rows.append((state.exercise, "", size, True, WHITE, None, WHITE))
+            rows.append(_Row(state.exercise, size, WHITE, bold=True))
         head = []
         if state.phase:
             head.append(_label(f"phase.{state.phase}", self.lang, state.phase))
         if state.side:
             head.append(_label(f"side.{state.side}", self.lang, state.side))
         if head:
-            rows.append((" · ".join(head), "", size, False, CYAN, None, WHITE))
+            rows.append(_Row(" · ".join(head), size, CYAN))
+        counted = {"ok": 0, "idle": 0}
         for rule in state.rules:
+            sym, sym_color = STATE_SYMBOLS[rule.state], STATE_COLORS[rule.state]
             tail = rule_row_tail(rule, self.lang)
-            color = (170, 170, 170) if rule.state == "idle" else WHITE
-            rows.append((rule.label, f"  {tail}" if tail else "", size, False, color,
-                         STATE_SYMBOLS[rule.state], STATE_COLORS[rule.state]))
+            if compact and rule.state in counted:
+                counted[rule.state] += 1
+            elif rule.state in ("warning", "fault"):
+                rows.append(_Row(rule.label, size, WHITE, sym=sym, sym_color=sym_color))
+                for line in wrap_text(tail, load_font(small, True), max_w - sym_w) if tail else ():
+                    rows.append(_Row(line, small, sym_color, bold=True, indent=True))
+            else:
+                color = (165, 165, 165) if rule.state in ("idle", "cant_see") else (225, 225, 225)
+                rows.append(_Row(rule.label, small, color, tail=f"  {tail}" if tail else "", sym=sym,
+                                 sym_color=sym_color))
+        others = len(state.rules) > counted["ok"] + counted["idle"]
+        for st, n in counted.items():
+            if n:
+                key = f"overlay.rules_{st}_{'others' if others else 'all'}{'_one' if n == 1 else ''}"
+                rows.append(_Row(i18n.t(key, self.lang, count=n), small,
+                                 (225, 225, 225) if st == "ok" else (165, 165, 165),
+                                 sym=STATE_SYMBOLS[st], sym_color=STATE_COLORS[st]))
         if state.next_instruction:
             nxt = _label("overlay.next", self.lang, "Next")
             for line in wrap_text(f"{nxt}: {state.next_instruction}", load_font(small), max_w):
-                rows.append((line, "", small, False, (215, 215, 215), None, WHITE))
+                rows.append(_Row(line, small, (215, 215, 215)))
         widths, heights = [], []
-        for text, tail, sz, b, _, sym, _ in rows:
-            widths.append(text_width_px(text, sz, b) + (text_width_px(tail, sz, True) if tail else 0.0)
-                          + (sym_w if sym else 0))
-            a, d = load_font(sz, b).getmetrics()
+        for r in rows:
+            widths.append(text_width_px(r.text, r.size, r.bold) + (text_width_px(r.tail, r.size, True) if r.tail else 0.0)
+                          + (sym_w if r.sym or r.indent else 0))
+            a, d = load_font(r.size, r.bold).getmetrics()
             heights.append(int((a + d) * 1.12))
         box_w = int(math.ceil(min(max(widths, default=0.0), max_w))) + 2 * pad
         box_h = sum(heights) + 2 * pad
         return rows, heights, box_w, box_h, pad, sym_w
 
-    def _place(self, scene_wh: tuple[int, int], box_w: int, box_h: int, state: OverlayState) -> tuple[int, int]:
+    def _place(self, scene_wh: tuple[int, int], box_w: int, box_h: int, state: OverlayState
+               ) -> tuple[tuple[int, int], float, float]:
+        """The best top-left corner for a panel of ``box_w`` x ``box_h``, its score, and how
+        much of the person (head counted many times) it still covers, in pixels."""
         w, h = scene_wh
         margin = int(round(h * MARGIN_REL))
         body, head = state.body_box, state.head_box
@@ -796,59 +835,78 @@ class StatusPanel:
         to_px = lambda b, g: None if b is None else (b[0] * w - g, b[1] * h - g, b[2] * w + g, b[3] * h + g)  # noqa: E731
         body_px, head_px = to_px(body, grow), to_px(head, 0.06 * h)
         # what else is on the picture: the hold ring / rep counter (top right), the cue (bottom)
-        right = 0
+        taken = []
         if state.hold_s is not None and state.hold_target_s is not None:
-            right = int(round(2 * h * 0.095 * 1.2)) + margin
+            (cx, cy), r, t = HoldRing().layout((w, h))
+            taken.append((cx - r - t - margin, 0.0, float(w), float(cy + r + t + margin // 2)))
+            if state.reps is not None:     # the rep counter under the ring
+                taken.append((cx - r - t - margin, h * 0.26, float(w), h * 0.38))
         elif state.reps is not None:
-            right = int(round(h * 0.16)) + margin
+            taken.append((w - h * 0.18 - margin, 0.0, float(w), h * 0.14))
         bottom = int(round(h * (2 * CUE_SIZE_REL * 1.16 + 0.08)))   # a two-line cue band and its margin
-        lo_y = max(margin, h - bottom - box_h)
-        mid_y = max(margin, (h - box_h) // 2)
-        candidates = [(margin, margin), (w - margin - right - box_w, margin), (margin, lo_y),
-                      (w - margin - box_w, lo_y), (margin, mid_y), (w - margin - box_w, mid_y)]
-        best, best_score = candidates[0], math.inf
-        for i, (x0, y0) in enumerate(candidates):
-            x0 = min(max(0, x0), max(0, w - box_w))
-            rect = (x0, y0, x0 + box_w, y0 + box_h)
-            score = self.HEAD_WEIGHT * _box_overlap(rect, head_px) + _box_overlap(rect, body_px) + i * 1e-3
-            if score < best_score:
-                best, best_score = (x0, y0), score
-        return best
+        cue_band = (0.0, float(h - bottom), float(w), float(h))
+        # candidate places: along the left and right edges and the middle, top to bottom
+        xs = sorted({margin, max(margin, (w - box_w) // 2), max(margin, w - margin - box_w)})
+        y_max = max(margin, h - margin - box_h)
+        ys = sorted({margin, y_max} | {int(y) for y in np.arange(margin, y_max, max(4, h * 0.04))})
+        best, best_score = (margin, margin), math.inf
+        for y0 in ys:
+            for x0 in xs:
+                rect = (x0, y0, x0 + box_w, y0 + box_h)
+                # the head most, then the body and what else is drawn; the band a cue is shown
+                # in (on top of the panel, now and then) less; then the nearer the top left
+                person = self.HEAD_WEIGHT * _box_overlap(rect, head_px) + _box_overlap(rect, body_px)
+                score = (person + sum(self.HEAD_WEIGHT * _box_overlap(rect, t) for t in taken)
+                         + self.CUE_WEIGHT * _box_overlap(rect, cue_band) + 0.5 * (x0 + y0))
+                if score < best_score:
+                    best, best_score, best_person = (x0, y0), score, person
+        return best, best_score, best_person
+
+    def _layout(self, scene_wh: tuple[int, int], state: OverlayState):
+        """Rows and place: every rule on its own row, or, where that panel would still cover
+        the person and the compact one covers less, the rules in order counted on one line."""
+        full = self._rows(scene_wh, state)
+        place = self._place(scene_wh, full[2], full[3], state)
+        if place[2] > 0.04 * full[2] * full[3]:
+            compact = self._rows(scene_wh, state, compact=True)
+            cplace = self._place(scene_wh, compact[2], compact[3], state)
+            if cplace[2] < place[2]:
+                return compact, cplace[0]
+        return full, place[0]
 
     def box_xyxy(self, scene_wh: tuple[int, int], state: OverlayState) -> tuple[int, int, int, int]:
         """Where the panel goes on a picture of ``scene_wh`` (pixels), for ``state``."""
-        _rows, _heights, box_w, box_h, _pad, _sym = self._rows(scene_wh, state)
-        x0, y0 = self._place(scene_wh, box_w, box_h, state)
+        (_rows, _heights, box_w, box_h, _pad, _sym), (x0, y0) = self._layout(scene_wh, state)
         return (x0, y0, x0 + box_w, y0 + box_h)
 
     # -- drawing --------------------------------------------------------------------
     def annotate(self, scene: np.ndarray, state: OverlayState) -> np.ndarray:
         h, w = scene.shape[:2]
-        rows, heights, box_w, box_h, pad, sym_w = self._rows((w, h), state)
+        (rows, heights, box_w, box_h, pad, sym_w), (x0, y0) = self._layout((w, h), state)
         if not rows:
             return scene
-        x0, y0 = self._place((w, h), box_w, box_h, state)
         _blend_box(scene, (x0, y0, x0 + box_w, y0 + box_h), BLACK, self.background_alpha, radius_px=pad)
         y = y0 + pad
-        for (text, tail, sz, b, color, sym, sym_color), lh in zip(rows, heights):
+        for r, lh in zip(rows, heights):
             x = x0 + pad
-            if sym:
-                r = max(4, int(sz * 0.42))
+            text, sz = r.text, r.size
+            if r.sym:
+                rad = max(4, int(sz * 0.42))
                 cy = y + lh // 2
-                cv2.circle(scene, (x + r, cy), r, sym_color, -1, cv2.LINE_AA)
-                draw_text(scene, sym, (x + r, cy), int(sz * 0.7), BLACK if sym_color != GREY else WHITE,
+                cv2.circle(scene, (x + rad, cy), rad, r.sym_color, -1, cv2.LINE_AA)
+                draw_text(scene, r.sym, (x + rad, cy), int(sz * 0.7), BLACK if r.sym_color != GREY else WHITE,
                           None, bold=True, anchor="mm", padding_px=0)
+            if r.sym or r.indent:
                 x += sym_w
-            tail_w = text_width_px(tail, sz, True) if tail else 0.0
+            tail_w = text_width_px(r.tail, sz, True) if r.tail else 0.0
             avail = x0 + box_w - pad - x - tail_w
-            if text_width_px(text, sz, b) > avail + 0.5:  # shorten the name, never the value
-                while text and text_width_px(text + "…", sz, b) > avail:
+            if text_width_px(text, sz, r.bold) > avail + 0.5:  # shorten the name, never the value
+                while text and text_width_px(text + "…", sz, r.bold) > avail:
                     text = text[:-1]
                 text += "…"
-            draw_text(scene, text, (x, y), sz, color, None, bold=b, anchor="lt", padding_px=0)
-            if tail:
-                tail_color = sym_color if sym_color in (RED, AMBER) else (225, 225, 225)
-                draw_text(scene, tail, (x + text_width_px(text, sz, b), y), sz, tail_color, None,
+            draw_text(scene, text, (x, y), sz, r.color, None, bold=r.bold, anchor="lt", padding_px=0)
+            if r.tail:
+                draw_text(scene, r.tail, (x + text_width_px(text, sz, r.bold), y), sz, r.color, None,
                           bold=True, anchor="lt", padding_px=0)
             y += lh
         return scene
