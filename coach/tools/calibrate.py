@@ -451,7 +451,8 @@ def format_report(report: CalibrationReport, lang: str = "en") -> list[str]:
     one suggested with its margin, where the good and the faulty clips held, and what a
     re-run of the engine with the suggestion gave."""
     from coach import i18n
-    from coach.i18n.numbers import number, unit_suffix
+    from coach.i18n.numbers import number
+    from coach.i18n.units import unit_suffix
     from coach.measures import body_norm
 
     spec = report.spec

@@ -9,7 +9,8 @@ from typing import Any
 
 from coach import i18n
 from coach.errors import CoachError
-from coach.i18n.numbers import bound_text, number, with_unit
+from coach.i18n.numbers import bound_text, number
+from coach.i18n.units import with_unit
 from coach.measures import body_norm
 from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec
 

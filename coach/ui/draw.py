@@ -36,7 +36,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from coach import i18n
-from coach.i18n.numbers import bound_text, bounds_text, number, unit_suffix, value_text, with_unit
+from coach.i18n.numbers import bound_text, number, value_text
+from coach.i18n.units import bounds_text, unit_suffix, with_unit
 from coach.pose import SKELETON_EDGES, Landmark, PoseFrame
 
 Color = tuple[int, int, int]  # BGR

@@ -26,7 +26,8 @@ from functools import lru_cache
 from coach import i18n
 from coach.engine import jsonable
 from coach.files import atomic_write, check_output_dir
-from coach.i18n.numbers import axis_label, bounds_text, number, percent_text, value_text, with_unit
+from coach.i18n.numbers import number, percent_text, value_text
+from coach.i18n.units import axis_label, bounds_text, unit_suffix
 from coach.session.history import ReportError, history, hold_rows, rep_rows, series_label
 from coach.session.store import state_dir
 
@@ -82,7 +83,7 @@ h1{font-size:28px;margin:0 0 4px} h2{font-size:22px;margin:0 0 8px} h3{font-size
 table{border-collapse:collapse;width:100%;font-size:14px;margin:4px 0}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e6ea;vertical-align:top}
 th{color:#555;font-weight:600}
-.num{text-align:right;font-variant-numeric:tabular-nums}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.unit{color:#555}
 .plots{display:flex;flex-wrap:wrap;gap:12px}
 .plot{flex:0 1 calc(50% - 6px);min-width:300px}
 .sev-safety{color:#b3261e;font-weight:bold}.sev-setup{color:#0b6e99}.sev-form{color:#9a5b00}.sev-pace{color:#9a5b00}
@@ -277,17 +278,24 @@ def _exercise_html(ex: Mapping[str, Any], lang: str) -> str:
                 if any(s[1] is not None for s in v.get("samples", []))}
     if measures:
         out.append(f"<h3>{_e(t('report.range_of_motion'))}</h3><table><tr><th>{_e(t('report.measure'))}</th>"
+                   f"<th>{_e(t('report.unit'))}</th>"
                    f"<th class=\"num\">{_e(t('report.lowest'))}</th><th class=\"num\">{_e(t('report.highest'))}</th>"
                    f"<th class=\"num\">{_e(t('report.threshold'))}</th><th class=\"num\">{_e(t('report.time_ok'))}</th></tr>")
         for rid, m in measures.items():
             judged = [float(s[1]) for s in judged_samples(m)]
             unit, norm = m.get("unit"), _norm(m, ex.get("id"))
             limits = (m.get("min"), m.get("max"))
-            low = with_unit(value_text(min(judged), unit, lang, limits), unit, lang, norm) if judged else "—"
-            high = with_unit(value_text(max(judged), unit, lang, limits), unit, lang, norm) if judged else "—"
+            # the unit once per row in words; a symbol (°, s) also stays with each number
+            sym = unit_suffix(unit, lang, norm) if len(unit_suffix(unit, lang, norm).strip()) <= 2 else ""
+            low = value_text(min(judged), unit, lang, limits) + sym if judged else "—"
+            high = value_text(max(judged), unit, lang, limits) + sym if judged else "—"
+            limit_text = bounds_text(limits, unit, lang, norm)
+            if limit_text and not sym:
+                limit_text = limit_text[: len(limit_text) - len(unit_suffix(unit, lang, norm))]
             out.append(f"<tr><td>{_e(measure_label(rid, m, lang, ex.get('id')))}</td>"
+                       f"<td class=\"unit\">{_e(axis_label(unit, lang, norm))}</td>"
                        f"<td class=\"num\">{_e(low)}</td><td class=\"num\">{_e(high)}</td>"
-                       f"<td class=\"num\">{_e(bounds_text(limits, unit, lang, norm) or '—')}</td>"
+                       f"<td class=\"num\">{_e(limit_text or '—')}</td>"
                        f"<td class=\"num\">{_e(percent_text(within_limits(m), lang))}</td></tr>")
         out.append("</table><div class=\"plots\">")
         for rid, m in measures.items():

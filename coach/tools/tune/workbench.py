@@ -37,7 +37,7 @@ import yaml
 from coach import i18n
 from coach.engine import SIDE_NAMES, ExerciseEngine, fill, jsonable, measure_table, plan_steps, text_params
 from coach.errors import CoachError
-from coach.i18n.numbers import axis_label, unit_suffix
+from coach.i18n.units import axis_label, unit_suffix
 from coach.measures import body_norm
 from coach.pose import PoseClip, PoseFrame
 from coach.vision.smoothing import PoseSmoother
