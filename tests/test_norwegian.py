@@ -247,6 +247,7 @@ def test_the_workbench_page_in_norwegian(tmp_path):
                 page.wait_for_selector(f"body[data-eval-count='{n + 1}']", state="attached", timeout=10000)
                 page.locator("#events li.cue-item").first.click()
                 text = page.inner_text("body")
+                fields = page.eval_on_selector_all(".param input[type=text]", "els => els.map(e => e.value)")
                 js = page.evaluate("(cases) => cases.map(([v, u, b]) => [coachFormat.valueText(v, u, b), "
                                    "coachFormat.fmtNum(v, 2), coachFormat.boundText(v, u)])", cases)
                 page.screenshot(path=str(tmp_path / "tune_nb.png"), full_page=True)
@@ -256,6 +257,7 @@ def test_the_workbench_page_in_norwegian(tmp_path):
         srv.shutdown()
         srv.server_close()
     py = [[value_text(v, u, "nb", b), number(v, "nb", 2), bound_text(v, u, "nb")] for v, u, b in cases]
+    assert "0,45" in fields and not [f for f in fields if "." in f]     # the number fields too
     assert js == py
     assert "strengere" in text and "Skuldrene nede" in text and "× overkroppslengde" in text
     text = re.sub(r"coach tune|coach session|shoulder_lifting\.landmarks\.npz|\.yaml", " ", text)
