@@ -600,9 +600,12 @@ class Workbench:
             step_index[i] = engine._i
             if step is None:
                 continue
-            for rid, tr in step.trackers.items():
-                state[rid][i] = STATE_CODE.get(tr.state, 0)
-                value[rid][i] = tr.value
+            # what each rule judged (for a rule measured from the start of the hold, the change
+            # since then; NaN while it judges nothing), from the engine's own snapshot
+            for st in engine.snapshot().rules:
+                state[st.rule_id][i] = STATE_CODE.get(st.state, 0)
+                v = getattr(st, "judged_value", st.value)
+                value[st.rule_id][i] = np.nan if v is None else v
             kind = step.phase.kind
             if kind == "hold":
                 hold_s[i] = step.achieved_s
