@@ -44,7 +44,7 @@ def test_shoulder_pain_is_asked_and_excludes_passive_hang():
 def test_screening_list_asks_shoulder_pain(capsys):
     assert main(["screening", "--list", "--lang", "en"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("shoulder_pain "))
-    assert "exclude" in line and "shoulders" in line
+    assert "leaves exercises out" in line and "shoulders" in line
 
 
 def test_unknown_tag_in_a_spec_is_a_load_error_with_file_and_line():

@@ -722,12 +722,13 @@ def union_box(boxes) -> tuple[float, float, float, float] | None:
     return (float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max()))
 
 
-def _box_overlap(a, b) -> float:
-    if a is None or b is None:
-        return 0.0
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return max(0.0, w) * max(0.0, h)
+def _overlaps(rects: tuple[np.ndarray, ...], b) -> np.ndarray:
+    """Overlap area of each of many rectangles (x0s, y0s, x1s, y1s arrays) with box ``b``."""
+    if b is None:
+        return np.zeros_like(rects[0])
+    w = np.minimum(rects[2], b[2]) - np.maximum(rects[0], b[0])
+    h = np.minimum(rects[3], b[3]) - np.maximum(rects[1], b[1])
+    return np.clip(w, 0.0, None) * np.clip(h, 0.0, None)
 
 
 @dataclass(slots=True)
@@ -850,17 +851,16 @@ class StatusPanel:
         xs = sorted({margin, max(margin, (w - box_w) // 2), max(margin, w - margin - box_w)})
         y_max = max(margin, h - margin - box_h)
         ys = sorted({margin, y_max} | {int(y) for y in np.arange(margin, y_max, max(4, h * 0.04))})
-        best, best_score = (margin, margin), math.inf
-        for y0 in ys:
-            for x0 in xs:
-                rect = (x0, y0, x0 + box_w, y0 + box_h)
-                # the head most, then the body and what else is drawn; the band a cue is shown
-                # in (on top of the panel, now and then) less; then the nearer the top left
-                person = self.HEAD_WEIGHT * _box_overlap(rect, head_px) + _box_overlap(rect, body_px)
-                score = (person + sum(self.HEAD_WEIGHT * _box_overlap(rect, t) for t in taken)
-                         + self.CUE_WEIGHT * _box_overlap(rect, cue_band) + 0.5 * (x0 + y0))
-                if score < best_score:
-                    best, best_score, best_person = (x0, y0), score, person
+        gx, gy = np.meshgrid(np.asarray(xs, np.float64), np.asarray(ys, np.float64))
+        x0s, y0s = gx.ravel(), gy.ravel()
+        rects = (x0s, y0s, x0s + box_w, y0s + box_h)
+        # the head most, then the body and what else is drawn; the band a cue is shown in (on
+        # top of the panel, now and then) less; then the nearer the top left
+        person = self.HEAD_WEIGHT * _overlaps(rects, head_px) + _overlaps(rects, body_px)
+        score = (person + sum(self.HEAD_WEIGHT * _overlaps(rects, t) for t in taken)
+                 + self.CUE_WEIGHT * _overlaps(rects, cue_band) + 0.5 * (x0s + y0s))
+        i = int(np.argmin(score))
+        best, best_score, best_person = (int(x0s[i]), int(y0s[i])), float(score[i]), float(person[i])
         return best, best_score, best_person
 
     def _layout(self, scene_wh: tuple[int, int], state: OverlayState):
