@@ -24,6 +24,21 @@ def status(message: str) -> None:
     print(f"coach: {message}", file=sys.stderr, flush=True)
 
 
+def ask(prompt: str) -> str:
+    """Ask on the terminal: ``prompt`` on standard output, the answer line from standard
+    input (EOFError at the end of input).
+
+    Not ``input(prompt)``: without the readline module it writes the prompt to file
+    descriptor 2, which the commands that run the model send to /dev/null (MediaPipe's
+    native log lines), so the person would answer questions they cannot see."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
 def fmt_time(ms: float) -> str:
     s = max(ms, 0.0) / 1000.0
     return f"{int(s // 60):02d}:{s % 60:04.1f}"

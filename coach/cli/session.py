@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.cli.common import EXIT_BLOCKED, EXIT_INPUT, EXIT_OK, LANG_CHOICES, err
+from coach.cli.common import EXIT_BLOCKED, EXIT_INPUT, EXIT_OK, LANG_CHOICES, ask, err
 from coach.errors import CoachError, InputError
 
 
@@ -72,7 +72,7 @@ def _ask_terminal(lang: str) -> dict[str, bool]:
     for i, q in enumerate(questions, 1):
         while True:
             try:
-                raw = input(f"[{i}/{len(questions)}] {q.text(lang)} ({i18n.t('screening.exit_hint', lang)}) ")
+                raw = ask(f"[{i}/{len(questions)}] {q.text(lang)} ({i18n.t('screening.exit_hint', lang)}) ")
             except EOFError:
                 raise InputError("screening: no answer (end of input); answer every question, "
                                  "or pass the answers in --answers") from None
