@@ -231,8 +231,11 @@ def test_skip_ends_the_exercise_asks_symptoms_and_moves_on():
 def test_skip_during_intro_goes_straight_to_the_next_exercise():
     c = controller(2)
     feed(c, 0, 500)
-    c.press("n")
-    feed(c, 500, 700)
+    c.press("n")  # N is "no" at the symptom question; it does not skip (one meaning per key)
+    feed(c, 500, 600)
+    assert c.spec.id == "ex1" and c.stage == "intro"
+    c.press("s")
+    feed(c, 600, 700)
     assert c.spec.id == "ex2" and c.stage == "intro"
     assert c.record["exercises"][0]["status"] == "skipped"
 

@@ -10,7 +10,12 @@ from coach.cli.common import EXIT_INPUT, EXIT_OK, add_run_options, err, print_ru
 
 
 def register(sub, lang_default: str) -> None:
-    p = sub.add_parser("live", help="coach live from a camera, in a window (q or Esc stops)")
+    from coach.session.keys import binding, keys_label
+
+    stop = keys_label(binding("stop"))
+    p = sub.add_parser("live", help=f"coach live from a camera, in a window, by voice ({stop} stops)",
+                       description=f"Coach one exercise live from a camera, in a window and by voice. "
+                                   f"{stop} in the window (or closing it) stops.")
     add_run_options(p, lang_default)
     p.add_argument("--camera", default="0", metavar="N|FILE",
                    help="camera number (default 0), or a video file played as a live camera")

@@ -19,8 +19,16 @@ class ScreeningBlocked(CoachError):
 
 
 def register(sub, lang_default: str) -> None:
-    p = sub.add_parser("session", help="a guided session: the exercises one after the other, with voice, "
-                                       "safety questions and a report (q or Esc stops at any time)")
+    from coach.session.keys import help_lines, keys_label, binding
+
+    stop = keys_label(binding("stop"))
+    p = sub.add_parser("session", help=f"a guided session: the exercises one after the other, with voice, "
+                                       f"safety questions and a report ({stop} stops at any time)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="A guided session: the screening questions (before the first session), then "
+                                   "each exercise\nintroduced, coached by voice and on screen, and a symptom "
+                                   "question after it (raise a hand\nfor 2 s or press a key to answer yes).",
+                       epilog="keys in the window:\n" + "\n".join("  " + line for line in help_lines()))
     p.add_argument("--program", metavar="FILE",
                    help="YAML with `exercises: [id, ...]` (default: the seven, in the article's order)")
     p.add_argument("--camera", default="0", metavar="N|FILE",

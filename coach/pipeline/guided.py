@@ -31,7 +31,7 @@ from coach.ui.report import ReportWriter, reports_dir
 from coach.ui.session_view import SessionRenderer
 from coach.ui.speech import VoiceAdapter
 from coach.ui.voice import Voice
-from coach.ui.window import Window, display_problem
+from coach.ui.window import Window, check_display
 from coach.vision.smoothing import PoseSmoother
 from coach.vision.sources import CameraSource, VideoFileSource
 
@@ -66,9 +66,7 @@ class SessionOptions:
         if not self.camera.isdigit() and not Path(self.camera).exists():
             raise InputError(f"--camera must be a camera number or a video file; {self.camera} does not exist")
         if self.window:
-            problem = display_problem()
-            if problem:
-                raise InputError(f"cannot open a window: {problem}; use --no-window --out DIR to run without one")
+            check_display("--no-window --out DIR")
 
 
 @dataclass
