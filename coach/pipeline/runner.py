@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +31,8 @@ from coach.pipeline.loop import RunStats, Step, run
 from coach.pipeline.sinks import AnnotatedVideoSink, EventLog
 from coach.spec import ExerciseSpec, load_profile, load_spec
 from coach.ui.overlay import OverlayRenderer
+from coach.ui.speech import VoiceAdapter
+from coach.ui.voice import Voice
 from coach.ui.window import Window
 from coach.vision.estimator import EstimatorConfig, PoseEstimator
 from coach.vision.model import sha256_of
@@ -39,6 +43,25 @@ from coach.vision.sources import open_source
 
 
 # --------------------------------------------------------------------------- building blocks
+# What the voice says is also written here, as JSON lines (tests of whole commands).
+SPEECH_LOG_ENV = "COACH_SPEECH_LOG"
+# A cue not yet said after this long is dropped as stale (live and the guided session alike).
+VOICE_MAX_AGE_S = 8.0
+
+
+def make_voice(lang: str, muted: bool = False, volume: int | None = None) -> Voice:
+    """The voice of ``coach live`` and ``coach session`` (espeak-ng in a background worker).
+    Without espeak-ng it degrades to text with ONE warning in ``voice.warning`` (the CLI
+    shows it; it is not logged as well). ``$COACH_SPEECH_LOG``: a file that gets every cue
+    as a JSON line (see :class:`coach.ui.voice.Voice`)."""
+    vlog = logging.getLogger("coach.ui.voice")
+    vlog.propagate = False
+    if not any(isinstance(h, logging.NullHandler) for h in vlog.handlers):
+        vlog.addHandler(logging.NullHandler())
+    return Voice(lang=lang, muted=muted, volume=100 if volume is None else volume, max_age_s=VOICE_MAX_AGE_S,
+                 transcript=os.environ.get(SPEECH_LOG_ENV) or None)
+
+
 def load_spec_for(exercise: str, profile: str | None = None) -> ExerciseSpec:
     """The exercise spec (with the profile file applied); CoachError when either is wrong."""
     return load_spec(exercise, profile=load_profile(profile) if profile else None)
@@ -222,9 +245,12 @@ def execute(
     on_progress: Callable[[RunStats], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     source_name: str = "",
+    voice: Voice | None = None,
 ) -> RunResult:
     """Coach one exercise on ``frames`` (VideoFrames, or PoseFrames of a recording): events,
-    summary.json, optionally an annotated video, a window and a landmark recording."""
+    summary.json, optionally an annotated video, a window, a landmark recording and a
+    ``voice`` that says the cues (the guided session's selection: coach.ui.speech; the
+    caller opens and closes it)."""
     spec, engine = build_engine(options)
     out = check_output_dir(options.out_dir) if options.out_dir else None
     outputs = Outputs(events_path=out / "events.jsonl" if out else None)
@@ -235,6 +261,10 @@ def execute(
         outputs.recording_path = options.record_landmarks
         outputs.recording_meta = recording_meta(source_name, options.exercise, estimator)
     sinks: list = []
+    speaker = None
+    if voice is not None:  # the frame's texts as one utterance, said after the frame's events
+        speaker = VoiceAdapter(voice, options.lang)
+        sinks.append(speaker)
     window = None
     if options.window:
         big = OverlayRenderer(spec=spec, lang=options.lang, mirror=options.mirror, min_height_px=720)
@@ -248,7 +278,7 @@ def execute(
     interrupted = False
     try:
         drive(frames, fps=fps, estimator=estimator, smoother=build_smoother(options), engine=engine, sinks=sinks,
-              outputs=outputs, should_stop=stop, on_progress=on_progress, result=result)
+              outputs=outputs, should_stop=stop, on_progress=on_progress, on_event=speaker, result=result)
     except KeyboardInterrupt:
         interrupted = True
         raise
