@@ -36,7 +36,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     from coach.ui.window import check_display
     from coach.vision.sources import CameraSource, SourceError
 
-    spec = load_spec_for(args.exercise, args.profile)  # a wrong exercise or profile fails before the camera opens
+    spec = load_spec_for(args.exercise, args.profile, args.spec)  # a wrong exercise or profile fails before the camera opens
     options = run_options(args)
     options.window = not args.no_window
     if args.no_window and options.out_dir is None:
@@ -75,7 +75,7 @@ def cmd_live(args: argparse.Namespace) -> int:
             voice.wait_idle(timeout_s=5.0)  # the last cue is heard; a stop key or Ctrl-C cuts it off
         voice.close()
     result.stats.dropped = source.dropped
-    print_run(result, options.exercise, quiet=False)
+    print_run(result, spec.id, quiet=False)
     if source.failed and not source.ended:
         err(f"camera {camera_arg} stopped giving pictures (unplugged?); what was recorded is saved")
         return EXIT_INPUT

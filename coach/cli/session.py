@@ -146,12 +146,15 @@ def cmd_session(args: argparse.Namespace) -> int:
     from coach.session.program import load_answers, load_program
     from coach.session.safety import assess_screening, excluded_exercises, load_screening, spec_contraindications
     from coach.session.store import StateStore
-    from coach.spec import load_profile, load_spec
+    from coach.pipeline.runner import exercise_spec
+    from coach.spec import load_profile
 
     lang = args.lang
     ids, settings = load_program(args.program)
     profile = load_profile(args.profile) if args.profile else None
-    specs = [load_spec(i, profile=profile) for i in ids]
+    # an entry is an exercise id, or a spec file when it ends in .yaml / .yml (see --program)
+    specs = [exercise_spec(spec_file=i, profile=profile) if i.endswith((".yaml", ".yml"))
+             else exercise_spec(i, profile=profile) for i in ids]
     answers = load_answers(args.answers)
     options = SessionOptions(
         lang=lang, camera=str(args.camera), model=args.model, mute=args.mute, volume=args.volume, mirror=args.mirror,
@@ -172,10 +175,10 @@ def cmd_session(args: argparse.Namespace) -> int:
         screen_answers = stored["answers"]
         result = assess_screening(screen_answers, spec_contraindications(specs))
     if result.blocked:
-        _print_screening(result, lang, ids)
+        _print_screening(result, lang, [s.id for s in specs])
         raise ScreeningBlocked(i18n.t("cli.blocked_exit", lang))
     if result.status == "caution":
-        _print_screening(result, lang, ids)
+        _print_screening(result, lang, [s.id for s in specs])
     excluded = excluded_exercises(screen_answers, spec_contraindications(specs))
 
     session = GuidedSession(specs, options, screening=result, excluded=excluded, store=store)

@@ -29,7 +29,7 @@ from coach.errors import OutputError
 from coach.files import atomic_write, check_output_dir
 from coach.pipeline.loop import RunStats, Step, run
 from coach.pipeline.sinks import AnnotatedVideoSink, EventLog
-from coach.spec import ExerciseSpec, load_profile, load_spec
+from coach.spec import ExerciseSpec, Profile, SpecError, load_profile, load_spec, spec_dir, spec_ids
 from coach.ui.overlay import OverlayRenderer
 from coach.ui.speech import VoiceAdapter
 from coach.ui.voice import Voice
@@ -62,9 +62,35 @@ def make_voice(lang: str, muted: bool = False, volume: int | None = None) -> Voi
                  transcript=os.environ.get(SPEECH_LOG_ENV) or None)
 
 
-def load_spec_for(exercise: str, profile: str | None = None) -> ExerciseSpec:
-    """The exercise spec (with the profile file applied); CoachError when either is wrong."""
-    return load_spec(exercise, profile=load_profile(profile) if profile else None)
+def exercise_spec(exercise: str | None = None, spec_file: str | os.PathLike | None = None,
+                  profile: Profile | None = None) -> ExerciseSpec:
+    """The spec of an exercise id, or of a spec file (``--spec FILE``), with ``profile``.
+
+    An id is always looked up among the coach's exercises: a folder or file of the same
+    name where the command runs (``cat_cow/`` holding one's cat-cow recordings) does not
+    matter. A spec file is named by its path. SpecError (one line) when either is wrong."""
+    if (exercise is None) == (spec_file is None):
+        raise SpecError("give an exercise id (--exercise ID) or a spec file (--spec FILE), not both")
+    if spec_file is not None:
+        path = Path(spec_file)
+        if not path.is_file():
+            what = "a folder, not a spec file" if path.is_dir() else "no such spec file"
+            raise SpecError(f"{path}: {what}; --spec takes an exercise spec YAML file "
+                            "(for one of the coach's exercises use --exercise ID)")
+        return load_spec(path, profile=profile)
+    ids = spec_ids()
+    if exercise not in ids:
+        hint = ""
+        if Path(exercise).suffix in (".yaml", ".yml") or "/" in exercise or os.sep in exercise:
+            hint = "; a spec file is given with --spec FILE"
+        raise SpecError(f"{exercise}: unknown exercise id, expecting one of [{', '.join(ids)}]{hint}")
+    return load_spec(spec_dir() / f"{exercise}.yaml", profile=profile)
+
+
+def load_spec_for(exercise: str | None, profile: str | None = None,
+                  spec_file: str | os.PathLike | None = None) -> ExerciseSpec:
+    """:func:`exercise_spec` with the profile given as a file; CoachError when any is wrong."""
+    return exercise_spec(exercise, spec_file, load_profile(profile) if profile else None)
 
 
 def needs_masks(spec: ExerciseSpec) -> bool:
@@ -205,7 +231,7 @@ def recording_meta(source_name: str, exercise: str, estimator=None) -> dict:
 # --------------------------------------------------------------------------- replay and live
 @dataclass
 class RunOptions:
-    exercise: str
+    exercise: str | None                 # an exercise id, or None with spec_file
     lang: str = "en"
     profile: str | None = None
     model: str | None = None
@@ -216,6 +242,7 @@ class RunOptions:
     mirror: bool = False
     max_people: int = 1
     smoothing: dict = field(default_factory=dict)
+    spec_file: str | None = None         # a spec file instead of an exercise id (--spec FILE)
 
 
 @dataclass
@@ -228,7 +255,7 @@ class RunResult(Driven):
 
 
 def build_engine(options: RunOptions) -> tuple[ExerciseSpec, ExerciseEngine]:
-    spec = load_spec_for(options.exercise, options.profile)
+    spec = load_spec_for(options.exercise, options.profile, options.spec_file)
     return spec, ExerciseEngine(spec, lang=options.lang)
 
 
@@ -259,7 +286,7 @@ def execute(
         outputs.video_path, outputs.video_render = out / "annotated.mp4", renderer.render
     if options.record_landmarks:
         outputs.recording_path = options.record_landmarks
-        outputs.recording_meta = recording_meta(source_name, options.exercise, estimator)
+        outputs.recording_meta = recording_meta(source_name, spec.id, estimator)
     sinks: list = []
     speaker = None
     if voice is not None:  # the frame's texts as one utterance, said after the frame's events
@@ -268,7 +295,7 @@ def execute(
     window = None
     if options.window:
         big = OverlayRenderer(spec=spec, lang=options.lang, mirror=options.mirror, min_height_px=720)
-        window = Window(f"coach — {options.exercise}", big.render)
+        window = Window(f"coach — {spec.id}", big.render)
         sinks.append(window)
 
     def stop() -> bool:
@@ -285,7 +312,10 @@ def execute(
     finally:
         # Also on Ctrl-C / SIGTERM / an error: a complete summary (marked interrupted).
         result.stopped_by_user = window is not None and window.stop_requested
-        summary = {"exercise": options.exercise, "source": source_name, "stats": result.stats.to_dict()}
+        summary = {"exercise": spec.id, "source": source_name, "stats": result.stats.to_dict()}
+        damaged = getattr(frames, "damaged", None)  # images of a folder left out (coach.vision.sources)
+        if damaged:
+            summary["damaged_images"] = [{"path": str(p), "problem": why} for p, why in damaged]
         if interrupted:
             summary["interrupted"] = True
         summary["session"] = engine.summary()
