@@ -229,6 +229,8 @@ def test_session_raised_hand_after_the_question_ends_the_session_like_a_typed_ye
     assert 12.0 <= ex[0]["symptoms"]["t_s"] <= 12.6, ex[0]["symptoms"]
     question = next(e for e in events if e.kind == "symptoms" and e.data.get("state") == "question")
     assert "løft en hånd" in question.text["nb"] and "raise a hand" in question.text["en"]
+    seen = [e for e in events if e.kind == "symptoms" and e.data.get("state") == "hand_seen"]
+    assert len(seen) == 1 and seen[0].data["chime"] == "start" and seen[0].timestamp_ms < c._t  # heard at once
     yes = next(e for e in events if e.kind == "symptoms" and e.data.get("state") == "yes")
     assert yes.severity == "safety" and "hånden" in yes.text["nb"] and "stopper vi økten" in yes.text["nb"]
     end = next(e for e in events if e.kind == "session" and e.data.get("state") == "end")

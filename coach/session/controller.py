@@ -199,6 +199,7 @@ class SessionController:
         self._framing_ok_since: float | None = None
         self._framing_said: dict[str, float] = {}
         self._question_said_at: float | None = None  # active time the symptom question had been said
+        self._hand_chimed = False
         self._engine_offset = 0.0
         self._last_sample: float | None = None
         self._events_count = 0
@@ -513,6 +514,7 @@ class SessionController:
         self._stage_since = self._active(t)
         self.prompt_answer = None
         self._question_said_at = None
+        self._hand_chimed = False
         if self.hand is not None:
             self.hand.reset()
         text = i18n.join_texts(i18n.t_all("symptoms.question"), self.answer_hint())
@@ -531,9 +533,15 @@ class SessionController:
         return out
 
     def _run_symptoms(self, t: float, frame: PoseFrame, events: list[Event]) -> None:
-        if self.hand is not None and self.hand.update(frame):
-            self._answer(t, True, events, "hand")
-            return
+        if self.hand is not None:
+            if self.hand.update(frame):
+                self._answer(t, True, events, "hand")
+                return
+            if self.hand.held_s > 0 and not self._hand_chimed:
+                # a chime the moment a raised hand is seen: the person on the floor, looking at
+                # the ceiling, knows it is being counted (once per question)
+                self._hand_chimed = True
+                events.append(self._ev(t, "symptoms", None, "safety", state="hand_seen", chime="start"))
         waited = self._active(t) - self._stage_since
         if self._answers is not None:
             if waited >= self.config.scripted_answer_delay_s * 1000.0:
