@@ -89,6 +89,9 @@ def test_live_window_speaks_the_cues_under_xvfb(clip, tmp_path):
         try:
             window = x.find_window("coach", timeout_s=60)
             assert window, "no coach window appeared"
+            title = subprocess.run(["xdotool", "getwindowname", window], env=x.env(), capture_output=True,
+                                   text=True).stdout.strip()
+            assert title.endswith("(Q/Esc: stopp)"), title  # the stop keys, from the one key table
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not any(e["what"] == "spoken" for e in transcript(log)):
                 time.sleep(0.2)

@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach import __version__
+from coach import __version__, i18n
 from coach.engine import ExerciseEngine
 from coach.errors import OutputError
 from coach.files import atomic_write, check_output_dir
 from coach.pipeline.loop import RunStats, Step, run
 from coach.pipeline.sinks import AnnotatedVideoSink, EventLog
+from coach.session.keys import binding, keys_label
 from coach.spec import ExerciseSpec, Profile, SpecError, load_profile, load_spec, spec_dir, spec_ids
 from coach.ui.overlay import OverlayRenderer
 from coach.ui.speech import VoiceAdapter
@@ -295,7 +296,9 @@ def execute(
     window = None
     if options.window:
         big = OverlayRenderer(spec=spec, lang=options.lang, mirror=options.mirror, min_height_px=720)
-        window = Window(f"coach — {spec.id}", big.render)
+        stop = binding("stop")  # the one key table: the live window stops on the session's stop keys
+        window = Window(f"coach — {spec.names.get(options.lang, spec.id)} "
+                        f"({keys_label(stop, options.lang)}: {i18n.t(stop.text_key, options.lang)})", big.render)
         sinks.append(window)
 
     def stop() -> bool:
