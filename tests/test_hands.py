@@ -259,3 +259,28 @@ def _spec():
     from coach.spec import load_spec
 
     return load_spec("lying_twist")
+
+
+def test_a_hand_going_up_as_the_time_runs_out_still_counts():
+    from tests.test_session import CONFIG, factory, load
+
+    c = SessionController([load("ex1"), load("ex2")], "en", measure_factory=factory, config=CONFIG)
+    t = 0.0
+    for _ in range(160):  # through the first exercise (the test_session stand-in: held 10 s, then released)
+        c.update(dataclasses.replace(_signal_frame(60.0 if t < 14000 else 0.0), timestamp_ms=t))
+        t += 100.0
+    assert c.stage == "symptoms"
+    asked = t
+    for f in frames(lying, asked / 1000, asked / 1000 + 3.5):
+        c.update(f)  # hands down for 3.5 s of the 5 s
+    for f in frames(lambda: lying(ARM_UP), asked / 1000 + 3.5, asked / 1000 + 6.0):
+        c.update(f)  # up at 3.5 s: still up when the 5 s are over, yes at 5.5 s
+    assert c.done and c.ended_by == "symptoms"
+    assert c.record["exercises"][0]["symptoms"]["how"] == "hand"
+
+
+def _signal_frame(pos: float) -> PoseFrame:
+    from tests.test_session import frame
+
+    return frame(0.0, pos=pos)
+

@@ -553,6 +553,8 @@ class SessionController:
             if self._speaking() and waited < MAX_QUESTION_SPEECH_MS:
                 return
             self._question_said_at = self._active(t)
+        if self.hand is not None and self.hand.held_s > 0:
+            return  # a hand is going up: never cut it off by the timeout
         timeout = self.config.symptom_timeout_s
         if timeout is not None and self._active(t) - self._question_said_at >= timeout * 1000.0:
             self._answer(t, None, events, "timeout")
