@@ -24,6 +24,21 @@ def status(message: str) -> None:
     print(f"coach: {message}", file=sys.stderr, flush=True)
 
 
+def ask(prompt: str) -> str:
+    """Ask on the terminal: ``prompt`` on standard output, the answer line from standard
+    input (EOFError at the end of input).
+
+    Not ``input(prompt)``: without the readline module it writes the prompt to file
+    descriptor 2, which the commands that run the model send to /dev/null (MediaPipe's
+    native log lines), so the person would answer questions they cannot see."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
 def fmt_time(ms: float, lang: str = "en") -> str:
     """mm:ss.s, with the language's decimal mark (``01:05,3`` in Norwegian)."""
     from coach.i18n import number
@@ -64,9 +79,15 @@ class Progress:
 
 
 def add_run_options(p: argparse.ArgumentParser, lang_default: str, exercise_required: bool = True) -> None:
-    """The options of every command that coaches an exercise."""
-    p.add_argument("--exercise", "-e", required=exercise_required, metavar="ID",
-                   help="exercise id (see `coach exercises`)")
+    """The options of every command that coaches an exercise: which one (an exercise id,
+    or a spec file named by its path), the language, the profile, the model, the
+    landmark recording, how many people."""
+    which = p.add_mutually_exclusive_group(required=exercise_required)
+    which.add_argument("--exercise", "-e", metavar="ID",
+                       help="exercise id (see `coach exercises`); always one of the coach's exercises, "
+                            "whatever files or folders are where you run it")
+    which.add_argument("--spec", metavar="FILE", help="an exercise spec YAML file instead of an exercise id "
+                                                     "(e.g. your own copy of one)")
     p.add_argument("--lang", choices=LANG_CHOICES, default=lang_default,
                    help=f"language of cues and text (default from the system locale: {lang_default})")
     p.add_argument("--profile", metavar="FILE", help="a physiotherapist's profile YAML overriding thresholds")
@@ -83,6 +104,7 @@ def run_options(args: argparse.Namespace):
 
     return RunOptions(
         exercise=args.exercise,
+        spec_file=getattr(args, "spec", None),
         lang=args.lang,
         profile=args.profile,
         model=args.model,
@@ -127,25 +149,28 @@ def read_event_lines(path: Path, lang: str, limit: int = 40) -> list[str]:
     return lines
 
 
-def _exercise_name(exercise: str, lang: str) -> str:
+def _spec_of(exercise: str, spec=None):
+    if spec is not None:
+        return spec
     try:
         from coach.spec import load_spec
 
-        return load_spec(exercise).names.get(lang) or exercise
-    except Exception:  # noqa: BLE001 - a spec given as a file: its id will do
-        return exercise
+        return load_spec(exercise)
+    except Exception:  # noqa: BLE001 - not a shipped exercise: its id will do
+        return None
 
 
-def _reached_lines(summary: dict, exercise: str, lang: str) -> list[str]:
+def _exercise_name(exercise: str, lang: str, spec=None) -> str:
+    spec = _spec_of(exercise, spec)
+    return (spec.names.get(lang) if spec is not None else None) or exercise
+
+
+def _reached_lines(summary: dict, exercise: str, lang: str, spec=None) -> list[str]:
     """The holds (seconds per side) and reps of an engine summary as lines in ``lang``."""
     from coach import i18n
 
-    try:
-        from coach.spec import load_spec
-
-        names = {p.id: (p.names or {}).get(lang, p.id) for p in load_spec(exercise).phases}
-    except Exception:  # noqa: BLE001 - a spec given as a file: phase ids will do
-        names = {}
+    spec = _spec_of(exercise, spec)
+    names = {p.id: (p.names or {}).get(lang, p.id) for p in spec.phases} if spec is not None else {}
     lines = []
     for key, word in (("holds_s", "replay.holds"), ("reps", "replay.reps")):
         cells = []
@@ -159,20 +184,21 @@ def _reached_lines(summary: dict, exercise: str, lang: str) -> list[str]:
     return lines
 
 
-def print_run(result, exercise: str, quiet: bool, lang: str = "en") -> None:
-    """What a run did, in ``lang``: frames, tracking, speed, the cues by rule name, the files."""
+def print_run(result, exercise: str, quiet: bool, lang: str = "en", spec=None) -> None:
+    """What a run did, in ``lang``: frames, tracking, speed, the cues by rule name, the files
+    (``spec``: the exercise's spec, for its names; else the shipped spec of that id)."""
     from coach import i18n
 
     stats = result.stats
     speed = stats.media_s / stats.wall_s if stats.wall_s > 0 else 0.0
     n = lambda v, d=1: i18n.number(v, lang, d)  # noqa: E731
-    print(i18n.t("replay.summary", lang, exercise=_exercise_name(exercise, lang), frames=stats.frames,
+    print(i18n.t("replay.summary", lang, exercise=_exercise_name(exercise, lang, spec), frames=stats.frames,
                  tracked=n(stats.tracked_fraction * 100), media_s=n(stats.media_s), wall_s=n(stats.wall_s),
                  fps=n(stats.fps), speed=n(speed)))
     if not quiet:
         session = result.summary.get("session") or {}
         if isinstance(session, dict):
-            for line in _reached_lines(session, exercise, lang):
+            for line in _reached_lines(session, exercise, lang, spec):
                 print(line)
     cues = stats.cue_counts
     listed = ", ".join(f"{i18n.rule_name(exercise, k, lang)} ×{v}" for k, v in cues.items()) if cues \
