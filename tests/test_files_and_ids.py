@@ -165,7 +165,7 @@ def in_a_folder_with_exercise_named_things(tmp_path, monkeypatch):
 def test_an_exercise_id_is_an_id_whatever_is_in_the_folder(in_a_folder_with_exercise_named_things, capsys):
     code, out, err = run_cli(capsys, "replay", str(RECORDING), "-e", "cat_cow", "--out", "run", "-q")
     assert code == 0, err
-    assert out.startswith("cat_cow: ")
+    assert out.startswith("Cat-cow: ")   # the run summary names the exercise (Cat-cow = cat_cow)
     code, out, err = run_cli(capsys, "explain", "lying_twist")
     assert code == 0, err
     from coach.pipeline.runner import exercise_spec
@@ -181,7 +181,7 @@ def test_a_spec_file_is_given_with_spec(in_a_folder_with_exercise_named_things, 
     (mine / "cat_cow.yaml").write_text(text, encoding="utf-8")
     code, out, err = run_cli(capsys, "replay", str(RECORDING), "--spec", "my_specs/cat_cow.yaml", "--out", "run", "-q")
     assert code == 0, err
-    assert out.startswith("cat_cow: ")
+    assert out.startswith("Cat-cow: ")   # the run summary names the exercise (Cat-cow = cat_cow)
     assert json.loads(Path("run/summary.json").read_text())["exercise"] == "cat_cow"
 
 
