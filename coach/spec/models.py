@@ -98,9 +98,20 @@ class CoachingSpec:
     global_cooldown_s: float = 3.0    # no two spoken cues closer than this
     repeat_s: float = 8.0             # the same cue again at most this often
     max_repeats: int = 2              # after this many repeats of an unfixed fault, others may speak
+    forget_after_repeats: float = 4.0
     cant_see_s: float = 2.0           # "can't see your X" after this long
+    cant_see_visibility: float = 0.5
     oneshot_ttl_s: float = 10.0       # a one-off cue (hold too short, ...) expires if not spoken by then
     praise_ttl_s: float = 4.0
+
+
+@dataclass(frozen=True)
+class TimingSpec:
+    dt_cap_s: float = 1.0
+    tried_s: float = 5.0
+    switch_s: float = 3.0
+    attempt_s: float = 1.0
+    attempt_fraction: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,8 @@ class ExerciseSpec:
     coaching: CoachingSpec
     source: str = ""
     profile_label: str | None = None
+    timing: TimingSpec = TimingSpec()
+    safety_loosened: tuple = ()
     posture: str | None = None                 # lying | seated | standing | hanging | all_fours | kneeling
 
     def phase(self, phase_id: str) -> PhaseSpec:
