@@ -129,6 +129,9 @@ def print_run(result, exercise: str, quiet: bool) -> None:
         for key in ("holds", "reps", "sides"):
             if session.get(key):
                 print(f"{key}: {session[key]}")
+    for x in (result.summary.get("session") or {}).get("safety_loosened") or ():
+        print(f"safety limit loosened by the profile: {x['rule']} {x['field']} {x['spec']} -> {x['profile']} "
+              f"(reason: {x['reason']})")
     cues = stats.cue_counts
     print("cues: " + (", ".join(f"{k} x{v}" for k, v in cues.items()) if cues else "none"))
     if result.events_path:

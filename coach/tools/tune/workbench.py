@@ -146,10 +146,17 @@ def clean_overrides(raw: Any, params: list[Param], spec: ExerciseSpec) -> dict[s
     if not isinstance(raw, dict):
         raise TuneError("overrides: must be a mapping of rules/phases")
     for key in raw:
-        if key not in ("rules", "phases", "disabled"):
-            raise TuneError(f"overrides.{key}: unknown group, expecting one of [disabled, phases, rules]")
+        if key not in ("rules", "phases", "disabled", "loosen_safety"):
+            raise TuneError(f"overrides.{key}: unknown group, expecting one of [disabled, loosen_safety, phases, rules]")
     by_key = {p.key: p for p in params}
     out: dict[str, Any] = {"rules": {}, "phases": {}, "disabled": []}
+    reasons = raw.get("loosen_safety") or {}
+    if not isinstance(reasons, dict) or not all(isinstance(v, str) and v.strip() for v in reasons.values()):
+        raise TuneError("overrides.loosen_safety: must map safety rule ids to the physiotherapist's reason")
+    for rid, reason in reasons.items():
+        if rid not in spec.rules or spec.rules[rid].severity != "safety":
+            raise TuneError(f"overrides.loosen_safety.{rid}: not a safety rule of {spec.id}")
+        out.setdefault("loosen_safety", {})[rid] = reason.strip()
     for group in ("rules", "phases"):
         g = raw.get(group) or {}
         if not isinstance(g, dict):
@@ -198,6 +205,9 @@ def exercise_section(overrides: dict[str, Any], extra: dict[str, Any] | None = N
     rules: dict[str, dict] = {rid: dict(f) for rid, f in overrides.get("rules", {}).items() if f}
     for rid in overrides.get("disabled", []):
         rules.setdefault(rid, {})["enabled"] = False
+    for rid, reason in (overrides.get("loosen_safety") or {}).items():   # the physio's reason (safety rules)
+        if rid in rules:
+            rules[rid]["loosen_safety"] = {"reason": reason}
     if rules:
         sec["rules"] = rules
     phases = {pid: dict(f) for pid, f in overrides.get("phases", {}).items() if f}
@@ -217,6 +227,8 @@ def overrides_from_section(section: dict[str, Any], spec: ExerciseSpec) -> tuple
             if k == "enabled":
                 if v is False:
                     ov["disabled"].append(rid)
+            elif k == "loosen_safety":
+                ov.setdefault("loosen_safety", {})[rid] = v["reason"]
             else:
                 ov["rules"].setdefault(rid, {})[k] = v
     for kind in ("hold", "reps"):
@@ -555,8 +567,11 @@ class Workbench:
 
     # -- evaluation -----------------------------------------------------------------
     def spec_with(self, overrides: dict[str, Any]) -> ExerciseSpec:
-        """The spec with ``overrides`` applied, validated as a profile would be."""
-        section = exercise_section(overrides)
+        """The spec with ``overrides`` applied, validated as a profile would be. A safety rule
+        may be loosened here to see what it would do (a preview); saving such a value needs
+        the physiotherapist's reason (``overrides["loosen_safety"]``)."""
+        reasons = {rid: "preview in coach tune" for rid in self.spec.rules if self.spec.rules[rid].severity == "safety"}
+        section = exercise_section({**overrides, "loosen_safety": {**reasons, **(overrides.get("loosen_safety") or {})}})
         if not section:
             return self.spec
         text = yaml.safe_dump({"patient": "tune", "exercises": {self.spec.id: section}}, sort_keys=False)
@@ -588,7 +603,7 @@ class Workbench:
                 continue
             for rid, tr in step.trackers.items():
                 state[rid][i] = STATE_CODE.get(tr.state, 0)
-                value[rid][i] = tr.value
+                value[rid][i] = tr.judged_value   # what the rule compares with its bounds
             kind = step.phase.kind
             if kind == "hold":
                 hold_s[i] = step.achieved_s
