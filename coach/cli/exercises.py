@@ -49,14 +49,17 @@ def cmd_check_spec(args: argparse.Namespace) -> int:
 
     if args.write_schema is not None:
         from coach.files import atomic_write
-        from coach.spec import schema_path, schema_text
+        from coach.spec import schema_md_text, schema_path, schema_text
 
         target = Path(args.write_schema) if args.write_schema else schema_path()
+        md = target.with_name("schema.md")
         try:
             atomic_write(target, schema_text(), mode=0o644)
+            if md.is_file():   # its field reference is generated from the same models
+                atomic_write(md, schema_md_text(md.read_text(encoding="utf-8")), mode=0o644)
         except OSError as exc:
             raise CoachError(f"{target}: cannot write: {exc.strerror or exc}") from None
-        print(f"schema -> {target}")
+        print(f"schema -> {target}" + (f", {md}" if md.is_file() else ""))
     elif not args.files:
         raise CoachError("check-spec: give one or more spec or profile files (or --write-schema)")
     bad = 0

@@ -71,3 +71,11 @@ def schema_text() -> str:
 
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
+
+
+def schema_md_text(current: str) -> str:
+    """``schema.md`` with its generated field reference (the last part) made current."""
+    from coach.spec.schema import REFERENCE_BEGIN, markdown_reference
+
+    head = current.split(REFERENCE_BEGIN, 1)[0].rstrip("\n")
+    return head + "\n\n" + markdown_reference().rstrip("\n") + "\n"

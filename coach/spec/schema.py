@@ -369,3 +369,66 @@ def json_schema() -> dict[str, Any]:
         "anyOf": [{"$ref": "#/$defs/ExerciseDoc"}, {"$ref": "#/$defs/ProfileDoc"}],
         "$defs": dict(sorted(defs.items())),
     }
+
+
+# --------------------------------------------------------------------------- schema.md
+
+REFERENCE_BEGIN = "<!-- generated: coach check-spec --write-schema (from coach/spec/schema.py); do not edit below -->"
+_REFERENCE_MODELS: tuple[tuple[str, Any], ...] = (
+    ("Top level", ExerciseDoc), ("camera", Camera), ("sides", Sides), ("setup phase", SetupPhase),
+    ("hold phase", HoldPhase), ("reps phase", RepsPhase), ("rest phase", RestPhase),
+    ("measure rule", MeasureRule), ("timing rule", TimingRule), ("coaching", CoachingSpec), ("timing", TimingSpec),
+    ("profile", ProfileDoc), ("profile: exercises.<id>", ExerciseOverride), ("profile: a rule", RuleOverride),
+    ("profile: loosen_safety", LoosenSafety),
+)
+
+
+def _type_text(ann: Any) -> str:
+    import typing
+
+    origin = typing.get_origin(ann)
+    if origin is typing.Annotated:
+        return _type_text(typing.get_args(ann)[0])
+    if origin is Literal:
+        return " \\| ".join(f"`{a}`" for a in typing.get_args(ann))
+    if origin in (Union, getattr(__import__("types"), "UnionType")):
+        parts = [_type_text(a) for a in typing.get_args(ann) if a is not type(None)]
+        return " or ".join(parts)
+    if origin is list:
+        return f"list of {_type_text(typing.get_args(ann)[0])}"
+    if origin is dict:
+        return f"mapping name → {_type_text(typing.get_args(ann)[1])}"
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return {"Text": "text", "PlainText": "text (no placeholders)"}.get(ann.__name__, ann.__name__)
+    return {str: "text", float: "number", int: "whole number", bool: "true/false"}.get(ann, str(ann))
+
+
+def _range_text(f: Any) -> str:
+    lo, hi = _meta(f, "ge"), _meta(f, "le")
+    unit = (f.json_schema_extra or {}).get("unit") if isinstance(f.json_schema_extra, dict) else None
+    if lo is None and hi is None:
+        return ""
+    rng = f"{lo:g} – {hi:g}" if lo is not None and hi is not None else (f"≥ {lo:g}" if lo is not None else f"≤ {hi:g}")
+    return rng + (f" {unit}" if unit and unit != "s" else (" s" if unit == "s" else ""))
+
+
+def markdown_reference() -> str:
+    """Every field of every model: type, range and unit, default, meaning (schema.md's last part)."""
+    from pydantic_core import PydanticUndefined
+
+    out = [REFERENCE_BEGIN, "", "## Field reference", "",
+           "Every field with its type, its allowed range and unit, and its default (— = required or none). "
+           "A profile's fields have the ranges of the spec fields they override.", ""]
+    for title, model in _REFERENCE_MODELS:
+        out += [f"### {title}", "", "| field | type | range | default | meaning |", "|---|---|---|---|---|"]
+        for name, f in model.model_fields.items():
+            if f.default is PydanticUndefined:
+                default = "required"
+            elif f.default is None or isinstance(f.default, (list, dict, BaseModel)):
+                default = "—"
+            else:
+                default = f"`{f.default}`"
+            doc = (f.description or "").replace("|", "\\|")
+            out.append(f"| `{name}` | {_type_text(f.annotation)} | {_range_text(f)} | {default} | {doc} |")
+        out.append("")
+    return "\n".join(out)
