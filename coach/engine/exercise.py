@@ -29,9 +29,10 @@ from typing import Any
 from coach.engine.cues import CueBoard
 from coach.engine.events import Event
 from coach.engine.phases import HoldStep, MeasureFactory, Step, build_steps, side_steps
-from coach.engine.rules import FAULT, OK
+from coach.engine.rules import OK, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill
 from coach.errors import CoachError
+from coach.measures import share_view
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, RuleSpec
 from coach.vocab import LANGS
@@ -144,10 +145,15 @@ class ExerciseEngine:
         step = self.step
         if step is None:
             return events
-        values = self._measure(t, step, frame)
-        self._judge(t, step, values)
-        if not (self._recognisers and frame.detected and self._follow_ahead(t, frame, step)):
-            step.update(self, t, dt_s, values)
+        detected = frame.detected
+        share_view(frame)   # the measures of this frame (the step's and those run ahead) share one view
+        try:
+            values = self._measure(t, step, frame, detected)
+            self._judge(t, step, values)
+            if not (self._recognisers and detected and self._follow_ahead(t, frame, step)):
+                step.update(self, t, dt_s, values)
+        finally:
+            share_view(None)
         said = self.board.choose(t, self.step, frame, self._no_person_since)
         if said is not None:
             events.append(said)
@@ -271,8 +277,8 @@ class ExerciseEngine:
                   state="start")
         self._enter_step(t)
 
-    def _measure(self, t: float, step: Step, frame: PoseFrame) -> dict[str, float]:
-        if frame.detected:
+    def _measure(self, t: float, step: Step, frame: PoseFrame, detected: bool) -> dict[str, float]:
+        if detected:
             self._no_person_since = None
             return step.measure(frame)
         if self._no_person_since is None:
@@ -287,7 +293,7 @@ class ExerciseEngine:
         board = self.board
         trackers = step.trackers
         for rid, tr in step.ordered_trackers:
-            v = tr.read(values, side)
+            v = rule_value(tr.rule, values, side)
             cond = tr.rule.only_when
             if (unjudged and rid in unjudged) or (cond is not None and trackers[cond].state != OK):
                 if tr.rest(v):
