@@ -11,7 +11,7 @@ from typing import Any
 from coach.pose import Landmark, PoseFrame
 from coach.measures.base import MIN_VIS_PARAM, NORMALISE_PARAM, BaseMeasure, ParamSpec, add_landmarks
 from coach.measures.points import (
-    FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, FrameView, MeasureError, view_of,
+    FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, MeasureError, view_of,
 )
 from coach.vocab import SIDES
 

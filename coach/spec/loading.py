@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from coach.errors import CoachError
-from coach.vocab import LANGS
 
 # Placeholders a cue text may use; anything else in {braces} is a spec error.
 PLACEHOLDERS: frozenset[str] = frozenset({
@@ -233,6 +232,22 @@ def sort_lines(lines: list[str], main: str) -> list[str]:
         return (True, line, 0) if m is None else (m.group(1) != main, m.group(1), int(m.group(2)))
 
     return sorted(dict.fromkeys(lines), key=key)
+
+
+def validate_doc(doc: Doc, model: Any) -> tuple[Issues, Any, dict]:
+    """A document against a typed model: (every mistake found, the model or None, the raw mapping)."""
+    from pydantic import ValidationError
+
+    reader = DocReader(doc)
+    issues = Issues(reader)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise reader.err((), f"must be a mapping, got {typename(data)}")
+    try:
+        return issues, model.model_validate(data), data
+    except ValidationError as exc:
+        issues.pydantic(exc, model)
+        return issues, None, data
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:

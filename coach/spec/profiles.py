@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from coach.spec import schema
 from coach.spec.library import load_spec, read_text, spec_dir, spec_ids
-from coach.spec.loading import Doc, DocReader, Issues, Path_, SpecError, fmt_num, parse_yaml, sort_lines
+from coach.spec.loading import (
+    Doc, DocReader, Issues, Path_, SpecError, fmt_num, parse_yaml, sort_lines, validate_doc,
+)
 from coach.spec.models import UNIT_SUFFIX, ExerciseSpec, RuleSpec
 from coach.spec.validation import parse_spec
 
@@ -196,16 +196,7 @@ def parse_profile(text: str, file: str = "<profile>", known: dict[str, ExerciseS
 
 
 def _build_profile(doc: Doc, known: dict[str, ExerciseSpec] | None) -> Profile:
-    reader = DocReader(doc)
-    issues = Issues(reader)
-    data = doc.data
-    if not isinstance(data, dict):
-        raise reader.err((), f"must be a mapping, got {_typename(data)}")
-    model = None
-    try:
-        model = schema.ProfileDoc.model_validate(data)
-    except ValidationError as exc:
-        issues.pydantic(exc, schema.ProfileDoc)
+    issues, model, data = validate_doc(doc, schema.ProfileDoc)
     exs = data.get("exercises")
     if known is None and isinstance(exs, dict):
         ids = set(spec_ids())
@@ -303,8 +294,3 @@ def _check_merged(prof: Profile, known: dict[str, ExerciseSpec]) -> list[str]:
             errors.extend(exc.errors)
     return errors
 
-
-def _typename(value: Any) -> str:
-    from coach.spec.loading import typename
-
-    return typename(value)

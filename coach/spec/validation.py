@@ -16,7 +16,9 @@ from coach import i18n
 from coach import measures as measures_mod
 from coach.errors import CoachError
 from coach.spec import schema
-from coach.spec.loading import _PLACEHOLDER_RE, PLACEHOLDERS, Doc, DocReader, Issues, Path_, SpecError, fmt_num, parse_yaml
+from coach.spec.loading import (
+    _PLACEHOLDER_RE, PLACEHOLDERS, Doc, Issues, Path_, SpecError, fmt_num, parse_yaml, short, validate_doc,
+)
 from coach.spec.models import ExerciseSpec, PhaseSpec, RuleSpec
 from coach.vocab import CONTRAINDICATIONS, TIMING_CHECK_PHASES
 
@@ -47,16 +49,7 @@ def parse_spec(text: str, file: str = "<spec>", stem: str | None = None,
 
 def check_spec_doc(doc: Doc, stem: str | None, check_measures: bool = True,
                    loosened: tuple[dict[str, Any], ...] = ()) -> ExerciseSpec:
-    reader = DocReader(doc)
-    issues = Issues(reader)
-    data = doc.data
-    if not isinstance(data, dict):
-        raise reader.err((), f"must be a mapping, got {_typename(data)}")
-    model = None
-    try:
-        model = schema.ExerciseDoc.model_validate(data)
-    except ValidationError as exc:
-        issues.pydantic(exc, schema.ExerciseDoc)
+    issues, model, data = validate_doc(doc, schema.ExerciseDoc)
     _check_texts(data, issues)
     for key in ("contraindications", "cautions"):
         if isinstance(data.get(key), list):
@@ -104,12 +97,6 @@ def _quiet(adapter: TypeAdapter, value: Any) -> Any:
         return adapter.validate_python(value)
     except ValidationError:
         return None
-
-
-def _typename(value: Any) -> str:
-    from coach.spec.loading import typename
-
-    return typename(value)
 
 
 # --------------------------------------------------------------------------- texts
@@ -185,7 +172,7 @@ def _check_measures(raw: Any, sides: tuple[str, ...], issues: Issues,
             continue
         tname = ms.get("type")
         if tname not in measures_mod.MEASURE_TYPES:
-            issues.add(p + ("type",), f"unknown measure type {_short(tname)}, expecting one of "
+            issues.add(p + ("type",), f"unknown measure type {short(tname)}, expecting one of "
                        f"[{', '.join(sorted(measures_mod.MEASURE_TYPES))}]")
             continue
         params = measures_mod.measure_params(tname)
@@ -476,12 +463,6 @@ def _unique(items: list[Any], path: Path_, issues: Issues) -> None:
     for i, item in enumerate(items):
         if item in items[:i]:
             issues.add(path + (i,), f"'{item}' is listed twice")
-
-
-def _short(value: Any) -> str:
-    from coach.spec.loading import short
-
-    return short(value)
 
 
 def _text(t: BaseModel | None) -> dict[str, str] | None:
