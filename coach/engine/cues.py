@@ -183,6 +183,9 @@ class CueBoard:
     # -- one cue a frame ------------------------------------------------------------------
     def choose(self, t_ms: float, step: Step | None, frame: PoseFrame,
                no_person_since_ms: float | None) -> Event | None:
+        sel = self.selector
+        if t_ms - sel.last_spoken_ms < sel.global_cooldown_ms:
+            return None   # nothing can be said yet: no candidates to build
         cands = self._candidates(t_ms, step, frame, no_person_since_ms)
         if self._oneshots:
             self._oneshots = [o for o in self._oneshots if o.expires_ms > t_ms]

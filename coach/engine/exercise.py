@@ -16,8 +16,10 @@ frames counts at most ``timing.dt_cap_s`` of hold time.
 One frame: the current step's measures give values; each rule tracker judges its value
 (:mod:`coach.engine.rules`); a later step may be recognised ahead (the person went straight
 there: follow them); the step's phase logic runs (:mod:`coach.engine.phases`); the cue
-board says at most one cue (:mod:`coach.engine.cues`). This class only orchestrates and
-keeps the tallies (faults raised, the plan of steps, who is current).
+board says at most one cue (:mod:`coach.engine.cues`). The measures of one frame share one
+view of it (:func:`coach.measures.share_view`: the near side and the body scale once a
+frame). This class only orchestrates and keeps the tallies (faults raised, the plan of
+steps, who is current).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coach.engine.cues import CueBoard
+from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
 from coach.engine.phases import HoldStep, MeasureFactory, Step, build_steps, side_steps
 from coach.engine.rules import OK, rule_value
@@ -122,7 +124,8 @@ class ExerciseEngine:
         return self.steps[self._i] if self._i < len(self.steps) else None
 
     @property
-    def selector(self):  # noqa: ANN201 - the board's selector (cooldowns, the cue being worked on)
+    def selector(self) -> CueSelector:
+        """The cue board's selector (cooldowns, the cue being worked on)."""
         return self.board.selector
 
     @property

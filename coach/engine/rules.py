@@ -1,7 +1,7 @@
 """One rule's state over time: its value, its baseline, and ok -> warning -> fault -> ok.
 
     tracker = RuleTracker(rule)
-    change = tracker.judge(t_ms, tracker.read(values, side), window_start_ms)  # "fault" | "cleared" | None
+    change = tracker.judge(t_ms, rule_value(rule, values, side), window_start_ms)  # "fault" | "cleared" | None
 
 A rule's *value* is its measure this frame (the worst of several, sign-mirrored on one
 side: :func:`rule_value`). The value it *judges* against its bounds is that value minus
@@ -81,9 +81,6 @@ class RuleTracker:
         self._hi_in = self.hi - rule.hysteresis
         self._persist_ms = rule.persist_s * 1000.0
         self.baseline = Baseline(rule.baseline_s)
-
-    def read(self, values: Mapping[str, float], side: str | None) -> float:
-        return rule_value(self.rule, values, side)
 
     def judge(self, t_ms: float, value: float, window_start_ms: float | None) -> str | None:
         """Feed this frame's value: learn the baseline while it is unknown (nothing is judged
