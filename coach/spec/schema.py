@@ -13,6 +13,8 @@ vocabulary (:mod:`coach.measures`), never code.
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
@@ -384,14 +386,12 @@ _REFERENCE_MODELS: tuple[tuple[str, Any], ...] = (
 
 
 def _type_text(ann: Any) -> str:
-    import typing
-
     origin = typing.get_origin(ann)
     if origin is typing.Annotated:
         return _type_text(typing.get_args(ann)[0])
     if origin is Literal:
         return " \\| ".join(f"`{a}`" for a in typing.get_args(ann))
-    if origin in (Union, getattr(__import__("types"), "UnionType")):
+    if origin in (Union, types.UnionType):
         parts = [_type_text(a) for a in typing.get_args(ann) if a is not type(None)]
         return " or ".join(parts)
     if origin is list:
