@@ -336,6 +336,14 @@ def test_server_page_and_api(server, tmp_path):
     status, body = _req(server, "/api/evaluate", {"overrides": {"rules": {"lumbar_arching": {"max_deg": "x"}}}})
     assert status == 400 and "must be a number" in json.loads(body)["error"]
     status, body = _req(server, "/api/save", {"path": str(tmp_path / "s.yaml"), "patient": "P1", "note": "n",
+                                              "overrides": {"rules": {"lumbar_arching": {"max_deg": 150}}}})
+    assert status == 400 and "loosens the safety rule 'lumbar_arching'" in json.loads(body)["error"]
+    status, body = _req(server, "/api/save", {"path": str(tmp_path / "s.yaml"), "patient": "P1", "note": "n",
+                                              "safety_reason": "stiff back",
+                                              "overrides": {"rules": {"lumbar_arching": {"max_deg": 150}}}})
+    assert status == 200, body
+    assert load_spec("chair_extension", load_profile(tmp_path / "s.yaml")).safety_loosened[0]["reason"] == "stiff back"
+    status, body = _req(server, "/api/save", {"path": str(tmp_path / "s.yaml"), "patient": "P1", "note": "n",
                                               "overrides": {"rules": {"lumbar_arching": {"max_deg": 150}},
                                                             "loosen_safety": {"lumbar_arching": "stiff back"}}})
     assert status == 200, body

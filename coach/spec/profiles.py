@@ -108,7 +108,7 @@ class _Merge:
             if key == "loosen_safety":
                 continue
             before = rule.get(key, _RULE_DEFAULTS.get(key, True if key == "enabled" else None))
-            if not _looser(key, before, value):
+            if not loosens(key, before, value):
                 continue
             if reason is None:
                 self.issues.add(path + (key,), f"loosens the safety rule '{rid}' ({key}: {_show(before)} in the "
@@ -155,8 +155,9 @@ class _Merge:
                 self._set(target, key, value, (section, key), (section, key))
 
 
-def _looser(key: str, before: Any, value: Any) -> bool:
-    """Does changing ``key`` from ``before`` to ``value`` make a rule fault less?"""
+def loosens(key: str, before: Any, value: Any) -> bool:
+    """Does changing a rule's ``key`` from ``before`` to ``value`` make it fault less? A max
+    raised, a min lowered, a longer persist_s, a smaller hysteresis, the rule switched off."""
     if key == "enabled":
         return value is False
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(before, (int, float)):

@@ -38,7 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from coach.errors import CoachError
-from coach.spec import UNIT_SUFFIX, ExerciseSpec, RuleSpec
+from coach.spec import UNIT_SUFFIX, ExerciseSpec, RuleSpec, loosens
 from coach.tools.tune.workbench import Evaluation, TuneError, Workbench
 
 
@@ -288,7 +288,7 @@ def looser(bound: str | None, current: float | None, suggested: float | None) ->
     bound downward (a fault is a value above the max / below the min)."""
     if bound is None or current is None or suggested is None:
         return False
-    return suggested > current if bound == "max" else suggested < current
+    return loosens(f"{bound}_", current, suggested)
 
 
 def _round(v: float, unit: str) -> float:

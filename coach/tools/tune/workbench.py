@@ -581,6 +581,12 @@ class Workbench:
         except SpecError as exc:
             raise TuneError(_PROFILE_PREFIX.sub("", str(exc)).replace(str(self.spec_path) + ":", "spec line ")) from None
 
+    def loosened_safety(self, overrides: dict[str, Any]) -> list[str]:
+        """The safety rules these overrides loosen (saving them needs the physio's reason)."""
+        looser = {d["key"].split(".")[1] for d in diff(overrides, self.params) if d["change"] == "looser"
+                  and d["key"].startswith("rules.")}
+        return [rid for rid in sorted(looser) if self.spec.rules[rid].severity == "safety"]
+
     def evaluate(self, raw_overrides: Any = None) -> Evaluation:
         t0 = time.perf_counter()
         overrides = clean_overrides(raw_overrides, self.params, self.spec)
