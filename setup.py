@@ -18,7 +18,7 @@ from setuptools.command.build_py import build_py
 HERE = Path(__file__).resolve().parent
 # repository folder -> the files of it that ship
 SHIPPED = {
-    "exercise_specs": ("*.yaml", "schema.md", "RULE_IDS.md"),
+    "exercise_specs": ("*.yaml", "schema.md", "schema.json", "RULE_IDS.md"),
     "models": ("*.task", "README.md"),
 }
 

@@ -10,14 +10,11 @@ showed and the exact change each fix stands for.
 
 The fixes this script once measured and that have since been applied to the package
 (smoother fast path, no unused masks, no rotated retries after a rejected skeleton, packed
-masks) are gone from here: their before/after numbers are in benchmarks/README.md and the
+masks, the cue board's early return while the global cooldown runs, cached body-part names)
+are gone from here: their before/after numbers are in benchmarks/README.md and the
 README, and the package itself is what the other benchmarks measure. What is left are the
 fixes not applied (yet):
 
-  cue_cooldown  coach/engine/exercise.py ExerciseEngine._select_cue: return at once while
-                the cue selector's global cooldown runs (CueSelector.choose would return
-                None): skips building candidates and "can't see" texts on most frames
-  part_names    coach/engine/texts.py body_part_name: functools.lru_cache (pure function)
   to_frame      coach/vision/estimator.py PoseEstimator._to_frame / _result_to_arrays: one
                 candidate (max_people 1) -> no choose_person; no per-value None checks
   plausibility  coach/vision/plausibility.py PlausibilityChecker: the recent bone lengths
@@ -27,7 +24,6 @@ fixes not applied (yet):
 from __future__ import annotations
 
 import argparse
-import functools
 import itertools
 import math
 import sys
@@ -36,27 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
-from common import EXERCISES, REPO, landmark_recording  # noqa: E402
+from common import REPO, landmark_recording  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from coach.engine import exercise as engine_mod  # noqa: E402  (where the engine calls body_part_name)
-from coach.vision.smoothing import PoseSmoother  # noqa: E402
 
 _TWO_PI = 2.0 * math.pi
-
-
-# ----------------------------------------------------------------------------- engine
-
-class CooldownEngine(engine_mod.ExerciseEngine):
-    def _select_cue(self, t, frame, events):
-        sel = self.selector
-        if t - sel.last_spoken_ms < sel.global_cooldown_ms:
-            return  # CueSelector.choose would return None: nothing to build
-        super()._select_cue(t, frame, events)
-
-
-_cached_part_name = functools.lru_cache(maxsize=None)(engine_mod.body_part_name)
 
 
 def _frames(exercise: str, minutes: float) -> list:
@@ -71,54 +52,6 @@ def _cpu_us(fn, n: int) -> tuple[float, object]:
     t0 = time.thread_time_ns()
     out = fn()
     return (time.thread_time_ns() - t0) / n / 1e3, out
-
-
-def _events(engine_cls, spec, frames, patch_names: bool = False):
-    smoothed = frames
-    orig = engine_mod.body_part_name
-    if patch_names:
-        engine_mod.body_part_name = _cached_part_name
-    try:
-        e = engine_cls(spec)
-        out = []
-        for f in smoothed:
-            out.extend(ev.to_dict() for ev in e.update(f))
-        return out
-    finally:
-        engine_mod.body_part_name = orig
-
-
-def bench_engine(rounds: int) -> list[dict]:
-    from coach.spec import load_spec
-
-    data = {}
-    for ex in EXERCISES:
-        s = PoseSmoother()
-        data[ex] = (load_spec(ex), [s.update(f) for f in _frames(ex, 2.0)])
-    rows = []
-    variants = {
-        "cue_cooldown": (CooldownEngine, False),
-        "part_names": (engine_mod.ExerciseEngine, True),
-        "cue_cooldown+part_names": (CooldownEngine, True),
-    }
-    base: list[float] = []
-    res: dict[str, list[float]] = {k: [] for k in variants}
-    same = {k: True for k in variants}
-    for r in range(rounds):
-        for ex, (spec, frames) in data.items():
-            order = [("base", (engine_mod.ExerciseEngine, False))] + list(variants.items())
-            k = r % len(order)
-            outs = {}
-            for name, (cls, patch) in order[k:] + order[:k]:
-                us, out = _cpu_us(lambda: _events(cls, spec, frames, patch), len(frames))
-                (base if name == "base" else res[name]).append(us)
-                outs[name] = out
-            for name in variants:
-                if outs[name] != outs["base"]:
-                    same[name] = False
-    for name in variants:
-        rows.append(_row(name, "ExerciseEngine.update, us/frame, 7 exercises", base, res[name], same[name]))
-    return rows
 
 
 # ----------------------------------------------------------------------------- estimator
@@ -341,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    rows = [*bench_engine(args.rounds), *bench_estimator(max(3, args.rounds))]
+    rows = [*bench_estimator(max(3, args.rounds))]
     print(f"{'fix':<26}{'before':>10}{'after':>10}{'speedup':>9}{'same output':>13}  what")
     for r in rows:
         print(f"{r['fix']:<26}{r['before_us']:>10.1f}{r['after_us']:>10.1f}{r['speedup']:>9.2f}"

@@ -153,6 +153,46 @@ def test_tracker_min_bound():
     assert tr.update(2, 56) == "cleared"
 
 
+def test_tracker_owns_its_baseline_and_judges_the_change():
+    """relative_to_hold_start_s: the mean over the window is learned first (nothing judged,
+    judged_value NaN), then the change from it is judged (value stays the raw measure)."""
+    tr = RuleTracker(_rule(max=5.0, persist_s=0.0, baseline_s=1.0))
+    assert not tr.baseline.known
+    for t_ms, v in ((0, 10.0), (500, 12.0), (900, 14.0)):
+        assert tr.judge(t_ms, v, window_start_ms=0.0) is None
+        assert tr.value == v and math.isnan(tr.judged_value) and tr.state == OK
+    assert tr.judge(1000, 30.0, window_start_ms=0.0) is None    # the window has closed: learned, not judged
+    assert tr.baseline.known and tr.baseline.value == pytest.approx(12.0)
+    assert tr.judge(1100, 16.0, window_start_ms=0.0) is None and tr.judged_value == pytest.approx(4.0)
+    assert tr.judge(1200, 18.0, window_start_ms=0.0) == "fault" and tr.judged_value == pytest.approx(6.0)
+    assert tr.value == 18.0
+    # nothing learned before the window opens; an absolute rule's baseline is 0 from the start
+    other = RuleTracker(_rule(max=5.0, baseline_s=1.0))
+    other.judge(0, 10.0, window_start_ms=None)
+    assert not other.baseline.known
+    assert RuleTracker(_rule(max=5.0)).baseline.value == 0.0
+
+
+def test_snapshot_has_the_judged_value():
+    eng = ExerciseEngine(load(HOLD_SPEC), measure_factory=factory)
+    run(eng, hold_frames(0, 1000, s0=60, s1=12, s2=0))
+    status = {r.rule_id: r for r in eng.snapshot().rules}
+    assert status["in_position"].value == 60 and status["in_position"].judged_value == 60
+
+
+def test_timing_constants_come_from_the_spec():
+    """A gap between frames counts at most timing.dt_cap_s of hold time (default 1 s)."""
+    frames = hold_frames(0, 3000, s0=60, s1=0, s2=0) + hold_frames(5000, 5100, s0=60, s1=0, s2=0)
+    held = {}
+    for cap in (None, 0.25):
+        text = HOLD_SPEC if cap is None else HOLD_SPEC + f"timing: {{dt_cap_s: {cap}}}\n"
+        eng = ExerciseEngine(load(text), measure_factory=factory)
+        run(eng, frames)
+        held[cap] = eng.snapshot().hold_s
+    assert held[None] == pytest.approx(2.9 + 1.0, abs=0.01) and held[0.25] == pytest.approx(2.9 + 0.25, abs=0.01)
+    assert load(HOLD_SPEC).timing.dt_cap_s == 1.0 and load(HOLD_SPEC).coaching.cant_see_visibility == 0.5
+
+
 # ----------------------------------------------------------------------------- CueSelector
 
 def cand(key, rank, onset=0.0, **kw):

@@ -268,9 +268,8 @@ def test_profile_errors_point_at_the_profile():
 def test_profile_value_that_breaks_the_spec_points_at_the_profile(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text(PROFILE.replace("{target_s: 40, min_s: 20}", "{target_s: 40, min_s: 50}"), encoding="utf-8")
-    prof = load_profile(p)
-    with pytest.raises(SpecError) as exc:
-        load_spec("lying_twist", prof)
+    with pytest.raises(SpecError) as exc:   # the profile is checked merged into its specs when it is loaded
+        load_spec("lying_twist", load_profile(p))
     assert str(exc.value) == f"{p}:8: phases[1].target_s: must be >= min_s (50), got 40"
 
 

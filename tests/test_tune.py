@@ -197,7 +197,10 @@ def test_background_curve_covers_inactive_frames(arching):
 
 def test_save_profile_roundtrip_is_atomic_private_and_loadable(arching, tmp_path):
     ev = arching.evaluate({"rules": {"lumbar_arching": {"max_deg": 150}}, "phases": {"lean": {"min_reps": 4}},
-                           "disabled": ["too_fast"]})
+                           "disabled": ["too_fast"], "loosen_safety": {"lumbar_arching": "stiff lower back"}})
+    with pytest.raises(SpecError, match="loosens the safety rule 'lumbar_arching'"):   # not without a reason
+        save_profile(tmp_path / "kari.yaml", "Kari Nordmann (70)", "", arching.spec, arching.spec_text,
+                     {**ev.overrides, "loosen_safety": {}})
     path = save_profile(tmp_path / "kari.yaml", "Kari Nordmann (70)", "stiff lower back: looser arching limit",
                         arching.spec, arching.spec_text, ev.overrides)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
@@ -206,6 +209,7 @@ def test_save_profile_roundtrip_is_atomic_private_and_loadable(arching, tmp_path
     assert prof.patient == "Kari Nordmann (70)" and "arching" in prof.note
     spec = load_spec("chair_extension", profile=prof)
     assert spec.rules["lumbar_arching"].max == 150 and "too_fast" not in spec.rules
+    assert spec.safety_loosened[0]["reason"] == "stiff lower back"
     assert spec.phase("lean").min_reps == 4
     overrides, _doc, _extra = read_profile(path, arching.spec)
     assert overrides == ev.overrides
@@ -219,7 +223,8 @@ def test_save_keeps_other_exercises_of_the_file(arching, tmp_path):
     p.write_text("patient: Ola\nnote: two exercises\nexercises:\n  lying_twist:\n    hold: {min_s: 20, target_s: 30}\n",
                  encoding="utf-8")
     save_profile(p, "Ola", "two exercises", arching.spec, arching.spec_text,
-                 {"rules": {"lumbar_arching": {"max_deg": 145}}, "phases": {}, "disabled": []})
+                 {"rules": {"lumbar_arching": {"max_deg": 145}}, "phases": {}, "disabled": [],
+                  "loosen_safety": {"lumbar_arching": "stiff lower back"}})
     prof = load_profile(p)
     assert set(prof.exercises) == {"lying_twist", "chair_extension"}
     assert load_spec("lying_twist", profile=prof).phase("twist").min_s == 20
@@ -332,6 +337,15 @@ def test_server_page_and_api(server, tmp_path):
     assert status == 400 and "must be a number" in json.loads(body)["error"]
     status, body = _req(server, "/api/save", {"path": str(tmp_path / "s.yaml"), "patient": "P1", "note": "n",
                                               "overrides": {"rules": {"lumbar_arching": {"max_deg": 150}}}})
+    assert status == 400 and "loosens the safety rule 'lumbar_arching'" in json.loads(body)["error"]
+    status, body = _req(server, "/api/save", {"path": str(tmp_path / "s.yaml"), "patient": "P1", "note": "n",
+                                              "safety_reason": "stiff back",
+                                              "overrides": {"rules": {"lumbar_arching": {"max_deg": 150}}}})
+    assert status == 200, body
+    assert load_spec("chair_extension", load_profile(tmp_path / "s.yaml")).safety_loosened[0]["reason"] == "stiff back"
+    status, body = _req(server, "/api/save", {"path": str(tmp_path / "s.yaml"), "patient": "P1", "note": "n",
+                                              "overrides": {"rules": {"lumbar_arching": {"max_deg": 150}},
+                                                            "loosen_safety": {"lumbar_arching": "stiff back"}}})
     assert status == 200, body
     assert load_spec("chair_extension", load_profile(tmp_path / "s.yaml")).rules["lumbar_arching"].max == 150
     status, body = _req(server, "/api/load", {"path": str(tmp_path / "s.yaml")})

@@ -127,6 +127,8 @@ def test_slider_changes_cue_markers_and_profile_is_saved(browser, tmp_path):
         page.fill("#note", "stiff lower back: looser arching limit")
         out = tmp_path / "kari.yaml"
         page.fill("#savepath", str(out))
+        # the arching limit is a safety rule: loosening it needs the physio's reason (test_tune: refused without)
+        page.fill("#safety_reason", "stiff lower back, checked by the physiotherapist")
         page.click("#save")
         page.wait_for_selector("body[data-saved]", state="attached", timeout=10000)
         assert "Saved" in page.inner_text("#status")
@@ -134,6 +136,7 @@ def test_slider_changes_cue_markers_and_profile_is_saved(browser, tmp_path):
         prof = load_profile(out)
         assert prof.patient == "Kari N. (70)" and prof.note.startswith("stiff")
         assert load_spec("chair_extension", profile=prof).rules["lumbar_arching"].max == 150
+        assert load_spec("chair_extension", profile=prof).safety_loosened[0]["reason"].startswith("stiff lower")
         page.screenshot(path=str(shots / "tune_saved.png"), full_page=True)
 
         # load another profile: the slider and the markers follow

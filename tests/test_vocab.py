@@ -72,7 +72,7 @@ def test_other_vocabularies_are_checked_at_load_time(old, new, field):
 
 def test_vocabularies_are_defined_once():
     """Code compares against coach.vocab, never against its own copy of a list."""
-    import coach.engine.exercise as engine
+    import coach.engine.cues as engine
     import coach.spec.validation as validation
     import coach.vision.plausibility as plausibility
 

@@ -200,6 +200,8 @@ def print_run(result, exercise: str, quiet: bool, lang: str = "en", spec=None) -
         if isinstance(session, dict):
             for line in _reached_lines(session, exercise, lang, spec):
                 print(line)
+    for x in (result.summary.get("session") or {}).get("safety_loosened") or ():
+        print(i18n.t("report.safety_loosened", lang, **{k: x.get(k, "") for k in ("rule", "field", "spec", "profile", "reason")}))
     cues = stats.cue_counts
     listed = ", ".join(f"{i18n.rule_name(exercise, k, lang)} ×{v}" for k, v in cues.items()) if cues \
         else i18n.t("replay.none", lang)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from coach.cli.common import EXIT_INPUT, EXIT_OK, LANG_CHOICES
+from coach.errors import CoachError
 
 
 def register(sub, lang_default: str) -> None:
@@ -14,8 +15,10 @@ def register(sub, lang_default: str) -> None:
     p.add_argument("--lang", choices=LANG_CHOICES, default=lang_default)
     p.set_defaults(func=cmd_exercises)
 
-    p = sub.add_parser("check-spec", help="validate exercise specs and physio profiles")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("check-spec", help="validate exercise specs and physio profiles (every mistake, one line each)")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument("--write-schema", nargs="?", const="", metavar="PATH",
+                   help="write the JSON Schema of specs and profiles (default: exercise_specs/schema.json)")
     p.set_defaults(func=cmd_check_spec)
 
     p = sub.add_parser("explain", help="the exercise's rules and thresholds in plain language")
@@ -50,6 +53,21 @@ def cmd_check_spec(args: argparse.Namespace) -> int:
 
     from coach.spec import SpecError, load_profile, load_spec
 
+    if args.write_schema is not None:
+        from coach.files import atomic_write
+        from coach.spec import schema_md_text, schema_path, schema_text
+
+        target = Path(args.write_schema) if args.write_schema else schema_path()
+        md = target.with_name("schema.md")
+        try:
+            atomic_write(target, schema_text(), mode=0o644)
+            if md.is_file():   # its field reference is generated from the same models
+                atomic_write(md, schema_md_text(md.read_text(encoding="utf-8")), mode=0o644)
+        except OSError as exc:
+            raise CoachError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        print(f"schema -> {target}" + (f", {md}" if md.is_file() else ""))
+    elif not args.files:
+        raise CoachError("check-spec: give one or more spec or profile files (or --write-schema)")
     bad = 0
     for path in args.files:
         try:
@@ -72,7 +90,8 @@ def cmd_check_spec(args: argparse.Namespace) -> int:
             print(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8", file=sys.stderr)
         except SpecError as exc:
             bad += 1
-            print(str(exc), file=sys.stderr)
+            for line in exc.errors:
+                print(line, file=sys.stderr)
     return EXIT_INPUT if bad else EXIT_OK
 
 

@@ -1,19 +1,60 @@
 """The exercise engine: smoothed PoseFrames in, events out (rules, phases, holds, reps,
-sides, one cue at a time). See :mod:`coach.engine.exercise`.
+sides, one cue at a time).
 
     from coach.engine import ExerciseEngine
+
+Split by job:
+
+* :mod:`~coach.engine.rules` — ``RuleTracker``: one rule's value, its ``Baseline`` and
+  ok -> warning -> fault -> ok (``rule_value``: the worst of several measures, mirrored);
+* :mod:`~coach.engine.phases` — ``Step`` and one state class per phase kind
+  (``SetupStep``, ``HoldStep``, ``RepsStep``, ``RestStep``); ``plan_steps`` unrolls the
+  spec's phases over the sides;
+* :mod:`~coach.engine.cues` — ``CueBoard``: builds every cue candidate, ranks, rate-limits
+  (``CueSelector``) and remembers what was said;
+* :mod:`~coach.engine.exercise` — ``ExerciseEngine``: the orchestration (measures ->
+  trackers -> step -> cue board), the snapshot and the summary;
+* :mod:`~coach.engine.events`, :mod:`~coach.engine.texts`, :mod:`~coach.engine.program`.
+
+Every timing constant lives in the spec (``coaching:`` for cues, ``timing:`` for following
+the person), with its default declared once in :mod:`coach.spec.schema`.
+
+Where the next steps of issue 13 plug in (seams, not behaviour yet):
+
+* **The person's start-position baseline** (``relative_to: start``): a ``Baseline`` can be
+  set from outside (``Baseline.capture``). When a ``SetupStep`` completes stable and
+  fault-free (``ExerciseEngine.complete`` sees ``timed_out`` False and no tracker at
+  fault), the engine would read the step's measure values and ``capture`` them into the
+  baselines of the later steps' rules that declare ``relative_to: start``; a rule whose
+  baseline is unknown judges nothing, so a set-up that timed out (or ended in a fault)
+  simply leaves those rules silent rather than comparing with a faulty start.
+* **Rules judged only from declared camera views** (``views:``): ``Step.unjudged()`` is the
+  one place that says which rules rest this frame; a camera estimate (from the set-up's
+  skeleton) would add the rules whose ``views`` do not include it.
+* **Evidence margins** (a measure's known error): ``RuleTracker.update`` compares the
+  judged value with ``lo``/``hi``; a per-rule margin widens those bounds for raising a fault
+  (not for clearing it), in the tracker alone, with safety rules asking the most.
+* **Following the side the person does**: a per-side ``Step`` knows its ``side`` and builds
+  its measures for ``measure_side`` in ``Step.build``; a step that finds the person doing
+  the other side would be rebuilt for it (``build`` again with the side swapped) and the
+  plan's remaining per-side steps swapped with it — the engine only walks ``steps``.
+* **Reps from direction changes relative to the person's own range**: ``RepsStep`` owns the
+  counting (``update`` -> ``_rep``); a counter that tracks the running extremes with a
+  hysteresis of a fraction of the person's own range (and a minimum amplitude from the
+  spec) replaces the fixed ``enter``/``exit`` Schmitt trigger inside that class only.
 """
 
+from coach.engine.cues import Candidate, CueBoard, CueSelector
 from coach.engine.events import EVENT_KINDS, Event, jsonable
-from coach.engine.exercise import (
-    CANT_SEE, FAULT, OK, WARNING, Candidate, CueSelector, EngineError, EngineState, ExerciseEngine, RuleStatus,
-    RuleTracker, measure_table, plan_steps,
-)
+from coach.engine.exercise import EngineError, EngineState, ExerciseEngine, RuleStatus, measure_table
+from coach.engine.phases import HoldStep, RepsStep, RestStep, SetupStep, Step, plan_steps
 from coach.engine.program import Program
+from coach.engine.rules import CANT_SEE, FAULT, OK, WARNING, Baseline, RuleTracker
 from coach.engine.texts import SIDE_NAMES, body_part_name, fill, text_params
 
 __all__ = [
-    "CANT_SEE", "EVENT_KINDS", "FAULT", "OK", "SIDE_NAMES", "WARNING", "Candidate", "CueSelector", "EngineError",
-    "EngineState", "Event", "ExerciseEngine", "Program", "RuleStatus", "RuleTracker", "body_part_name", "fill",
-    "jsonable", "measure_table", "plan_steps", "text_params",
+    "CANT_SEE", "EVENT_KINDS", "FAULT", "OK", "SIDE_NAMES", "WARNING", "Baseline", "Candidate", "CueBoard",
+    "CueSelector", "EngineError", "EngineState", "Event", "ExerciseEngine", "HoldStep", "Program", "RepsStep",
+    "RestStep", "RuleStatus", "RuleTracker", "SetupStep", "Step", "body_part_name", "fill", "jsonable",
+    "measure_table", "plan_steps", "text_params",
 ]

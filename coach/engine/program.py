@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.engine.exercise import EngineError, EngineState, ExerciseEngine, MeasureFactory
+from coach.engine.exercise import EngineError, EngineState, ExerciseEngine
+from coach.engine.phases import MeasureFactory
 from coach.engine.events import Event
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec

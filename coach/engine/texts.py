@@ -3,6 +3,7 @@ catalogue texts, per language (the texts themselves live in the catalogues and t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,7 @@ ENGINE_TEXT: dict[str, dict[str, str]] = i18n.texts_under("engine")
 _PART: dict[str, tuple[str, str]] = {k: (v["nb"], v["en"]) for k, v in i18n.texts_under("part").items()}
 
 
+@functools.lru_cache(maxsize=None)
 def body_part_name(index: int, lang: str) -> str:
     """'right knee' / 'høyre kne' for a landmark index."""
     key = Landmark(index).key

@@ -36,7 +36,7 @@ Modules: :mod:`~coach.measures.points` (point names, sides, a frame's points),
 
 from coach.measures.base import Measure, ParamSpec
 from coach.measures.describe import body_norm, describe_measure
-from coach.measures.points import PAIRED_NAMES, MeasureError, PointRef, near_side, resolve_point
+from coach.measures.points import PAIRED_NAMES, MeasureError, PointRef, near_side, resolve_point, share_view
 from coach.measures.registry import MEASURE_TYPES, build_measure, measure_params
 
 __all__ = [
@@ -52,4 +52,5 @@ __all__ = [
     "describe_measure",
     "PAIRED_NAMES",
     "near_side",
+    "share_view",
 ]

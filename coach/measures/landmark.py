@@ -11,7 +11,7 @@ from typing import Any
 from coach.pose import Landmark, PoseFrame
 from coach.measures.base import MIN_VIS_PARAM, NORMALISE_PARAM, BaseMeasure, ParamSpec, add_landmarks
 from coach.measures.points import (
-    FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, FrameView, MeasureError,
+    FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, MeasureError, view_of,
 )
 from coach.vocab import SIDES
 
@@ -42,7 +42,7 @@ class JointAngle(BaseMeasure):
         self.world = params["plane"] == "world"
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         mv = self.min_vis
         if self.world:
             a, b, c = f.xyz(self.a, mv), f.xyz(self.b, mv), f.xyz(self.c, mv)
@@ -106,7 +106,7 @@ class SegmentAngle(BaseMeasure):
             self.landmarks = add_landmarks(self.landmarks, FACING_LANDMARKS)
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         a, b = f.px(self.a, self.min_vis), f.px(self.b, self.min_vis)
         if a is None or b is None:
             return NAN
@@ -140,7 +140,7 @@ class LineTilt(BaseMeasure):
         self.a, self.b = params["points"]
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         a, b = f.px(self.a, self.min_vis), f.px(self.b, self.min_vis)
         if a is None or b is None:
             return NAN
@@ -180,7 +180,7 @@ class YawBetween(BaseMeasure):
         self.u = _AXES[params["axis"]]
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         mv = self.min_vis
         a, b, c, d = f.xyz(self.a, mv), f.xyz(self.b, mv), f.xyz(self.c, mv), f.xyz(self.d, mv)
         if a is None or b is None or c is None or d is None:
@@ -225,7 +225,7 @@ class Distance(BaseMeasure):
         self.landmarks = add_landmarks(self.landmarks, self._scale_landmarks(self.norm))
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         a, b = f.px(self.a, self.min_vis), f.px(self.b, self.min_vis)
         if a is None or b is None:
             return NAN
@@ -299,7 +299,7 @@ class Offset(BaseMeasure):
             )
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         mv = self.min_vis
         p = f.px(self.p, mv)
         if p is None:
@@ -384,7 +384,7 @@ class MidlineCrossing(BaseMeasure):
         )
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         mv = self.min_vis
         p = f.px(self.p, mv)
         ls, rs, lh, rh = f.px(REF_LS, mv), f.px(REF_RS, mv), f.px(REF_LH, mv), f.px(REF_RH, mv)
@@ -413,7 +413,7 @@ class Visibility(BaseMeasure):
     PARAMS = {"points": ParamSpec("points", True, None, None, "the points that must be in view")}
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
-        f = FrameView(frame)
+        f = view_of(frame)
         low = math.inf
         for r in self.refs:
             v = f.vis(r)

@@ -103,6 +103,7 @@ _SIDE_PAIRS: tuple[tuple[int, int], ...] = (
     (Landmark.LEFT_EAR, Landmark.RIGHT_EAR),
 )
 _SIDE_VIS_WEIGHT = 0.5
+_SHARED: "tuple[PoseFrame, FrameView] | None" = None
 _SIDE_ROWS = np.array([i for pair in _SIDE_PAIRS for i in pair], dtype=np.intp)
 
 
@@ -152,10 +153,25 @@ def near_side(lm: np.ndarray, image_wh: tuple[int, int] = (1, 1)) -> str | None:
     return None
 
 
+def share_view(frame: PoseFrame | None) -> None:
+    """Let every measure read ``frame`` through one view (which side is near and the body
+    scale are then worked out once a frame, not once a measure), until ``share_view(None)``.
+    The engine opens it around one frame's measures; elsewhere each measure makes its own."""
+    global _SHARED
+    _SHARED = None if frame is None else (frame, FrameView(frame))   # one reference swap
+
+
+def view_of(frame: PoseFrame) -> "FrameView":
+    shared = _SHARED
+    if shared is not None and shared[0] is frame:
+        return shared[1]
+    return FrameView(frame)
+
+
 class FrameView:
     """What a landmark measure needs from one frame (no copies of the arrays)."""
 
-    __slots__ = ("lm", "world", "w", "h", "_wh", "_near")
+    __slots__ = ("lm", "world", "w", "h", "_wh", "_near", "_scale")
 
     def __init__(self, frame: PoseFrame) -> None:
         self.lm = frame.landmarks
@@ -165,6 +181,7 @@ class FrameView:
         self.h = float(h) if h > 0 else 1.0
         self._wh = (w, h)
         self._near: str | None | bool = False  # False = not computed yet
+        self._scale: dict[tuple[str, float], float] = {}
 
     def side_index(self, ref: PointRef) -> int | None:
         if self._near is False:
@@ -250,6 +267,13 @@ class FrameView:
 
     def scale(self, kind: str, min_vis: float) -> float:
         """Body scale in pixels: "torso" (falls back to shoulder width) or "shoulder_width"."""
+        key = (kind, min_vis)
+        v = self._scale.get(key)
+        if v is None:
+            v = self._scale[key] = self._body_scale(kind, min_vis)
+        return v
+
+    def _body_scale(self, kind: str, min_vis: float) -> float:
         ls = self.px(REF_LS, min_vis)
         rs = self.px(REF_RS, min_vis)
         if kind == "torso":

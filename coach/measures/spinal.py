@@ -11,7 +11,7 @@ import numpy as np
 
 from coach.pose import Landmark, PoseFrame
 from coach.measures.base import MIN_VIS_PARAM, BaseMeasure, ParamSpec
-from coach.measures.points import NAN, REF_NOSE, FrameView, resolve_point
+from coach.measures.points import NAN, REF_NOSE, FrameView, resolve_point, view_of
 
 
 # --------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ class SpinalFlexion(BaseMeasure):
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
         self.last_signal = ""
-        f = FrameView(frame)
+        f = view_of(frame)
         mv = self.min_vis
         s, h = f.px(self.shoulder, mv), f.px(self.hip, mv)
         if s is None or h is None:

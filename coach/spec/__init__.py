@@ -19,14 +19,16 @@ fields point at the profile's file and line.
 """
 
 
-from coach.spec.library import list_specs, load_spec, resolve_spec_path, spec_dir, spec_ids
+from coach.spec.library import (
+    list_specs, load_spec, resolve_spec_path, schema_md_text, schema_path, schema_text, spec_dir, spec_ids,
+)
 from coach.spec.loading import PLACEHOLDERS, SpecError
-from coach.spec.models import UNIT_SUFFIX, CoachingSpec, ExerciseSpec, PhaseSpec, RuleSpec
-from coach.spec.profiles import Profile, load_profile, parse_profile
+from coach.spec.models import UNIT_SUFFIX, CoachingSpec, ExerciseSpec, PhaseSpec, RuleSpec, TimingSpec
+from coach.spec.profiles import Profile, load_profile, loosens, parse_profile
 from coach.spec.validation import parse_spec
 
 __all__ = [
-    "PLACEHOLDERS", "UNIT_SUFFIX", "CoachingSpec", "ExerciseSpec", "PhaseSpec", "Profile", "RuleSpec", "SpecError",
-    "list_specs", "load_profile", "load_spec", "parse_profile", "parse_spec", "resolve_spec_path", "spec_dir",
-    "spec_ids",
+    "PLACEHOLDERS", "UNIT_SUFFIX", "CoachingSpec", "ExerciseSpec", "PhaseSpec", "Profile", "RuleSpec", "SpecError", "TimingSpec",
+    "list_specs", "load_profile", "load_spec", "loosens", "parse_profile", "parse_spec", "resolve_spec_path", "schema_md_text",
+    "schema_path", "schema_text", "spec_dir", "spec_ids",
 ]

@@ -56,3 +56,26 @@ def load_spec(path_or_id: str | Path, profile: "Profile | None" = None) -> Exerc
 
 def list_specs(profile: "Profile | None" = None) -> list[ExerciseSpec]:
     return [load_spec(spec_dir() / f"{i}.yaml", profile) for i in spec_ids()]
+
+
+def schema_path() -> Path:
+    """Where the JSON Schema of specs and profiles lives (next to the specs)."""
+    return spec_dir() / "schema.json"
+
+
+def schema_text() -> str:
+    """The JSON Schema, as written to ``exercise_specs/schema.json``."""
+    import json
+
+    from coach.spec.schema import json_schema
+
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+
+def schema_md_text(current: str) -> str:
+    """``schema.md`` with its generated field reference (the last part) made current."""
+    from coach.spec.schema import REFERENCE_BEGIN, markdown_reference
+
+    head = current.split(REFERENCE_BEGIN, 1)[0].rstrip("\n")
+    return head + "\n\n" + markdown_reference().rstrip("\n") + "\n"

@@ -1,20 +1,21 @@
-"""The validated, immutable spec objects: an exercise, its phases, rules and coaching settings."""
+"""The validated, immutable spec objects the engine reads: an exercise, its phases and rules (bounds in
+the measure's unit, without the unit in the name). The defaults are the document models' (coach.spec.schema)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
+from coach.spec.schema import UNIT_SUFFIX, CoachingSpec, HoldPhase, MeasureRule, RepsPhase, SetupPhase, TimingSpec
 from coach.vocab import SEVERITY_RANK
 
-# Unit of a measure -> the suffix its bounds carry in a rule ("deg" -> min_deg / max_deg).
-UNIT_SUFFIX: dict[str, str] = {
-    "deg": "deg",
-    "body": "body",
-    "deg/s": "deg_s",
-    "body/s": "body_s",
-    "s": "s",
-    "ratio": "ratio",
-}
+__all__ = ["UNIT_SUFFIX", "CoachingSpec", "ExerciseSpec", "PhaseSpec", "RuleSpec", "TimingSpec"]
+
+
+def _default(model: Any, name: str) -> Any:
+    """A field's default, declared once in the document models (coach.spec.schema)."""
+    return model.model_fields[name].default
 
 
 
@@ -35,7 +36,7 @@ class RuleSpec:
     min: float | None = None
     max: float | None = None
     hysteresis: float = 0.0               # in the measure's unit
-    persist_s: float = 1.0
+    persist_s: float = _default(MeasureRule, "persist_s")
     body_part: dict[str, str] | None = None  # names what "can't see" refers to
     pauses_hold: bool = True              # a fault pauses the hold timer of its phase
     missing_ok: bool = False              # when_missing: ok -> NaN means "nothing to report", not "can't see"
@@ -64,15 +65,15 @@ class PhaseSpec:
     cue: dict[str, str] | None = None          # instruction when the phase starts
     names: dict[str, str] | None = None
     # setup
-    stable_s: float = 2.0
+    stable_s: float = _default(SetupPhase, "stable_s")
     timeout_s: float | None = None             # go on after this long even if not all is right
     # hold
     min_s: float | None = None
     target_s: float | None = None
     max_s: float | None = None
     position: tuple[str, ...] = ()             # rules whose OK means "in the position"
-    release_s: float = 1.5
-    settle_s: float = 0.0                      # in position this long before the hold clock starts
+    release_s: float = _default(HoldPhase, "release_s")
+    settle_s: float = _default(HoldPhase, "settle_s")                     # in position this long before the hold clock starts
     countdown_s: tuple[float, ...] = ()
     # a later hold the person may go straight to: when its position (+ recognise_when
     # rules) has been OK this long while an earlier step has not started, the coach follows
@@ -83,24 +84,14 @@ class PhaseSpec:
     direction: str = "up"                      # up: a rep peaks high; down: peaks low
     enter: float | None = None
     exit: float | None = None
-    min_period_s: float = 1.0
+    min_period_s: float = _default(RepsPhase, "min_period_s")
     min_reps: int | None = None
     target_reps: int | None = None
     max_reps: int | None = None
     peak_min_s: float | None = None            # shortest hold at the peak of each rep
-    idle_end_s: float = 8.0                    # reps phase ends after this long without a rep (once min_reps)
+    idle_end_s: float = _default(RepsPhase, "idle_end_s")                   # reps phase ends after this long without a rep (once min_reps)
     # rest
     duration_s: float | None = None
-
-
-@dataclass(frozen=True)
-class CoachingSpec:
-    global_cooldown_s: float = 3.0    # no two spoken cues closer than this
-    repeat_s: float = 8.0             # the same cue again at most this often
-    max_repeats: int = 2              # after this many repeats of an unfixed fault, others may speak
-    cant_see_s: float = 2.0           # "can't see your X" after this long
-    oneshot_ttl_s: float = 10.0       # a one-off cue (hold too short, ...) expires if not spoken by then
-    praise_ttl_s: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -124,6 +115,9 @@ class ExerciseSpec:
     coaching: CoachingSpec
     source: str = ""
     profile_label: str | None = None
+    timing: TimingSpec = TimingSpec()
+    # safety rules a profile loosened, each {rule, field, spec, profile, reason}
+    safety_loosened: tuple[dict[str, Any], ...] = ()
     posture: str | None = None                 # lying | seated | standing | hanging | all_fours | kneeling
 
     def phase(self, phase_id: str) -> PhaseSpec:

@@ -6,7 +6,14 @@
 
 A faulty clip shows one mistake, named by the rule that should catch it (the file name is
 the rule id, as in ``samples/<exercise>/<rule_id>.mp4``, or the recording's / truth file's
-``mistake``). For a measure rule, each clip is summarised by the level its value *held for
+``mistake``). Safety rules are never loosened: where the clips would move a safety bound outward, the
+starting value is kept and the report says so (only a physiotherapist, in a profile with
+``loosen_safety: {reason: ...}``, may loosen one). Each bound moves in its own direction
+(a max bound faults above it, a min bound below it). The levels are read from the value
+each rule *judges* (after a baseline is subtracted for rules relative to the start of the
+hold), never the raw measure.
+
+For a measure rule, each clip is summarised by the level its value *held for
 the rule's persist_s* while the rule was active (for a max bound: the highest value the
 measure stayed above for persist_s; for a min bound: the lowest it stayed below): a
 threshold faults a clip exactly when it is beyond that level, so a threshold between the
@@ -31,7 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from coach.errors import CoachError
-from coach.spec import UNIT_SUFFIX, ExerciseSpec, RuleSpec
+from coach.spec import UNIT_SUFFIX, ExerciseSpec, RuleSpec, loosens
 from coach.tools.tune.workbench import Evaluation, TuneError, Workbench
 
 
@@ -215,7 +222,8 @@ def calibrate(spec: ExerciseSpec | str, good: list[str], bad: list[str], model: 
     results: list[RuleCalibration] = []
     current = {"rules": {k: dict(v) for k, v in clips[0].base.overrides["rules"].items()},
                "phases": {k: dict(v) for k, v in clips[0].base.overrides["phases"].items()},
-               "disabled": list(base_over["disabled"])}
+               "disabled": list(base_over["disabled"]),
+               "loosen_safety": dict(clips[0].base.overrides.get("loosen_safety") or {})}
     goods = [c for c in clips if c.label == "good"]
     for rid, rule in spec_now.rules.items():
         bads = [c for c in clips if c.label == rid]
@@ -224,6 +232,11 @@ def calibrate(spec: ExerciseSpec | str, good: list[str], bad: list[str], model: 
         rc = _calibrate_rule(rule, goods, bads) if rule.kind == "measure" else \
             _calibrate_timing(rule, spec_now, goods, bads)
         results.append(rc)
+        if rule.severity == "safety" and looser(rc.bound, rc.spec_value, rc.suggested):
+            rc.note = (f"safety rule: never loosened by calibrate (the clips would move {rc.field} from "
+                       f"{rc.spec_value:g} to {rc.suggested:g}); kept. A physiotherapist may loosen it in a profile "
+                       "with loosen_safety: {reason: ...}")
+            rc.suggested, rc.margin = rc.spec_value, rc.spec_margin
         if prefer_spec and rc.spec_margin is not None and rc.spec_margin > 0:
             rc.suggested, rc.margin = rc.spec_value, rc.spec_margin
             rc.note = "the starting value already separates these clips: kept (--prefer-spec)"
@@ -234,7 +247,8 @@ def calibrate(spec: ExerciseSpec | str, good: list[str], bad: list[str], model: 
             rc.suggested = value         # the starting value stays: nothing to write
             continue
         trial = {"rules": {k: dict(v) for k, v in current["rules"].items()},
-                 "phases": {k: dict(v) for k, v in current["phases"].items()}, "disabled": current["disabled"]}
+                 "phases": {k: dict(v) for k, v in current["phases"].items()}, "disabled": current["disabled"],
+                 "loosen_safety": current["loosen_safety"]}
         trial[rc.group].setdefault(rc.owner, {})[rc.key_field] = value
         try:
             clips[0].bench.spec_with(trial)
@@ -267,6 +281,14 @@ def calibrate(spec: ExerciseSpec | str, good: list[str], bad: list[str], model: 
                              good=[str(c.path) for c in goods],
                              bad=[(str(c.path), c.label) for c in clips if c.label != "good"],
                              rules=results, base_overrides=base_over, overrides=overrides)
+
+
+def looser(bound: str | None, current: float | None, suggested: float | None) -> bool:
+    """Would ``suggested`` fault less than ``current``? A max bound loosens upward, a min
+    bound downward (a fault is a value above the max / below the min)."""
+    if bound is None or current is None or suggested is None:
+        return False
+    return loosens(f"{bound}_", current, suggested)
 
 
 def _round(v: float, unit: str) -> float:

@@ -34,6 +34,10 @@ def _num(v: float | None, lang: str) -> str:
     return "?" if v is None else number(v, lang)
 
 
+def _shown(v: Any) -> str:
+    return _num(float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v).lower()
+
+
 def _val(v: float | None, unit: str | None, lang: str, norm: str | None = None) -> str:
     """A threshold with its unit: "1,12 × overkroppslengde", "30°", "2 s"."""
     if v is None:
@@ -108,6 +112,9 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     out: list[str] = [f"{spec.names[lang]} ({spec.id})"]
     if spec.profile_label:
         out.append(f"{_tr('profile', lang)}: {spec.profile_label}")
+    for x in spec.safety_loosened:
+        out.append(_tr("safety_loosened", lang, rule=x["rule"], field=x["field"], spec=_shown(x["spec"]),
+                       profile=_shown(x["profile"]), reason=x["reason"]))
     out.append("")
     out.append(spec.summary[lang])
     out.append("")
@@ -166,6 +173,10 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
         out.append(f"- [{_T['severity'][r.severity][lang]}] {_rule_line(spec, r, lang, first_side)}")
         if r.phases:
             out.append("  " + _tr("where", lang, phases=", ".join(_phase_name(spec.phase(p), lang) for p in r.phases)))
+    out.append("")
+    out.append(_tr("settings", lang) + ":")
+    for section in (spec.coaching, spec.timing):
+        out.append("  " + " · ".join(f"{k} {_num(float(v))}" for k, v in section.model_dump().items()))
     out.append("")
     out.append(_tr("cant_see", lang))
     return "\n".join(out) + "\n"

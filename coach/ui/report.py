@@ -258,6 +258,8 @@ def _exercise_html(ex: Mapping[str, Any], lang: str) -> str:
         return "".join(out)
     summary = ex.get("summary") or {}
     out.append(f"<p class=\"meta\">{_e(t('report.duration'))}: {_e(_fmt_s(summary.get('duration_s')))}</p>")
+    for x in summary.get("safety_loosened") or ():
+        out.append(f"<div class=\"alert\">{_e(t('report.safety_loosened', **{k: x.get(k, '') for k in ('rule', 'field', 'spec', 'profile', 'reason')}))}</div>")
 
     def table(title: str, rows: list, value: str, unit: str) -> None:
         """The holds or the reps: side (or phase), achieved, target, a bar."""

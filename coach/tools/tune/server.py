@@ -110,9 +110,13 @@ class TuneState:
             self.overrides = ev.overrides
             return out
 
-    def save(self, path: str, patient: str, note: str, overrides: Any) -> dict[str, Any]:
+    def save(self, path: str, patient: str, note: str, overrides: Any, safety_reason: str = "") -> dict[str, Any]:
+        """Write the profile. Loosening a safety rule needs ``safety_reason`` (the physio's)."""
         with self.lock:
             ev_over = self.bench.evaluate(overrides).overrides if overrides is not None else self.overrides
+            if safety_reason.strip():
+                ev_over = {**ev_over, "loosen_safety": {**(ev_over.get("loosen_safety") or {}), **{
+                    rid: safety_reason.strip() for rid in self.bench.loosened_safety(ev_over)}}}
             p = save_profile(path, patient, note, self.bench.spec, self.bench.spec_text, ev_over, self.bench.extra)
             self.patient, self.note, self.overrides = patient.strip(), note.strip(), ev_over
             self.profile_path = self.save_path = p
@@ -221,7 +225,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if not path:
                     raise TuneError("path: give a file name for the profile (….yaml)")
                 return self._json(HTTPStatus.OK, state.save(path, str(body.get("patient") or ""),
-                                                            str(body.get("note") or ""), body.get("overrides")))
+                                                            str(body.get("note") or ""), body.get("overrides"),
+                                                            str(body.get("safety_reason") or "")))
             if url.path == "/api/load":
                 path = str(body.get("path") or "").strip()
                 if not path:

@@ -148,10 +148,17 @@ def clean_overrides(raw: Any, params: list[Param], spec: ExerciseSpec) -> dict[s
     if not isinstance(raw, dict):
         raise TuneError("overrides: must be a mapping of rules/phases")
     for key in raw:
-        if key not in ("rules", "phases", "disabled"):
-            raise TuneError(f"overrides.{key}: unknown group, expecting one of [disabled, phases, rules]")
+        if key not in ("rules", "phases", "disabled", "loosen_safety"):
+            raise TuneError(f"overrides.{key}: unknown group, expecting one of [disabled, loosen_safety, phases, rules]")
     by_key = {p.key: p for p in params}
     out: dict[str, Any] = {"rules": {}, "phases": {}, "disabled": []}
+    reasons = raw.get("loosen_safety") or {}
+    if not isinstance(reasons, dict) or not all(isinstance(v, str) and v.strip() for v in reasons.values()):
+        raise TuneError("overrides.loosen_safety: must map safety rule ids to the physiotherapist's reason")
+    for rid, reason in reasons.items():
+        if rid not in spec.rules or spec.rules[rid].severity != "safety":
+            raise TuneError(f"overrides.loosen_safety.{rid}: not a safety rule of {spec.id}")
+        out.setdefault("loosen_safety", {})[rid] = reason.strip()
     for group in ("rules", "phases"):
         g = raw.get(group) or {}
         if not isinstance(g, dict):
@@ -200,6 +207,9 @@ def exercise_section(overrides: dict[str, Any], extra: dict[str, Any] | None = N
     rules: dict[str, dict] = {rid: dict(f) for rid, f in overrides.get("rules", {}).items() if f}
     for rid in overrides.get("disabled", []):
         rules.setdefault(rid, {})["enabled"] = False
+    for rid, reason in (overrides.get("loosen_safety") or {}).items():   # the physio's reason (safety rules)
+        if rid in rules:
+            rules[rid]["loosen_safety"] = {"reason": reason}
     if rules:
         sec["rules"] = rules
     phases = {pid: dict(f) for pid, f in overrides.get("phases", {}).items() if f}
@@ -219,6 +229,8 @@ def overrides_from_section(section: dict[str, Any], spec: ExerciseSpec) -> tuple
             if k == "enabled":
                 if v is False:
                     ov["disabled"].append(rid)
+            elif k == "loosen_safety":
+                ov.setdefault("loosen_safety", {})[rid] = v["reason"]
             else:
                 ov["rules"].setdefault(rid, {})[k] = v
     for kind in ("hold", "reps"):
@@ -569,8 +581,11 @@ class Workbench:
 
     # -- evaluation -----------------------------------------------------------------
     def spec_with(self, overrides: dict[str, Any]) -> ExerciseSpec:
-        """The spec with ``overrides`` applied, validated as a profile would be."""
-        section = exercise_section(overrides)
+        """The spec with ``overrides`` applied, validated as a profile would be. A safety rule
+        may be loosened here to see what it would do (a preview); saving such a value needs
+        the physiotherapist's reason (``overrides["loosen_safety"]``)."""
+        reasons = {rid: "preview in coach tune" for rid in self.spec.rules if self.spec.rules[rid].severity == "safety"}
+        section = exercise_section({**overrides, "loosen_safety": {**reasons, **(overrides.get("loosen_safety") or {})}})
         if not section:
             return self.spec
         text = yaml.safe_dump({"patient": "tune", "exercises": {self.spec.id: section}}, sort_keys=False)
@@ -579,6 +594,12 @@ class Workbench:
             return parse_spec(self.spec_text, str(self.spec_path), stem=self.spec_path.stem, profile=profile)
         except SpecError as exc:
             raise TuneError(_PROFILE_PREFIX.sub("", str(exc)).replace(str(self.spec_path) + ":", "spec line ")) from None
+
+    def loosened_safety(self, overrides: dict[str, Any]) -> list[str]:
+        """The safety rules these overrides loosen (saving them needs the physio's reason)."""
+        looser = {d["key"].split(".")[1] for d in diff(overrides, self.params) if d["change"] == "looser"
+                  and d["key"].startswith("rules.")}
+        return [rid for rid in sorted(looser) if self.spec.rules[rid].severity == "safety"]
 
     def evaluate(self, raw_overrides: Any = None) -> Evaluation:
         t0 = time.perf_counter()
@@ -601,11 +622,11 @@ class Workbench:
             if step is None:
                 continue
             # what each rule judged (for a rule measured from the start of the hold, the change
-            # since then; NaN while it judges nothing), from the engine's own snapshot
-            for st in engine.snapshot().rules:
-                state[st.rule_id][i] = STATE_CODE.get(st.state, 0)
-                v = getattr(st, "judged_value", st.value)
-                value[st.rule_id][i] = np.nan if v is None else v
+            # since then; NaN while it judges nothing): what the rule compares with its bounds
+            for rid, tr in step.trackers.items():
+                state[rid][i] = STATE_CODE.get(tr.state, 0)
+                v = tr.judged_value
+                value[rid][i] = np.nan if v is None else v
             kind = step.phase.kind
             if kind == "hold":
                 hold_s[i] = step.achieved_s

@@ -1,0 +1,565 @@
+"""The steps of an exercise: one phase on one side, one state class per phase kind.
+
+    steps = build_steps(spec, factory)       # the spec's phases unrolled over the sides
+    step.update(host, t_ms, dt_s, values)    # after its rules were judged this frame
+
+:class:`Step` holds what every kind shares: the phase, its side, its measures and rule
+trackers, and whether the person tried it. :class:`SetupStep`, :class:`HoldStep`,
+:class:`RepsStep` and :class:`RestStep` add only their own state. A step changes the
+exercise only through its :class:`Host` (the engine): events, timing checks, "this step
+is complete".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from coach.engine.cues import CueBoard, cant_see_text
+from coach.engine.events import Event
+from coach.engine.rules import CANT_SEE, FAULT, OK, RuleTracker, rule_value
+from coach.engine.texts import ENGINE_TEXT, fill, text_params
+from coach.pose import PoseFrame
+from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec, TimingSpec
+from coach.vocab import OTHER_SIDE
+
+MeasureFactory = Callable[[str, Mapping[str, Any], "str | None"], Any]
+
+# measures that keep a window of past values: a step that may be recognised ahead of time
+# runs them ahead, so they are full when it starts
+_WINDOWED = ("speed", "oscillation_amplitude", "oscillation_period", "rolling")
+_NONE: frozenset[str] = frozenset()
+
+
+class Host(Protocol):
+    """What a step may do to the exercise (the engine implements it)."""
+
+    board: CueBoard
+    timing: TimingSpec
+
+    def emit(self, t: float, kind: str, step: Step | None = None, rule: RuleSpec | None = None,
+             text: dict[str, str] | None = None, **data: Any) -> Event: ...
+
+    def fire_timing(self, t: float, step: Step, check: str, oneshot: bool = True, **extra: Any) -> None: ...
+
+    def fire_rule(self, t: float, step: Step, rule: RuleSpec, oneshot: bool = True, **extra: Any) -> None: ...
+
+    def complete(self, t: float, step: Step, timed_out: bool = False) -> None: ...
+
+
+# --------------------------------------------------------------------------- the shared base
+
+class Step:
+    """One phase on one side: its measures, rule trackers and whether the person did it."""
+
+    kind = ""
+
+    def __init__(self, spec: ExerciseSpec, phase: PhaseSpec, side: str | None, index: int,
+                 measure_side: str | None = None) -> None:
+        self.phase = phase
+        self.side = side
+        # side the measures resolve moving_/other_ from: a shared phase of a two-sided
+        # exercise (e.g. the start position) uses the side that comes next
+        self.measure_side = side if side is not None else measure_side
+        self.index = index
+        self.rules = spec.rules_for(phase)
+        self.measure_rules = [r for r in self.rules if r.kind == "measure"]
+        self.timing_rules = [r for r in self.rules if r.kind == "timing"]
+        names = {n for r in self.measure_rules for n in (r.measures or (r.measure,))}
+        if phase.measure:
+            names.add(phase.measure)
+        self.measure_names = names
+        self.measures: list[Any] = []
+        self.trackers: dict[str, RuleTracker] = {}
+        self.ordered_trackers: list[tuple[str, RuleTracker]] = []
+        self.started_ms: float | None = None
+        self.attempted = False        # the person got into this step's position / did a rep
+        self.skipped = False          # the person went straight on to a later step
+        self.completed = False
+
+    def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
+        """Build the measures (with their dependencies) and the rule trackers."""
+        closure = set(self.measure_names)
+        built: dict[str, Any] = {}
+        pending = list(closure)
+        while pending:
+            n = pending.pop()
+            if n in built:
+                continue
+            m = factory(n, spec.measures[n], self.measure_side)
+            built[n] = m
+            for d in getattr(m, "depends_on", ()):
+                if d not in built:
+                    closure.add(d)
+                    pending.append(d)
+        self.measures = [built[n] for n in spec.measure_order if n in closure]
+        self.trackers = {r.id: RuleTracker(r) for r in self.measure_rules}
+        # rules with only_when after the rules they depend on
+        self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
+        return built
+
+    # -- what the engine asks every step ------------------------------------------------
+    def measure(self, frame: PoseFrame) -> dict[str, float]:
+        values: dict[str, float] = {}
+        for m in self.measures:
+            values[m.name] = float(m.update(frame, values))
+        return values
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        """What this step's texts are filled with (a step without a side: no side words)."""
+        side = self.measure_side
+        now = {"other_side": OTHER_SIDE.get(side or "") or "", **self.progress(), **extra}
+        return text_params(self.phase, side or "", **now)
+
+    def progress(self) -> dict[str, Any]:
+        """The values of the moment a text may name: seconds held, reps so far."""
+        return {"achieved_s": 0.0, "reps": 0}
+
+    def baseline_window_ms(self) -> float | None:
+        """When relative rules start learning their baseline (None: not yet)."""
+        return None
+
+    def unjudged(self) -> frozenset[str]:
+        """Rules not judged this frame (back to OK, no cue)."""
+        return _NONE
+
+    def cues_muted(self) -> frozenset[str]:
+        """Rules whose faults are not said this frame."""
+        return _NONE
+
+    def enter(self, t: float) -> None:
+        self.started_ms = t
+
+    def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
+        """This frame's phase logic, after the rules were judged."""
+
+    def finish(self, host: Host, t: float) -> None:
+        """The exercise ends during this step: report what is missing."""
+
+    def did_minimum(self) -> bool:
+        """Enough done that ending here completes the step."""
+        return False
+
+    def mark_skipped(self, began_ms: float, tried_s: float) -> None:
+        """The person went straight past this step (to one that began at ``began_ms``)."""
+        self.skipped = True
+        self.attempted = False
+
+
+# --------------------------------------------------------------------------- the kinds
+
+class SetupStep(Step):
+    """Every rule OK for ``stable_s`` (or ``timeout_s`` passes: the person started anyway)."""
+
+    kind = "setup"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ok_since_ms: float | None = None
+
+    def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
+        all_ok = all(tr.state == OK for tr in self.trackers.values())
+        timeout = self.phase.timeout_s
+        if timeout is not None and self.started_ms is not None and t - self.started_ms >= timeout * 1000.0:
+            # the person has started anyway: follow them (rules that apply later keep correcting)
+            host.complete(t, self, timed_out=True)
+            return
+        if not all_ok:
+            self.ok_since_ms = None
+            return
+        if self.ok_since_ms is None:
+            self.ok_since_ms = t
+        if t - self.ok_since_ms >= self.phase.stable_s * 1000.0:
+            host.complete(t, self)
+
+
+class HoldStep(Step):
+    """Waits for the position (``settle_s``), then times the hold while the form is right;
+    ends when the person leaves the position for ``release_s``. A hold with ``recognise_s``
+    can be recognised ahead of time: the person went straight to it."""
+
+    kind = "hold"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        p = self.phase
+        self.hold_state = "waiting"                  # waiting | holding | paused | done
+        self.ok_since_ms: float | None = None        # in position since (settling)
+        self.achieved_s = 0.0                        # hold time with the form right
+        self.in_position_s = 0.0                     # time in the position since the hold began
+        self.hold_started_ms: float | None = None
+        self.out_since_ms: float | None = None
+        self.countdown_left = sorted(p.countdown_s, reverse=True)
+        self.long_fired = False
+        self.short_fired = False
+        self.start_values: dict[str, float] = {}     # position rules' farthest values from the position
+        self.moving_since_ms: float | None = None    # half way (or more) toward the position since
+        self.recognise_since_ms: float | None = None
+        self.recognise_trackers: dict[str, RuleTracker] = {}
+        self.recognise_measures: list[Any] = []
+        form = {r.id for r in self.measure_rules if r.severity == "form"}
+        self._form = frozenset(form)
+        self._form_not_position = frozenset(form - set(p.position))
+
+    def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
+        built = super().build(spec, factory)
+        if self.phase.recognise_s is not None:
+            # to tell, before this step is current, that the person is already doing it: the
+            # measures of its recognise rules run ahead, with trackers of their own (the
+            # step's start fresh when it is current), and so do the windowed measures (speed,
+            # oscillation, rolling: full when it starts; not `change`, whose reference is the
+            # step's start); the other per-frame measures wait
+            rids = tuple(self.phase.position) + tuple(self.phase.recognise_when)
+            self.recognise_trackers = {rid: RuleTracker(spec.rules[rid]) for rid in rids}
+            want = {n for rid in rids for n in (spec.rules[rid].measures or (spec.rules[rid].measure,))}
+            want |= {m.name for m in self.measures if getattr(m, "TYPE", "") in _WINDOWED}
+            pending = list(want)
+            while pending:
+                for d in getattr(built[pending.pop()], "depends_on", ()):
+                    if d not in want:
+                        want.add(d)
+                        pending.append(d)
+            self.recognise_measures = [m for m in self.measures if m.name in want]
+        return built
+
+    # -- rules and texts ------------------------------------------------------------------
+    def progress(self) -> dict[str, Any]:
+        return {"achieved_s": self.achieved_s, "reps": 0}
+
+    def baseline_window_ms(self) -> float | None:
+        return self.hold_started_ms
+
+    def _quiet(self) -> bool:
+        """Moving into the position, done, or leaving it: no form nagging."""
+        return self.hold_state in ("waiting", "done") or self.out_since_ms is not None
+
+    def unjudged(self) -> frozenset[str]:
+        # before the hold starts, after it is done and while leaving the position only the
+        # position, set-up, safety and pace rules are judged
+        return self._form_not_position if self._quiet() else _NONE
+
+    def cues_muted(self) -> frozenset[str]:
+        if not self._quiet():
+            return _NONE
+        # moving into the position: only the position itself is coached
+        return self._form_not_position if self.hold_state == "waiting" else self._form
+
+    # -- recognised ahead of time -----------------------------------------------------------
+    def recognised(self, t: float, frame: PoseFrame) -> bool:
+        """Has the person been in this (later) step's position for ``recognise_s``?"""
+        values: dict[str, float] = {}
+        for m in self.recognise_measures:
+            values[m.name] = float(m.update(frame, values))
+        ok = True
+        for tr in self.recognise_trackers.values():
+            v = rule_value(tr.rule, values, self.side)
+            tr.update(t, v)
+            ok = ok and v == v and tr.state == OK
+        if not ok:
+            self.recognise_since_ms = None
+            return False
+        if self.recognise_since_ms is None:
+            self.recognise_since_ms = t
+        return t - self.recognise_since_ms >= (self.phase.recognise_s or 0.0) * 1000.0
+
+    def start_recognised(self, host: Host, t: float) -> None:
+        """Current now, after being recognised: the time in the position since then counts."""
+        since = self.recognise_since_ms if self.recognise_since_ms is not None else t
+        self.hold_state = "holding"
+        self.attempted = True
+        self.hold_started_ms = since
+        self.achieved_s = self.in_position_s = (t - since) / 1000.0
+        host.emit(t, "hold", self, None, None, state="started", target_s=self.phase.target_s, recognised=True)
+
+    def mark_skipped(self, began_ms: float, tried_s: float) -> None:
+        self.skipped = True
+        if self.hold_started_ms is None or began_ms - self.hold_started_ms < tried_s * 1000.0:
+            self.attempted = False   # its "hold" was the later position (both knees in looked like one)
+
+    # -- the hold ---------------------------------------------------------------------------
+    def _where(self, pos: list[RuleTracker]) -> str:
+        if any(tr.state == CANT_SEE for tr in pos):
+            return "unknown"
+        if all(tr.state == OK for tr in pos):
+            return "in"
+        return "out"
+
+    def _blocker(self) -> RuleTracker | None:
+        """The most severe fault that pauses the clock. "Can't see" does not (far-side
+        landmarks are often hidden), except for the position rules (unknown = paused)."""
+        blocker = None
+        position = self.phase.position
+        for tr in self.trackers.values():
+            if tr.rule.pauses_hold and tr.rule.id not in position and tr.state == FAULT:
+                if blocker is None or tr.rule.rank < blocker.rule.rank:
+                    blocker = tr
+        return blocker
+
+    def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
+        p = self.phase
+        pos = [self.trackers[r] for r in p.position]
+        where = self._where(pos)
+        blocker = self._blocker()
+        if self.hold_state == "waiting":
+            self._wait(host, t, where, pos, blocker)
+            return
+        # holding / paused / done: released?
+        if where == "out":
+            if self.out_since_ms is None:
+                self.out_since_ms = t
+            if t - self.out_since_ms >= p.release_s * 1000.0:
+                self._release(host, t)
+                return
+        else:
+            self.out_since_ms = None
+            if where == "in":
+                self.in_position_s += dt_s
+        # too long: time in the position since the hold started
+        if p.max_s is not None and not self.long_fired and where != "out" and self.hold_started_ms is not None \
+                and t - self.hold_started_ms > p.max_s * 1000.0:
+            self.long_fired = True
+            host.fire_timing(t, self, "hold_long", achieved_s=self.achieved_s)
+        if self.hold_state == "done":
+            return
+        if where == "in" and blocker is None:
+            self._run_clock(host, t, dt_s)
+        elif self.hold_state == "holding":
+            self.hold_state = "paused"
+            if blocker is None and where == "out" and self.achieved_s >= (p.min_s or 0):
+                return  # leaving the position after a full hold: no "paused" message
+            self._paused(host, t, blocker)
+
+    def _wait(self, host: Host, t: float, where: str, pos: list[RuleTracker], blocker: RuleTracker | None) -> None:
+        p = self.phase
+        if not self.attempted:
+            self._track_progress(t, pos, host.timing)
+        if where != "in":
+            self.ok_since_ms = None
+            return
+        if self.ok_since_ms is None:
+            self.ok_since_ms = t
+        if t - self.ok_since_ms < p.settle_s * 1000.0:
+            return   # in position, settling before the clock starts
+        # the hold has begun: its length (for "too short"/"too long") counts from here,
+        # even if a fault keeps the clock paused
+        self.hold_started_ms = t
+        self.attempted = True
+        if blocker is None:
+            self.hold_state = "holding"
+            host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_started"], self.params()),
+                      state="started", target_s=p.target_s)
+            host.board.note_spoken(t)
+        else:
+            host.emit(t, "hold", self, None, None, state="started", target_s=p.target_s)
+            self.hold_state = "paused"
+            self._paused(host, t, blocker)
+
+    def _release(self, host: Host, t: float) -> None:
+        p = self.phase
+        if self.in_position_s < (p.min_s or 0) - 1e-6 and not self.short_fired:
+            # said now, before "now the other side": it is about the hold just ended
+            self.short_fired = True
+            host.fire_timing(t, self, "hold_short", oneshot=False,
+                             achieved_s=self.achieved_s, held_s=round(self.in_position_s, 1))
+            host.board.note_spoken(t)
+        host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_released"], {"achieved_s": self.achieved_s}),
+                  state="released", achieved_s=self.achieved_s, held_s=self.in_position_s)
+        host.complete(t, self)
+
+    def _run_clock(self, host: Host, t: float, dt_s: float) -> None:
+        p = self.phase
+        if self.hold_state == "paused":
+            self.hold_state = "holding"
+            host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_resumed"], {}), state="resumed",
+                      hold_s=self.achieved_s)
+        self.achieved_s += dt_s
+        left = (p.target_s or 0) - self.achieved_s - 1e-6
+        while self.countdown_left and left <= self.countdown_left[0]:
+            left_s = self.countdown_left.pop(0)
+            if left > 0:
+                host.emit(t, "hold", self, None, fill(ENGINE_TEXT["countdown"], {"left_s": left_s}),
+                          state="countdown", left_s=left_s)
+        if self.achieved_s >= (p.target_s or 0) - 1e-6:
+            self.hold_state = "done"
+            host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_done"], {}), state="done",
+                      achieved_s=self.achieved_s)
+            host.board.note_spoken(t)
+
+    def _paused(self, host: Host, t: float, blocker: RuleTracker | None) -> None:
+        if blocker is not None:
+            reason = fill(blocker.rule.cue, self.params()) if blocker.state == FAULT else \
+                cant_see_text(blocker.rule, self.measures, None, host.board.visibility_min)
+            rid = blocker.rule.id
+        else:
+            reason = ENGINE_TEXT["back_into_position"]
+            rid = None
+        text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
+                for lang in ("nb", "en")}
+        host.emit(t, "hold", self, None, text, state="paused", reason=rid, hold_s=self.achieved_s)
+
+    def _track_progress(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> None:
+        """A side the person tried but never got right is not a skipped side: it counts as
+        attempted once a position rule has come ``attempt_fraction`` of the way to its bound,
+        from the farthest it has been during the step, for ``attempt_s``. The first
+        ``switch_s`` of a step are not judged: the person is still coming back from the
+        previous one."""
+        if self.started_ms is None or t - self.started_ms < timing.switch_s * 1000.0:
+            return
+        moved = False
+        for tr in pos:
+            v = tr.value
+            if v != v:
+                continue
+            far, frac = tr.progress_toward(v, self.start_values.get(tr.rule.id))
+            if far is None:
+                continue   # inside so far: says nothing about moving
+            self.start_values[tr.rule.id] = far
+            if frac is not None:
+                moved = moved or frac >= timing.attempt_fraction
+        if not moved:
+            self.moving_since_ms = None
+        elif self.moving_since_ms is None:
+            self.moving_since_ms = t
+        elif t - self.moving_since_ms >= timing.attempt_s * 1000.0:
+            self.attempted = True
+
+    # -- the end ----------------------------------------------------------------------------
+    def finish(self, host: Host, t: float) -> None:
+        if self.hold_started_ms is not None and not self.short_fired \
+                and self.in_position_s < (self.phase.min_s or 0) - 1e-6:
+            self.short_fired = True
+            host.fire_timing(t, self, "hold_short", oneshot=False, achieved_s=self.achieved_s,
+                             held_s=round(self.in_position_s, 1))
+
+    def did_minimum(self) -> bool:
+        return self.achieved_s >= (self.phase.min_s or 0) - 1e-6
+
+
+class RepsStep(Step):
+    """A Schmitt trigger on one measure counts a rep per completed excursion (at most one per
+    ``min_period_s``); the step ends ``idle_end_s`` after the last rep once ``min_reps`` are done."""
+
+    kind = "reps"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reps = 0
+        self.high = False               # past `enter`, not yet back past `exit`
+        self.high_since_ms = 0.0
+        self.last_rep_ms: float | None = None
+        self.idle_fired_at = -1         # rep count at which "too few reps" was said
+
+    def progress(self) -> dict[str, Any]:
+        return {"achieved_s": 0.0, "reps": self.reps}
+
+    def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
+        p = self.phase
+        v = values.get(p.measure or "", math.nan)
+        if v == v:
+            up = p.direction == "up"
+            if not self.high:
+                if (v >= p.enter) if up else (v <= p.enter):
+                    self.high = True
+                    self.high_since_ms = t
+            elif (v <= p.exit) if up else (v >= p.exit):
+                self.high = False
+                self._rep(host, t, (t - self.high_since_ms) / 1000.0)
+        since = self.last_rep_ms if self.last_rep_ms is not None else self.started_ms
+        if since is not None and t - since >= p.idle_end_s * 1000.0 and not self.high:
+            need = p.min_reps if p.min_reps is not None else p.target_reps or 0
+            if self.reps >= need:
+                host.complete(t, self)
+            elif self.reps > 0 and self.idle_fired_at != self.reps:
+                self.idle_fired_at = self.reps
+                host.fire_timing(t, self, "reps_range")
+
+    def _rep(self, host: Host, t: float, peak_s: float) -> None:
+        """An excursion completed: a rep, unless too soon after the last one."""
+        p = self.phase
+        if self.last_rep_ms is not None and t - self.last_rep_ms < p.min_period_s * 1000.0:
+            return
+        period_s = None if self.last_rep_ms is None else (t - self.last_rep_ms) / 1000.0
+        self.last_rep_ms = t
+        self.reps += 1
+        self.attempted = True
+        host.emit(t, "rep", self, None, fill(ENGINE_TEXT["rep"], {"reps": self.reps}),
+                  reps=self.reps, peak_s=peak_s, period_s=period_s)
+        if p.peak_min_s is not None and peak_s < p.peak_min_s:
+            host.fire_timing(t, self, "hold_short", achieved_s=peak_s)
+        for rule in self.timing_rules:
+            if rule.check == "rep_period" and period_s is not None and period_s < (rule.min_s or 0):
+                host.fire_rule(t, self, rule, period_s=period_s)
+        if p.max_reps is not None and self.reps > p.max_reps:
+            host.fire_timing(t, self, "reps_range")
+        if self.reps == p.target_reps:
+            host.emit(t, "rep", self, None, fill(ENGINE_TEXT["reps_target"], {"reps": self.reps}),
+                      reps=self.reps, state="target")
+
+    def finish(self, host: Host, t: float) -> None:
+        if self.reps < (self.phase.min_reps or 0):
+            host.fire_timing(t, self, "reps_range", oneshot=False)
+
+    def did_minimum(self) -> bool:
+        return self.reps >= (self.phase.min_reps or self.phase.target_reps or 0)
+
+
+class RestStep(Step):
+    """A timer."""
+
+    kind = "rest"
+
+    def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
+        if self.started_ms is not None and t - self.started_ms >= (self.phase.duration_s or 0) * 1000.0:
+            host.complete(t, self)
+
+
+STEP_KINDS: dict[str, type[Step]] = {"setup": SetupStep, "hold": HoldStep, "reps": RepsStep, "rest": RestStep}
+
+
+# --------------------------------------------------------------------------- the plan
+
+def plan_steps(spec: ExerciseSpec) -> list[tuple[PhaseSpec, str | None, str | None]]:
+    """The exercise's steps in order: ``(phase, side, side its texts and measures name)``.
+
+    Consecutive per-side phases repeat for each side (``sides.order``); a shared phase of a
+    two-sided exercise (e.g. the start position) names the side that comes next, else the
+    last one."""
+    plan: list[tuple[PhaseSpec, str | None]] = []
+    phases = list(spec.phases)
+    i = 0
+    while i < len(phases):
+        if phases[i].per_side and spec.sides:
+            j = i
+            while j < len(phases) and phases[j].per_side:
+                j += 1
+            for side in spec.sides:
+                plan.extend((p, side) for p in phases[i:j])
+            i = j
+        else:
+            plan.append((phases[i], None))
+            i += 1
+    out = []
+    for k, (phase, side) in enumerate(plan):
+        nxt = next((s for _p, s in plan[k:] if s is not None), None)
+        prev = next((s for _p, s in reversed(plan[:k]) if s is not None), None)
+        out.append((phase, side, side or nxt or prev or (spec.sides[0] if spec.sides else None)))
+    return out
+
+
+def build_steps(spec: ExerciseSpec, factory: MeasureFactory) -> list[Step]:
+    steps: list[Step] = []
+    for phase, side, measure_side in plan_steps(spec):
+        step = STEP_KINDS[phase.kind](spec, phase, side, len(steps), measure_side)
+        step.build(spec, factory)
+        steps.append(step)
+    return steps
+
+
+def _lower_first(s: str) -> str:
+    return s[:1].lower() + s[1:] if s else s
+
+
+def side_steps(steps: Iterable[Step], side: str) -> list[Step]:
+    """The hold and reps steps done on ``side``."""
+    return [s for s in steps if s.side == side and s.kind in ("hold", "reps")]

@@ -1,0 +1,195 @@
+"""One rule's state over time: its value, its baseline, and ok -> warning -> fault -> ok.
+
+    tracker = RuleTracker(rule)
+    change = tracker.judge(t_ms, rule_value(rule, values, side), window_start_ms)  # "fault" | "cleared" | None
+
+A rule's *value* is its measure this frame (the worst of several, sign-mirrored on one
+side: :func:`rule_value`). The value it *judges* against its bounds is that value minus
+its :class:`Baseline` (0 for an absolute rule; the mean over the first seconds of the hold
+for ``relative_to_hold_start_s``). The tracker owns its baseline: it feeds it while the
+learning window is open and judges nothing until the baseline is known.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from coach.spec import RuleSpec
+
+OK, WARNING, FAULT, CANT_SEE = "ok", "warning", "fault", "cant_see"
+
+
+class Baseline:
+    """The reference a rule's value is judged against.
+
+    Absolute rules (``window_s`` None) have a known baseline of 0. A relative rule learns
+    the mean of its value over ``window_s`` seconds from the moment its window opens (the
+    start of the hold); the baseline is known once the window has passed with at least one
+    value seen. :meth:`capture` sets it from outside (a reference taken elsewhere, e.g. the
+    person's start position)."""
+
+    __slots__ = ("window_ms", "value", "_sum", "_n")
+
+    def __init__(self, window_s: float | None) -> None:
+        self.window_ms = None if window_s is None else window_s * 1000.0
+        self.value: float | None = 0.0 if window_s is None else None
+        self._sum = 0.0
+        self._n = 0
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+    def learn(self, t_ms: float, value: float, window_start_ms: float | None) -> None:
+        """One value while the baseline is not known yet (NaN and a closed window are ignored)."""
+        if window_start_ms is None or value != value or self.window_ms is None:
+            return
+        if t_ms - window_start_ms < self.window_ms:
+            self._sum += value
+            self._n += 1
+        elif self._n:
+            self.value = self._sum / self._n
+
+    def capture(self, value: float) -> None:
+        """Set the reference directly (a value measured elsewhere)."""
+        self.value = float(value)
+
+
+class RuleTracker:
+    """ok -> warning -> (persist_s) -> fault -> (back inside by hysteresis) -> ok; NaN -> cant_see.
+
+    ``value`` is the rule's value this frame; ``judged_value`` what was compared with the
+    bounds (``value`` minus the baseline; NaN while the baseline is unknown)."""
+
+    __slots__ = ("rule", "state", "value", "judged_value", "out_since_ms", "nan_since_ms", "onset_ms", "lo", "hi",
+                 "_lo_in", "_hi_in", "_persist_ms", "baseline")
+
+    def __init__(self, rule: RuleSpec) -> None:
+        self.rule = rule
+        self.state = OK
+        self.value = math.nan
+        self.judged_value = math.nan
+        self.out_since_ms = 0.0
+        self.nan_since_ms = 0.0
+        self.onset_ms = 0.0
+        inf = math.inf
+        self.lo = rule.min if rule.min is not None else -inf   # the bounds (read-only)
+        self.hi = rule.max if rule.max is not None else inf
+        # bounds a value must get back inside to clear a warning/fault
+        self._lo_in = self.lo + rule.hysteresis
+        self._hi_in = self.hi - rule.hysteresis
+        self._persist_ms = rule.persist_s * 1000.0
+        self.baseline = Baseline(rule.baseline_s)
+
+    def judge(self, t_ms: float, value: float, window_start_ms: float | None) -> str | None:
+        """Feed this frame's value: learn the baseline while it is unknown (nothing is judged
+        then), else judge ``value - baseline``. Returns "fault" or "cleared" on those changes."""
+        base = self.baseline.value
+        if base is None:
+            self.value = value
+            self.judged_value = math.nan
+            self.baseline.learn(t_ms, value, window_start_ms)
+            return None
+        return self.update(t_ms, value - base, value)
+
+    def rest(self, value: float) -> bool:
+        """The rule is not judged this frame (its phase says so, or its ``only_when`` rule is
+        not OK): back to OK. True if it was at fault (the fault is over)."""
+        self.value = value
+        base = self.baseline.value
+        self.judged_value = math.nan if base is None else value - base
+        was_fault = self.state == FAULT
+        self.state = OK
+        return was_fault
+
+    def update(self, t_ms: float, judged: float, value: float | None = None) -> str | None:
+        """Judge one value against the bounds; returns "fault" or "cleared" on those transitions."""
+        self.judged_value = judged
+        self.value = judged if value is None else value
+        if judged != judged:  # NaN
+            if self.rule.missing_ok:       # e.g. no oscillation -> no period: nothing to report
+                if self.state == FAULT:
+                    self.state = OK
+                    return "cleared"
+                self.state = OK
+                return None
+            if self.state != CANT_SEE:
+                self.state = CANT_SEE
+                self.nan_since_ms = t_ms
+            return None
+        state = self.state
+        if state == CANT_SEE:
+            state = OK
+        if state == OK:
+            if judged > self.hi or judged < self.lo:
+                self.state = WARNING
+                self.out_since_ms = t_ms
+                if self._persist_ms <= 0:
+                    self.state = FAULT
+                    self.onset_ms = t_ms
+                    return "fault"
+            else:
+                self.state = OK
+            return None
+        inside = self._lo_in < judged < self._hi_in
+        if state == WARNING:
+            if inside:
+                self.state = OK
+            elif t_ms - self.out_since_ms >= self._persist_ms:
+                self.state = FAULT
+                self.onset_ms = t_ms
+                return "fault"
+            return None
+        # FAULT
+        if inside:
+            self.state = OK
+            return "cleared"
+        return None
+
+    def progress_toward(self, value: float, farthest: float | None) -> tuple[float | None, float | None]:
+        """How far ``value`` has come back toward the bounds from the ``farthest`` it has been
+        outside them: ``(new farthest, fraction of the way back)``; (farthest, None) while it
+        has never been outside."""
+        lo, hi = self.lo, self.hi
+        far = farthest
+        if value > hi:
+            far = value if far is None or (far > hi and value > far) or far < lo else far
+        elif value < lo:
+            far = value if far is None or (far < lo and value < far) or far > hi else far
+        if far is None:
+            return None, None
+        if far > hi:
+            return far, (far - value) / (far - hi)
+        if far < lo:
+            return far, (value - far) / (lo - far)
+        return far, None
+
+
+def rule_value(rule: RuleSpec, values: Mapping[str, float], side: str | None) -> float:
+    """The value a rule judges: its measure (the worst of several), sign-mirrored on one side."""
+    nan = math.nan
+    if len(rule.measures) > 1:
+        v = worst(rule, [values.get(n, nan) for n in rule.measures])
+    else:
+        v = values.get(rule.measure, nan)
+    if rule.mirror_on_side is not None and rule.mirror_on_side == side:
+        v = -v
+    return v
+
+
+def worst(rule: RuleSpec, vals: list[float]) -> float:
+    """Of several measures (e.g. left and right elbow), the value farthest outside the bounds."""
+    seen = [v for v in vals if v == v]
+    if not seen:
+        return math.nan
+
+    def badness(v: float) -> float:
+        b = -math.inf
+        if rule.max is not None:
+            b = max(b, v - rule.max)
+        if rule.min is not None:
+            b = max(b, rule.min - v)
+        return b
+
+    return max(seen, key=badness)
