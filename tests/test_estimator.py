@@ -185,3 +185,14 @@ def test_nobody_found_counts_zero_people():
     with PoseEstimator(EstimatorConfig()) as est:
         frame = est.process(np.zeros((240, 320, 3), np.uint8), 0.0)
     assert frame.people == 0 and not frame.people_overlap and est.people_checks == 0
+
+
+def test_people_in_view_a_skeleton_built_on_the_persons_legs_is_not_a_person():
+    """Both turns can agree on an extra skeleton made of the person's legs: its shoulders on
+    the person's hips, its head on the knees. Not a second person."""
+    main = skeleton()                                       # hips at y 0.6, knees at 0.75
+    legs = skeleton(dy=0.55, scale=0.5)                     # nose at 0.75, shoulders at 0.6
+    found = [(1, skeleton()), (2, skeleton()), (1, legs), (2, legs)]
+    assert people_in_view(main, found, WH) == PeopleSeen(1)
+    apart = skeleton(dx=0.3)                                # someone beside: shoulders 1.3 torsos from the hips
+    assert people_in_view(main, [(1, skeleton()), (2, skeleton()), (1, apart), (2, apart)], WH).people == 2

@@ -191,6 +191,10 @@ def record_poses(folder: str | Path, files: Iterable[str], *, model: str | None 
 
     folder = Path(folder)
     specs = [load_spec(ex) for ex in (exercises or spec_ids())]
+    masked = [spec.id for spec in specs if needs_masks(spec)]
+    if masked:  # the poses file keeps no segmentation masks: a replay would differ from the model
+        raise PhotoError(f"{masked[0]} reads the segmentation mask, which the photos' poses file does not keep; "
+                         "add masks to coach.tools.photos.save_poses first")
     out: dict[tuple[str, str], PoseFrame] = {}
     for name in files:
         bgr = cv2.imread(str(folder / name))
@@ -201,7 +205,7 @@ def record_poses(folder: str | Path, files: Iterable[str], *, model: str | None 
         for spec in specs:
             key = plausibility_key(spec)
             if key not in done:
-                estimator = make_estimator(model, 1, needs_masks(spec), spec)
+                estimator = make_estimator(model, 1, False, spec)
                 try:
                     done[key] = estimate_photo(rgb, estimator)
                 finally:
