@@ -20,17 +20,21 @@ the lock is released and the largest, most central person is taken again (and
 Two people overlapping (a helper kneeling over the person, a child climbing on): MediaPipe's
 tracker then often returns one skeleton mixing both bodies (the helper's trunk on the lying
 person's legs), and ``num_poses=2`` does not help: its detector finds only one person in
-such pictures, and asking it for two on every frame costs 40-70 % of the throughput.
-Instead, when a person is first found and then every ``people_check_frames`` frames, the
-estimator looks for people separately (:meth:`PoseEstimator._look_for_people`): the image turned 90°
-each way, up to two people in each at a low detection confidence. A person counts when both
-turns put a head at the same place (within ``HEAD_MATCH_TORSO`` torso lengths): MediaPipe's
-extra low-confidence skeletons of a single person (a head placed on a knee) rarely agree
-between the two turns, a real second head does; the few that agree are built on the
-person's legs (their shoulders on its hips) and are left out. ``PoseFrame.people`` says how many people
-were found; ``PoseFrame.people_overlap`` is set while another person's box intersects the
-coached skeleton's substantially or the skeleton's joints lie on the other person: that
-skeleton may mix the two, and must not be coached (the engine says "I can see two people").
+such pictures, and asking for two poses runs the person detector on every frame (replay
+throughput 0.62x, ``benchmarks/people.py``). Instead, on the first frame a person is found
+and then every ``people_check_frames`` frames, the estimator looks for people separately
+(:meth:`PoseEstimator._look_for_people`): the image turned 90° each way, up to two people
+in each, at a low detection confidence. A person counts when both turns put a head at the
+same place (within ``HEAD_MATCH_TORSO`` torso lengths): MediaPipe's extra low-confidence
+skeletons of one person (a head on a knee) rarely agree between the two turns, a real
+second head does; the few that agree are built on the person's legs (their shoulders on
+its hips) and are left out. ``PoseFrame.people`` says how many people were found;
+``PoseFrame.people_overlap`` is set while another person's box intersects the coached
+skeleton's substantially or the skeleton's joints lie on the other person: that skeleton
+may mix the two and must not be coached (the engine says "I can see two people"). One
+check costs ~60 ms of CPU (~3.7 tracked frames); every 90 frames that is ~4 % of the
+throughput (measured 0.97x wall, 0.96x CPU), and someone who walks in is seen within 3 s
+at 30 fps (9 s at 10 fps).
 
 Joints placed outside the picture (a body cut off by the frame edge) get visibility 0:
 MediaPipe guesses them with a visibility that can read ~0.6, and coaching a guessed knee
