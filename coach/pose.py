@@ -112,6 +112,11 @@ class PoseFrame:
     image_wh:     (width, height) of the analysed image in pixels.
     mask:         optional (h, w) float32 segmentation mask in [0, 1] (any resolution;
                   it covers the whole image).
+    people:       how many people the estimator found in the picture (0 when nobody; 1 for
+                  frames from sources that do not count, e.g. older recordings).
+    people_overlap: another person overlaps this skeleton (their boxes intersect
+                  substantially, or joints of this skeleton lie on the other person): it
+                  may mix two bodies, so it must not be coached ("I can see two people").
     """
 
     timestamp_ms: float
@@ -119,6 +124,8 @@ class PoseFrame:
     world: np.ndarray = field(default_factory=_empty_world)
     image_wh: tuple[int, int] = (0, 0)
     mask: np.ndarray | None = None
+    people: int = 1
+    people_overlap: bool = False
 
     def __post_init__(self) -> None:
         self.landmarks = np.asarray(self.landmarks, dtype=np.float64)
@@ -128,11 +135,16 @@ class PoseFrame:
         if self.world.shape != (N_LANDMARKS, 3):
             raise ValueError(f"world must have shape (33, 3), got {self.world.shape}")
         self.image_wh = (int(self.image_wh[0]), int(self.image_wh[1]))
+        self.people = int(self.people)
+        if self.people < 0:
+            raise ValueError(f"people must be >= 0, got {self.people}")
+        self.people_overlap = bool(self.people_overlap)
 
     @classmethod
-    def empty(cls, timestamp_ms: float, image_wh: tuple[int, int]) -> "PoseFrame":
-        """A frame in which no person was found."""
-        return cls(timestamp_ms=timestamp_ms, image_wh=image_wh)
+    def empty(cls, timestamp_ms: float, image_wh: tuple[int, int], people: int = 0) -> "PoseFrame":
+        """A frame with no skeleton to coach: nobody found (``people`` 0), or everyone found
+        was rejected (``people`` says how many were found)."""
+        return cls(timestamp_ms=timestamp_ms, image_wh=image_wh, people=people)
 
     @property
     def detected(self) -> bool:

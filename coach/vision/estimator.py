@@ -17,6 +17,25 @@ as "no person" until ``relock_after_ms`` have passed, then
 the lock is released and the largest, most central person is taken again (and
 ``PoseEstimator.relocks`` counts it).
 
+Two people overlapping (a helper kneeling over the person, a child climbing on): MediaPipe's
+tracker then often returns one skeleton mixing both bodies (the helper's trunk on the lying
+person's legs), and ``num_poses=2`` does not help: its detector finds only one person in
+such pictures, and asking for two poses runs the person detector on every frame (replay
+throughput 0.62x, ``benchmarks/people.py``). Instead, on the first frame a person is found
+and then every ``people_check_frames`` frames, the estimator looks for people separately
+(:meth:`PoseEstimator._look_for_people`): the image turned 90° each way, up to two people
+in each, at a low detection confidence. A person counts when both turns put a head at the
+same place (within ``HEAD_MATCH_TORSO`` torso lengths): MediaPipe's extra low-confidence
+skeletons of one person (a head on a knee) rarely agree between the two turns, a real
+second head does; the few that agree are built on the person's legs (their shoulders on
+its hips) and are left out. ``PoseFrame.people`` says how many people were found;
+``PoseFrame.people_overlap`` is set while another person's box intersects the coached
+skeleton's substantially or the skeleton's joints lie on the other person: that skeleton
+may mix the two and must not be coached (the engine says "I can see two people"). One
+check costs ~60 ms of CPU (~3.7 tracked frames); every 90 frames that is ~4 % of the
+throughput (measured 0.97x wall, 0.96x CPU), and someone who walks in is seen within 3 s
+at 30 fps (9 s at 10 fps).
+
 Joints placed outside the picture (a body cut off by the frame edge) get visibility 0:
 MediaPipe guesses them with a visibility that can read ~0.6, and coaching a guessed knee
 gives false corrections; with 0 the coach says it cannot see the knees instead.
@@ -32,6 +51,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,10 +97,18 @@ class EstimatorConfig:
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     relock_after_ms: float = 2000.0
+    # Look for other people in view every this many frames with a person (0: never; and
+    # always on the first frame a person is found), with this detection confidence.
+    people_check_frames: int = 90
+    people_check_confidence: float = 0.2
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_people <= 5:
             raise ValueError(f"max_people must be in [1, 5], got {self.max_people}")
+        if not 0 <= self.people_check_frames <= 100_000:
+            raise ValueError(f"people_check_frames must be in [0, 100000] (0: never), got {self.people_check_frames}")
+        if not 0.0 < self.people_check_confidence <= 1.0:
+            raise ValueError(f"people_check_confidence must be in (0, 1], got {self.people_check_confidence}")
         for name in ("min_detection_confidence", "min_presence_confidence", "min_tracking_confidence"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -157,6 +185,115 @@ def choose_person(boxes: list[np.ndarray], image_wh: tuple[int, int], previous: 
     return int(np.argmax(areas * (1.0 - 0.5 * off)))
 
 
+# -- other people in view -------------------------------------------------------------------
+# Two heads found by the people check are the same head when they are this close, in the
+# coached skeleton's torso lengths (shoulder to hip midpoint, in pixels). Measured with the
+# check's settings (turned both ways, two poses each, detection confidence 0.2) on 36
+# one-person photos and 698 frames of the 67 one-person sample clips: the two turns put the
+# real head within 0.02-0.09 of each other on the two-people photos, while a second head
+# both turns agree on never came closer than 0.46 on one person (MediaPipe's extra
+# skeletons put their heads on knees and feet, at different places in each turn).
+HEAD_MATCH_TORSO = 0.25
+# ... but on one person both turns now and then agree on an extra skeleton built on the
+# person's legs: its shoulders on the person's hips, its head on the knees. A second head
+# whose skeleton's shoulders lie within this many torso lengths of the coached skeleton's
+# hips is such a skeleton, not a person. (The same one-person frames fed every 15th frame
+# through the estimator, 3,605 checks on the 67 sample clips and 8 corpus clips: 7 such
+# skeletons, shoulders 0.04-0.80 torso lengths from the hips; the helpers on the
+# two-people photos: 1.42 and 1.64. Checked on 3,777 other frames of the same clips: no
+# frame flagged as two people.) A real second person whose shoulders are at the person's
+# hips (a helper bent over them) is missed by this rule.
+LEGS_AS_TRUNK_TORSO = 1.0
+# Another person overlaps the coached skeleton when their boxes intersect by this fraction of
+# the smaller box (the two-people photos: 0.62-0.89), or when this fraction of the coached
+# skeleton's visible joints lie within SHARED_JOINT_TORSO torso lengths of the other's joints.
+OVERLAP_BOX_FRACTION = 0.3
+SHARED_JOINT_TORSO = 0.2
+SHARED_JOINT_FRACTION = 0.25
+_BODY = np.array([0] + list(range(11, N_LANDMARKS)))   # nose and everything below the face
+_NOSE, _L_SH, _R_SH, _L_HIP, _R_HIP = 0, 11, 12, 23, 24
+
+
+def _torso_px(xy: np.ndarray) -> float:
+    """Shoulder-midpoint to hip-midpoint length in pixels (at least 1)."""
+    d = float(np.linalg.norm((xy[_L_SH] + xy[_R_SH]) / 2 - (xy[_L_HIP] + xy[_R_HIP]) / 2))
+    return d if np.isfinite(d) and d >= 1.0 else 1.0
+
+
+@dataclass(frozen=True)
+class PeopleSeen:
+    """What the people check found: how many people, and the skeletons of the others."""
+
+    people: int
+    others: tuple[np.ndarray, ...] = ()   # (33, 5) landmarks of each other person, image axes
+
+
+def people_in_view(main: np.ndarray, found: list[tuple[int, np.ndarray]], image_wh: tuple[int, int]) -> PeopleSeen:
+    """Who is in view, from the people check's skeletons ``found`` ((turn, landmarks) pairs,
+    landmarks mapped back to the image's axes) around the coached skeleton ``main``.
+
+    A person counts when skeletons from two different turns put a head (nose) within
+    HEAD_MATCH_TORSO of each other. With two or more such heads, the one nearest the coached
+    skeleton's nose is the coached person; the others are returned (the skeleton with the
+    highest mean visibility for each), except skeletons built on the coached person's legs
+    (shoulders within LEGS_AS_TRUNK_TORSO of its hips)."""
+    if not np.isfinite(main[:, 0]).any():
+        return PeopleSeen(0)
+    wh = np.array(image_wh, dtype=np.float64)
+    radius = HEAD_MATCH_TORSO * _torso_px(main[:, :2] * wh)
+    heads: list[tuple[np.ndarray, set[int], list[np.ndarray]]] = []
+    for turn, lm in found:
+        nose = lm[_NOSE, :2] * wh
+        if not np.isfinite(nose).all():
+            continue
+        for centre, turns, skeletons in heads:
+            if np.linalg.norm(centre - nose) <= radius:
+                turns.add(turn)
+                skeletons.append(lm)
+                break
+        else:
+            heads.append((nose, {turn}, [lm]))
+    confirmed = [h for h in heads if len(h[1]) >= 2]
+    if len(confirmed) < 2:
+        return PeopleSeen(max(1, len(confirmed)))
+    main_xy = main[:, :2] * wh
+    if np.isfinite(main_xy[_NOSE]).all():
+        own = int(np.argmin([np.linalg.norm(h[0] - main_xy[_NOSE]) for h in confirmed]))
+    else:  # no nose: the head whose skeletons lie closest to the coached one
+        own = int(np.argmin([np.nanmedian(np.linalg.norm(s[_BODY, :2] * wh - main_xy[_BODY], axis=1))
+                             for h in confirmed for s in h[2][:1]]))
+    others = [max(h[2], key=lambda s: float(np.nanmean(s[_BODY, 3]))) for i, h in enumerate(confirmed) if i != own]
+    hips = (main_xy[_L_HIP] + main_xy[_R_HIP]) / 2
+    if np.isfinite(hips).all():
+        reach = LEGS_AS_TRUNK_TORSO * _torso_px(main_xy)
+        others = [o for o in others
+                  if not np.linalg.norm((o[_L_SH, :2] + o[_R_SH, :2]) / 2 * wh - hips) < reach]
+    return PeopleSeen(1 + len(others), tuple(others))
+
+
+def overlaps(main: np.ndarray, other: np.ndarray, image_wh: tuple[int, int]) -> bool:
+    """Does the person ``other`` overlap the coached skeleton ``main`` so much that ``main``
+    may mix the two? Their boxes intersect by OVERLAP_BOX_FRACTION of the smaller one, or
+    SHARED_JOINT_FRACTION of main's visible joints lie on other's joints."""
+    if not (np.isfinite(main[:, 0]).any() and np.isfinite(other[:, 0]).any()):
+        return False
+    a, b = _box(main, image_wh), _box(other, image_wh)
+    iw = min(a[2], b[2]) - max(a[0], b[0])
+    ih = min(a[3], b[3]) - max(a[1], b[1])
+    if iw > 0 and ih > 0:
+        smaller = min(max(a[2] - a[0], 1.0) * max(a[3] - a[1], 1.0), max(b[2] - b[0], 1.0) * max(b[3] - b[1], 1.0))
+        if iw * ih >= OVERLAP_BOX_FRACTION * smaller:
+            return True
+    wh = np.array(image_wh, dtype=np.float64)
+    xy_m, xy_o = main[_BODY, :2] * wh, other[_BODY, :2] * wh
+    seen_m = np.isfinite(xy_m).all(axis=1) & ~(main[_BODY, 3] < 0.5)
+    seen_o = np.isfinite(xy_o).all(axis=1) & ~(other[_BODY, 3] < 0.5)
+    if seen_m.sum() < 3 or not seen_o.any():
+        return False
+    d = np.linalg.norm(xy_m[seen_m][:, None] - xy_o[seen_o][None], axis=2).min(axis=1)
+    return bool((d <= SHARED_JOINT_TORSO * _torso_px(main[:, :2] * wh)).mean() >= SHARED_JOINT_FRACTION)
+
+
 OUTSIDE_MARGIN = 0.01  # of the image size
 
 
@@ -199,6 +336,11 @@ class PoseEstimator:
         self.restarts = 0
         self.last_rejection = ""
         self._restarted_ms: dict[int, float] = {}
+        self._people_landmarker = None
+        self._frames_to_check: int = 0   # frames with a person until the next people check (0: this one)
+        self._seen = PeopleSeen(1)
+        self.people_checks = 0
+        self.people_check_s = 0.0
         # Optional skeleton check (coach.vision.plausibility.PlausibilityChecker); set by the caller.
         self.plausibility = None
         # Create the upright landmarker now, so a bad model fails at start, not mid-run.
@@ -256,10 +398,12 @@ class PoseEstimator:
 
     def close(self) -> None:
         with _quiet_native_stderr():
-            for lm in self._landmarkers.values():
-                with contextlib.suppress(Exception):
-                    lm.close()
+            for lm in [*self._landmarkers.values(), self._people_landmarker]:
+                if lm is not None:
+                    with contextlib.suppress(Exception):
+                        lm.close()
         self._landmarkers.clear()
+        self._people_landmarker = None
 
     def __enter__(self) -> "PoseEstimator":
         return self
@@ -268,15 +412,59 @@ class PoseEstimator:
         self.close()
 
     # -- per frame ------------------------------------------------------------
-    def _detect(self, rgb: np.ndarray, ts: int, rotation: int):
+    @staticmethod
+    def _image(rgb: np.ndarray, rotation: int):
         import mediapipe as mp
 
         if rotation == _ROT_CW:
             rgb = np.ascontiguousarray(np.rot90(rgb, k=-1))
         elif rotation == _ROT_CCW:
             rgb = np.ascontiguousarray(np.rot90(rgb, k=1))
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        return self._landmarker(rotation).detect_for_video(image, ts)
+        return mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+
+    def _detect(self, rgb: np.ndarray, ts: int, rotation: int):
+        return self._landmarker(rotation).detect_for_video(self._image(rgb, rotation), ts)
+
+    def _people_model(self):
+        """IMAGE mode, two poses, low confidence, no masks: the people check's own landmarker."""
+        if self._people_landmarker is None:
+            from mediapipe.tasks.python import BaseOptions, vision
+
+            options = vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_buffer=self._model_bytes),
+                running_mode=vision.RunningMode.IMAGE,
+                num_poses=2,
+                min_pose_detection_confidence=self.config.people_check_confidence,
+                min_pose_presence_confidence=self.config.people_check_confidence,
+            )
+            with _quiet_native_stderr():
+                self._people_landmarker = vision.PoseLandmarker.create_from_options(options)
+        return self._people_landmarker
+
+    def _look_for_people(self, rgb: np.ndarray, frame: PoseFrame) -> None:
+        """Who else is in view (see the module docstring): the image turned each way."""
+        t0 = time.perf_counter()
+        found: list[tuple[int, np.ndarray]] = []
+        no_world = np.zeros((N_LANDMARKS, 3))
+        for rotation in (_ROT_CW, _ROT_CCW):
+            result = self._people_model().detect(self._image(rgb, rotation))
+            for i in range(len(result.pose_landmarks)):
+                lm, _ = _result_to_arrays(result, i)
+                found.append((rotation, _unrotate(lm, no_world, rotation)[0]))
+        self._seen = people_in_view(frame.landmarks, found, frame.image_wh)
+        self.people_checks += 1
+        self.people_check_s += time.perf_counter() - t0
+
+    def _count_people(self, rgb: np.ndarray, frame: PoseFrame) -> None:
+        """Set ``frame.people`` and ``frame.people_overlap`` (looking again when it is time)."""
+        if self.config.people_check_frames <= 0:
+            return
+        if self._frames_to_check <= 0:
+            self._look_for_people(rgb, frame)
+            self._frames_to_check = self.config.people_check_frames
+        self._frames_to_check -= 1
+        frame.people = self._seen.people
+        frame.people_overlap = any(overlaps(frame.landmarks, o, frame.image_wh) for o in self._seen.others)
 
     def process(self, rgb: np.ndarray, timestamp_ms: float) -> PoseFrame:
         """Estimate the pose in one RGB uint8 image (H, W, 3) captured at timestamp_ms."""
@@ -293,9 +481,11 @@ class PoseEstimator:
         order = [self._active_rotation]
         if self.config.rotate_retry:
             order += [r for r in (_ROT_NONE, _ROT_CW, _ROT_CCW) if r != self._active_rotation]
+        found = 0
         for rotation in order:
             result = self._detect(rgb, ts, rotation)
             if result.pose_landmarks:
+                found = max(found, len(result.pose_landmarks))
                 frame = self._to_frame(result, rotation, timestamp_ms, image_wh)
                 if frame is not None:
                     verdict = self.plausibility.check(frame) if self.plausibility is not None else None
@@ -304,6 +494,7 @@ class PoseEstimator:
                             self.rotated_frames += 1
                         self._active_rotation = rotation
                         self.last_rejection = ""
+                        self._count_people(rgb, frame)
                         return frame
                     # A wrong skeleton: drop this tracker's lock so it re-detects, and
                     # try the other rotations on this frame.
@@ -313,7 +504,7 @@ class PoseEstimator:
             if not self.config.rotate_retry:
                 break
         self._maybe_release_lock(timestamp_ms)
-        return PoseFrame.empty(timestamp_ms, image_wh)
+        return PoseFrame.empty(timestamp_ms, image_wh, people=found)
 
     def _to_frame(self, result, rotation: int, timestamp_ms: float, image_wh) -> PoseFrame | None:
         candidates = []
@@ -360,3 +551,4 @@ class PoseEstimator:
             self._lock_box = None
             self._lock_seen_ms = None
             self.relocks += 1
+            self._frames_to_check = 0   # whoever is found next: look who else is there

@@ -332,6 +332,8 @@ class PoseSmoother:
             world=out_world,
             image_wh=frame.image_wh,
             mask=frame.mask,
+            people=frame.people,
+            people_overlap=frame.people_overlap,
         )
 
 
