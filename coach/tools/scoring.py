@@ -387,6 +387,29 @@ class ScoreReport:
 
 
 # --------------------------------------------------------------------------- truth -> frames
+def load_truth(path: Path) -> dict:
+    """A truth file for scoring: as ``coach.synth.truth.load`` gives it, except that the
+    landmark arrays are numpy arrays (frames x 33 x 2 or 3, NaN = none) and the true measures
+    and script values, which scoring does not use, are left packed (unpacking them into lists
+    takes longer than coaching the clip)."""
+    from coach.synth.truth import unpack_array
+
+    with gzip.open(path, "rb") as fh:
+        truth = json.loads(fh.read())
+    lm = dict(truth["landmarks"])
+    if truth.get("packed"):
+        packed = lm.pop("packed")
+        lm["xy_px"], lm["xyz_m"] = unpack_array(packed["xy_px"]), unpack_array(packed["xyz_m"])
+    else:
+        lm["xy_px"], lm["xyz_m"] = _points(lm["xy_px"], 2), _points(lm["xyz_m"], 3)
+    truth["landmarks"] = lm
+    return truth
+
+
+def _points(rows: list, dim: int) -> np.ndarray:
+    return np.array([[p if p is not None else [np.nan] * dim for p in row] for row in rows], dtype=np.float64)
+
+
 def truth_frames(truth: dict, unmirror: bool = False) -> list[PoseFrame]:
     """PoseFrames holding the TRUE joints (for computing measures on the truth). A mirrored
     clip's truth is of the mirrored picture with anatomical names; ``unmirror`` turns its
@@ -397,28 +420,28 @@ def truth_frames(truth: dict, unmirror: bool = False) -> list[PoseFrame]:
     cam = truth["camera"]
     w2c = np.asarray(cam["world_to_camera"], dtype=np.float64)
     k = np.asarray(cam["K"], dtype=np.float64)
-    lms = truth["landmarks"]
-    frames = []
-    for i, (xy_row, xyz_row) in enumerate(zip(lms["xy_px"], lms["xyz_m"])):
-        lm = np.full((N_LANDMARKS, 5), np.nan)
-        xyz = np.array([p if p is not None else (np.nan, np.nan, np.nan) for p in xyz_row], dtype=np.float64)
-        cam_pts = (w2c[:3, :3] @ xyz.T).T + w2c[:3, 3]
-        hips = cam_pts[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=0)
-        for j, p in enumerate(xy_row):
-            if p is None:
-                continue
-            lm[j, 0] = p[0] / w
-            lm[j, 1] = p[1] / h
-            # MediaPipe-like relative depth: hip-centred, in normalised-x units.
-            lm[j, 2] = (cam_pts[j, 2] - hips[2]) * k[0, 0] / (max(hips[2], 1e-6) * w)
-            # The truth is known also where the body hides a joint: measure it everywhere.
-            lm[j, 3] = lm[j, 4] = 0.99
-        world = cam_pts - hips
-        if unmirror:
-            lm[:, 0] = 1.0 - lm[:, 0]
-            world[:, 0] = -world[:, 0]
-        frames.append(PoseFrame(timestamp_ms=i * 1000.0 / fps, landmarks=lm, world=world, image_wh=(w, h)))
-    return frames
+    xy = np.asarray(truth["landmarks"]["xy_px"], dtype=np.float64)
+    xyz = np.asarray(truth["landmarks"]["xyz_m"], dtype=np.float64)
+    if xy.dtype == object or xy.ndim != 3:
+        xy, xyz = _points(truth["landmarks"]["xy_px"], 2), _points(truth["landmarks"]["xyz_m"], 3)
+    cam_pts = xyz @ w2c[:3, :3].T + w2c[:3, 3]
+    hips = cam_pts[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=1)  # (n, 3)
+    seen = np.isfinite(xy).all(axis=2)
+    lm = np.full((len(xy), N_LANDMARKS, 5), np.nan)
+    lm[..., 0] = xy[..., 0] / w
+    lm[..., 1] = xy[..., 1] / h
+    # MediaPipe-like relative depth: hip-centred, in normalised-x units.
+    with np.errstate(invalid="ignore"):
+        lm[..., 2] = (cam_pts[..., 2] - hips[:, None, 2]) * k[0, 0] / (np.maximum(hips[:, None, 2], 1e-6) * w)
+    # The truth is known also where the body hides a joint: measure it everywhere.
+    lm[..., 3:] = 0.99
+    lm[~seen] = np.nan
+    world = cam_pts - hips[:, None, :]
+    if unmirror:
+        lm[..., 0] = 1.0 - lm[..., 0]
+        world[..., 0] = -world[..., 0]
+    return [PoseFrame(timestamp_ms=i * 1000.0 / fps, landmarks=lm[i], world=world[i], image_wh=(w, h))
+            for i in range(len(lm))]
 
 
 def _side_per_frame(truth: dict, n: int, fps: float, default: str | None) -> list[str | None]:
@@ -546,7 +569,6 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
     from coach.pipeline.loop import run
     from coach.pipeline.runner import make_estimator, needs_masks
     from coach.spec import load_spec
-    from coach.synth.truth import load as load_truth
     from coach.vision.recording import load_clip
     from coach.vision.smoothing import PoseSmoother
     from coach.vision.sources import VideoFileSource
