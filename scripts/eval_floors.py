@@ -11,6 +11,7 @@ because of a test clip: the test split is reported, not tuned on.
 from __future__ import annotations
 
 import math
+import pprint
 import sys
 from datetime import date
 from pathlib import Path
@@ -48,10 +49,8 @@ def floors(split: str) -> dict:
 
 def main() -> int:
     print(f"# measured {date.today().isoformat()} with scripts/eval_floors.py")
-    print("FLOORS = {")
-    for split in ("dev", "test"):
-        print(f"    {split!r}: {floors(split)!r},")
-    print("}")
+    text = pprint.pformat({split: floors(split) for split in ("dev", "test")}, width=110, sort_dicts=False)
+    print("FLOORS = " + text.replace("\n", "\n" + " " * len("FLOORS = ")))
     return 0
 
 

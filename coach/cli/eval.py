@@ -46,9 +46,10 @@ def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
     say = out.append
     say(f"cue tolerance: from {before_s:g} s before the mistake's onset to {after_s:g} s after the true cue "
         "(+ release_s for hold too short)")
-    say("wrong/min: corrections per minute on good form (safety form pace count; setup apart); timing on good "
-        "clips: hold start and hold length errors (s), rep count error, sides held as the truth's; camera: the "
-        "coach asked to move it on camera_off clips / on supported ones")
+    say("wrong/min: corrections per minute of good form, then by severity (safety form pace count; setup apart)")
+    say("on good-form clips: start / hold = hold start / hold length error s, reps = rep count error, sides = "
+        "sides held in the truth's order")
+    say("camera: clips where the coach judged the camera placement unsupported: camera_off / supported ones")
 
     def row(name: str, s: dict, width: int) -> str:
         sev = s["wrong_cues_per_min_good_by_severity"]
