@@ -231,8 +231,11 @@ def test_skip_ends_the_exercise_asks_symptoms_and_moves_on():
 def test_skip_during_intro_goes_straight_to_the_next_exercise():
     c = controller(2)
     feed(c, 0, 500)
-    c.press("n")
-    feed(c, 500, 700)
+    c.press("n")  # N is "no" at the symptom question; it does not skip (one meaning per key)
+    feed(c, 500, 600)
+    assert c.spec.id == "ex1" and c.stage == "intro"
+    c.press("s")
+    feed(c, 600, 700)
     assert c.spec.id == "ex2" and c.stage == "intro"
     assert c.record["exercises"][0]["status"] == "skipped"
 
@@ -499,3 +502,25 @@ def test_intro_waits_until_the_introduction_has_been_spoken():
     busy[0] = False
     feed(c, 5000, 5200)
     assert c.stage == "framing"
+
+
+def test_symptom_answer_time_runs_once_the_question_has_been_said():
+    """The question and how to answer take a while to say: the 5 s to answer start after."""
+    speaking = {"until": math.inf}
+    c = None
+
+    def busy() -> bool:  # the voice says the question for 8 s
+        return c.stage == "symptoms" and c._t < speaking["until"]
+
+    c = controller(1, speech_busy=busy)
+    ev = hold_and_release(c, 0, 14000, 16000)
+    q = kinds(ev, "symptoms", "question")
+    assert q and c.stage == "symptoms"
+    asked = q[0].timestamp_ms
+    speaking["until"] = asked + 8000
+    ev = feed(c, 16000, asked + 8000)  # 8 s of speech: longer than the 5 s to answer
+    assert c.stage == "symptoms" and not kinds(ev, "symptoms", "none")
+    ev = feed(c, asked + 8000, asked + 12900)
+    assert c.stage == "symptoms"
+    ev = feed(c, asked + 12900, asked + 13200)
+    assert kinds(ev, "symptoms", "none")  # 5 s after the speech ended

@@ -250,7 +250,13 @@ def test_window_skip_then_symptom_yes_by_key_ends_session_english(display, clip,
         w = int(round(WINDOW_H * 4 / 3))
         first = wrap_text(question, load_font(q_px, True), w * 0.86)[0]
         assert text_score(shot, first, q_px, bold=True) > 0.8
-        assert text_score(shot, i18n.t("symptoms.answer_hint", "en"), int(round(WINDOW_H * 0.042)), bold=True) > 0.8
+        from coach.session.keys import controls_line
+
+        assert text_score(shot, controls_line("en", "question"), int(round(WINDOW_H * 0.042)), bold=True) > 0.8
+        body_px = int(round(WINDOW_H * 0.055))
+        how = wrap_text(i18n.t("symptoms.how_to_answer", "en", seconds="2", yes="Y", no="N"), load_font(body_px),
+                        w * 0.86)[0]
+        assert text_score(shot, how, body_px) > 0.8  # "If yes, raise a hand up toward the ceiling ..."
         key(display, "y")
         stdout, stderr = proc.communicate(timeout=30)
     finally:

@@ -24,6 +24,21 @@ def status(message: str) -> None:
     print(f"coach: {message}", file=sys.stderr, flush=True)
 
 
+def ask(prompt: str) -> str:
+    """Ask on the terminal: ``prompt`` on standard output, the answer line from standard
+    input (EOFError at the end of input).
+
+    Not ``input(prompt)``: without the readline module it writes the prompt to file
+    descriptor 2, which the commands that run the model send to /dev/null (MediaPipe's
+    native log lines), so the person would answer questions they cannot see."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
 def fmt_time(ms: float) -> str:
     s = max(ms, 0.0) / 1000.0
     return f"{int(s // 60):02d}:{s % 60:04.1f}"
@@ -61,9 +76,15 @@ class Progress:
 
 
 def add_run_options(p: argparse.ArgumentParser, lang_default: str, exercise_required: bool = True) -> None:
-    """The options of every command that coaches an exercise."""
-    p.add_argument("--exercise", "-e", required=exercise_required, metavar="ID",
-                   help="exercise id (see `coach exercises`)")
+    """The options of every command that coaches an exercise: which one (an exercise id,
+    or a spec file named by its path), the language, the profile, the model, the
+    landmark recording, how many people."""
+    which = p.add_mutually_exclusive_group(required=exercise_required)
+    which.add_argument("--exercise", "-e", metavar="ID",
+                       help="exercise id (see `coach exercises`); always one of the coach's exercises, "
+                            "whatever files or folders are where you run it")
+    which.add_argument("--spec", metavar="FILE", help="an exercise spec YAML file instead of an exercise id "
+                                                     "(e.g. your own copy of one)")
     p.add_argument("--lang", choices=LANG_CHOICES, default=lang_default,
                    help=f"language of cues and text (default from the system locale: {lang_default})")
     p.add_argument("--profile", metavar="FILE", help="a physiotherapist's profile YAML overriding thresholds")
@@ -87,6 +108,7 @@ def run_options(args: argparse.Namespace):
 
     return RunOptions(
         exercise=args.exercise,
+        spec_file=getattr(args, "spec", None),
         lang=args.lang,
         profile=args.profile,
         model=args.model,

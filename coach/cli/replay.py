@@ -7,7 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.cli.common import EXIT_OK, Progress, add_run_options, print_run, read_event_lines, run_options
+from coach.cli.common import (EXIT_INPUT, EXIT_OK, Progress, add_run_options, err, print_run, read_event_lines,
+                              run_options)
 
 
 def register(sub, lang_default: str) -> None:
@@ -30,7 +31,7 @@ def register(sub, lang_default: str) -> None:
 def cmd_replay(args: argparse.Namespace) -> int:
     from coach.pipeline.runner import execute, load_spec_for, needs_masks, open_input
 
-    spec = load_spec_for(args.exercise, args.profile)  # a wrong exercise or profile fails before any video opens
+    spec = load_spec_for(args.exercise, args.profile, args.spec)  # a wrong exercise or profile fails at once
     options = run_options(args)
     if options.out_dir is None:
         options.out_dir = str(Path("runs") / (Path(args.input).stem or "replay"))
@@ -47,7 +48,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.quiet and result.events_path:
         for line in read_event_lines(result.events_path, args.lang):
             print(line)
-    print_run(result, options.exercise, args.quiet)
+    print_run(result, spec.id, args.quiet)
+    return _damaged_images(frames)
+
+
+def _damaged_images(source) -> int:
+    """Images of a folder left out because they are damaged: one line naming them, exit 2
+    (the others were coached and their results are written)."""
+    message = getattr(source, "damaged_message", None)
+    text = message() if message is not None else None
+    if text:
+        err(text)
+        return EXIT_INPUT
     return EXIT_OK
 
 
@@ -60,7 +72,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     from coach.pipeline.runner import load_spec_for, needs_masks, open_input
     from coach.vision.smoothing import PoseSmoother
 
-    spec = load_spec_for(args.exercise, args.profile)
+    spec = load_spec_for(args.exercise, args.profile, args.spec)
     frames, _fps, estimator, _total = open_input(args.input, args.model, 1, needs_masks(spec), spec, args.mirrored)
     smoother = PoseSmoother()
     stats = RunStats()
@@ -80,4 +92,4 @@ def cmd_measure(args: argparse.Namespace) -> int:
             out.close()
     if args.out:
         print(f"{len(rows)} frames x {len(header) - 1} measures -> {args.out}")
-    return EXIT_OK
+    return _damaged_images(frames)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.cli.common import EXIT_BLOCKED, EXIT_INPUT, EXIT_OK, LANG_CHOICES, add_mirrored_option, err
+from coach.cli.common import EXIT_BLOCKED, EXIT_INPUT, EXIT_OK, LANG_CHOICES, add_mirrored_option, ask, err
 from coach.errors import CoachError, InputError
 
 
@@ -19,8 +19,16 @@ class ScreeningBlocked(CoachError):
 
 
 def register(sub, lang_default: str) -> None:
-    p = sub.add_parser("session", help="a guided session: the exercises one after the other, with voice, "
-                                       "safety questions and a report (q or Esc stops at any time)")
+    from coach.session.keys import help_lines, keys_label, binding
+
+    stop = keys_label(binding("stop"))
+    p = sub.add_parser("session", help=f"a guided session: the exercises one after the other, with voice, "
+                                       f"safety questions and a report ({stop} stops at any time)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="A guided session: the screening questions (before the first session), then "
+                                   "each exercise\nintroduced, coached by voice and on screen, and a symptom "
+                                   "question after it (raise a hand\nfor 2 s or press a key to answer yes).",
+                       epilog="keys in the window:\n" + "\n".join("  " + line for line in help_lines()))
     p.add_argument("--program", metavar="FILE",
                    help="YAML with `exercises: [id, ...]` (default: the seven, in the article's order)")
     p.add_argument("--camera", default="0", metavar="N|FILE",
@@ -73,7 +81,7 @@ def _ask_terminal(lang: str) -> dict[str, bool]:
     for i, q in enumerate(questions, 1):
         while True:
             try:
-                raw = input(f"[{i}/{len(questions)}] {q.text(lang)} ({i18n.t('screening.exit_hint', lang)}) ")
+                raw = ask(f"[{i}/{len(questions)}] {q.text(lang)} ({i18n.t('screening.exit_hint', lang)}) ")
             except EOFError:
                 raise InputError("screening: no answer (end of input); answer every question, "
                                  "or pass the answers in --answers") from None
@@ -139,12 +147,15 @@ def cmd_session(args: argparse.Namespace) -> int:
     from coach.session.program import load_answers, load_program
     from coach.session.safety import assess_screening, excluded_exercises, load_screening, spec_contraindications
     from coach.session.store import StateStore
-    from coach.spec import load_profile, load_spec
+    from coach.pipeline.runner import exercise_spec
+    from coach.spec import load_profile
 
     lang = args.lang
     ids, settings = load_program(args.program)
     profile = load_profile(args.profile) if args.profile else None
-    specs = [load_spec(i, profile=profile) for i in ids]
+    # an entry is an exercise id, or a spec file when it ends in .yaml / .yml (see --program)
+    specs = [exercise_spec(spec_file=i, profile=profile) if i.endswith((".yaml", ".yml"))
+             else exercise_spec(i, profile=profile) for i in ids]
     answers = load_answers(args.answers)
     options = SessionOptions(
         lang=lang, camera=str(args.camera), model=args.model, mute=args.mute, volume=args.volume, mirror=args.mirror,
@@ -166,10 +177,10 @@ def cmd_session(args: argparse.Namespace) -> int:
         screen_answers = stored["answers"]
         result = assess_screening(screen_answers, spec_contraindications(specs))
     if result.blocked:
-        _print_screening(result, lang, ids)
+        _print_screening(result, lang, [s.id for s in specs])
         raise ScreeningBlocked(i18n.t("cli.blocked_exit", lang))
     if result.status == "caution":
-        _print_screening(result, lang, ids)
+        _print_screening(result, lang, [s.id for s in specs])
     excluded = excluded_exercises(screen_answers, spec_contraindications(specs))
 
     session = GuidedSession(specs, options, screening=result, excluded=excluded, store=store)

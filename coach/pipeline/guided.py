@@ -12,7 +12,6 @@ decided before, by the caller. Never prints.
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,8 @@ from typing import Any
 from coach import i18n
 from coach.errors import CoachError, InputError
 from coach.pipeline.loop import RunStats
-from coach.pipeline.runner import Driven, Outputs, drive, make_estimator, needs_masks, plausibility_for, recording_meta
+from coach.pipeline.runner import (Driven, Outputs, drive, make_estimator, make_voice, needs_masks, plausibility_for,
+                                   recording_meta)
 from coach.session.controller import SessionConfig, SessionController
 from coach.session.keys import ScriptedKeys
 from coach.session.safety import ScreeningResult, SessionLog
@@ -31,7 +31,7 @@ from coach.ui.report import ReportWriter, reports_dir
 from coach.ui.session_view import SessionRenderer
 from coach.ui.speech import VoiceAdapter
 from coach.ui.voice import Voice
-from coach.ui.window import Window, display_problem
+from coach.ui.window import Window, check_display
 from coach.vision.smoothing import PoseSmoother
 from coach.vision.sources import CameraSource, VideoFileSource
 
@@ -67,9 +67,7 @@ class SessionOptions:
         if not self.camera.isdigit() and not Path(self.camera).exists():
             raise InputError(f"--camera must be a camera number or a video file; {self.camera} does not exist")
         if self.window:
-            problem = display_problem()
-            if problem:
-                raise InputError(f"cannot open a window: {problem}; use --no-window --out DIR to run without one")
+            check_display("--no-window --out DIR")
 
 
 @dataclass
@@ -81,14 +79,6 @@ class SessionOutcome:
     recording_path: Path | None
     camera_lost: bool
     stats: RunStats
-
-
-def _quiet_voice_log() -> None:
-    """The voice's one warning is shown by the CLI (``voice_warning``), not logged as well."""
-    vlog = logging.getLogger("coach.ui.voice")
-    vlog.propagate = False
-    if not any(isinstance(h, logging.NullHandler) for h in vlog.handlers):
-        vlog.addHandler(logging.NullHandler())
 
 
 class GuidedSession:
@@ -142,9 +132,7 @@ class GuidedSession:
             self.specs, lang, excluded=excluded, config=SessionConfig(**opt.settings), answers=opt.symptoms,
             on_checkpoint=self.writer.write, meta=meta, warnings=warnings)
 
-        _quiet_voice_log()
-        self.voice = voice = Voice(lang=lang, muted=opt.mute, volume=opt.volume if opt.volume is not None else 100,
-                                   max_age_s=8.0)
+        self.voice = voice = make_voice(lang, muted=opt.mute, volume=opt.volume)
         if voice.available and not opt.mute:
             controller.speech_busy = lambda: voice.busy
         self.voice_warning: str | None = voice.warning or None

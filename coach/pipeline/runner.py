@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,14 +23,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach import __version__
+from coach import __version__, i18n
 from coach.engine import ExerciseEngine
 from coach.errors import InputError, OutputError
 from coach.files import atomic_write, check_output_dir
 from coach.pipeline.loop import RunStats, Step, run
 from coach.pipeline.sinks import AnnotatedVideoSink, EventLog
-from coach.spec import ExerciseSpec, load_profile, load_spec
+from coach.session.keys import binding, keys_label
+from coach.spec import ExerciseSpec, Profile, SpecError, load_profile, load_spec, spec_dir, spec_ids
 from coach.ui.overlay import OverlayRenderer
+from coach.ui.speech import VoiceAdapter
+from coach.ui.voice import Voice
 from coach.ui.window import Window
 from coach.vision.estimator import EstimatorConfig, PoseEstimator
 from coach.vision.model import sha256_of
@@ -39,9 +44,54 @@ from coach.vision.sources import open_source
 
 
 # --------------------------------------------------------------------------- building blocks
-def load_spec_for(exercise: str, profile: str | None = None) -> ExerciseSpec:
-    """The exercise spec (with the profile file applied); CoachError when either is wrong."""
-    return load_spec(exercise, profile=load_profile(profile) if profile else None)
+# What the voice says is also written here, as JSON lines (tests of whole commands).
+SPEECH_LOG_ENV = "COACH_SPEECH_LOG"
+# A cue not yet said after this long is dropped as stale (live and the guided session alike).
+VOICE_MAX_AGE_S = 8.0
+
+
+def make_voice(lang: str, muted: bool = False, volume: int | None = None) -> Voice:
+    """The voice of ``coach live`` and ``coach session`` (espeak-ng in a background worker).
+    Without espeak-ng it degrades to text with ONE warning in ``voice.warning`` (the CLI
+    shows it; it is not logged as well). ``$COACH_SPEECH_LOG``: a file that gets every cue
+    as a JSON line (see :class:`coach.ui.voice.Voice`)."""
+    vlog = logging.getLogger("coach.ui.voice")
+    vlog.propagate = False
+    if not any(isinstance(h, logging.NullHandler) for h in vlog.handlers):
+        vlog.addHandler(logging.NullHandler())
+    return Voice(lang=lang, muted=muted, volume=100 if volume is None else volume, max_age_s=VOICE_MAX_AGE_S,
+                 transcript=os.environ.get(SPEECH_LOG_ENV) or None)
+
+
+def exercise_spec(exercise: str | None = None, spec_file: str | os.PathLike | None = None,
+                  profile: Profile | None = None) -> ExerciseSpec:
+    """The spec of an exercise id, or of a spec file (``--spec FILE``), with ``profile``.
+
+    An id is always looked up among the coach's exercises: a folder or file of the same
+    name where the command runs (``cat_cow/`` holding one's cat-cow recordings) does not
+    matter. A spec file is named by its path. SpecError (one line) when either is wrong."""
+    if (exercise is None) == (spec_file is None):
+        raise SpecError("give an exercise id (--exercise ID) or a spec file (--spec FILE), not both")
+    if spec_file is not None:
+        path = Path(spec_file)
+        if not path.is_file():
+            what = "a folder, not a spec file" if path.is_dir() else "no such spec file"
+            raise SpecError(f"{path}: {what}; --spec takes an exercise spec YAML file "
+                            "(for one of the coach's exercises use --exercise ID)")
+        return load_spec(path, profile=profile)
+    ids = spec_ids()
+    if exercise not in ids:
+        hint = ""
+        if Path(exercise).suffix in (".yaml", ".yml") or "/" in exercise or os.sep in exercise:
+            hint = "; a spec file is given with --spec FILE"
+        raise SpecError(f"{exercise}: unknown exercise id, expecting one of [{', '.join(ids)}]{hint}")
+    return load_spec(spec_dir() / f"{exercise}.yaml", profile=profile)
+
+
+def load_spec_for(exercise: str | None, profile: str | None = None,
+                  spec_file: str | os.PathLike | None = None) -> ExerciseSpec:
+    """:func:`exercise_spec` with the profile given as a file; CoachError when any is wrong."""
+    return exercise_spec(exercise, spec_file, load_profile(profile) if profile else None)
 
 
 def needs_masks(spec: ExerciseSpec) -> bool:
@@ -194,7 +244,7 @@ def recording_meta(source_name: str, exercise: str, estimator=None, mirrored: bo
 # --------------------------------------------------------------------------- replay and live
 @dataclass
 class RunOptions:
-    exercise: str
+    exercise: str | None                 # an exercise id, or None with spec_file
     lang: str = "en"
     profile: str | None = None
     model: str | None = None
@@ -206,6 +256,7 @@ class RunOptions:
     mirrored: bool = False  # the camera mirrors the picture (a selfie camera): turn the poses back
     max_people: int = 1
     smoothing: dict = field(default_factory=dict)
+    spec_file: str | None = None         # a spec file instead of an exercise id (--spec FILE)
 
 
 @dataclass
@@ -218,7 +269,7 @@ class RunResult(Driven):
 
 
 def build_engine(options: RunOptions) -> tuple[ExerciseSpec, ExerciseEngine]:
-    spec = load_spec_for(options.exercise, options.profile)
+    spec = load_spec_for(options.exercise, options.profile, options.spec_file)
     return spec, ExerciseEngine(spec, lang=options.lang)
 
 
@@ -235,9 +286,12 @@ def execute(
     on_progress: Callable[[RunStats], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     source_name: str = "",
+    voice: Voice | None = None,
 ) -> RunResult:
     """Coach one exercise on ``frames`` (VideoFrames, or PoseFrames of a recording): events,
-    summary.json, optionally an annotated video, a window and a landmark recording."""
+    summary.json, optionally an annotated video, a window, a landmark recording and a
+    ``voice`` that says the cues (the guided session's selection: coach.ui.speech; the
+    caller opens and closes it)."""
     spec, engine = build_engine(options)
     out = check_output_dir(options.out_dir) if options.out_dir else None
     outputs = Outputs(events_path=out / "events.jsonl" if out else None)
@@ -246,12 +300,18 @@ def execute(
         outputs.video_path, outputs.video_render = out / "annotated.mp4", renderer.render
     if options.record_landmarks:
         outputs.recording_path = options.record_landmarks
-        outputs.recording_meta = recording_meta(source_name, options.exercise, estimator, options.mirrored)
+        outputs.recording_meta = recording_meta(source_name, spec.id, estimator, options.mirrored)
     sinks: list = []
+    speaker = None
+    if voice is not None:  # the frame's texts as one utterance, said after the frame's events
+        speaker = VoiceAdapter(voice, options.lang)
+        sinks.append(speaker)
     window = None
     if options.window:
         big = OverlayRenderer(spec=spec, lang=options.lang, mirror=options.mirror, min_height_px=720)
-        window = Window(f"coach — {options.exercise}", big.render)
+        stop = binding("stop")  # the one key table: the live window stops on the session's stop keys
+        window = Window(f"coach — {spec.names.get(options.lang, spec.id)} "
+                        f"({keys_label(stop, options.lang)}: {i18n.t(stop.text_key, options.lang)})", big.render)
         sinks.append(window)
 
     def stop() -> bool:
@@ -261,14 +321,18 @@ def execute(
     interrupted = False
     try:
         drive(frames, fps=fps, estimator=estimator, smoother=build_smoother(options), engine=engine, sinks=sinks,
-              outputs=outputs, should_stop=stop, on_progress=on_progress, result=result, mirrored=options.mirrored)
+              outputs=outputs, should_stop=stop, on_progress=on_progress, on_event=speaker, result=result,
+              mirrored=options.mirrored)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
         # Also on Ctrl-C / SIGTERM / an error: a complete summary (marked interrupted).
         result.stopped_by_user = window is not None and window.stop_requested
-        summary = {"exercise": options.exercise, "source": source_name, "stats": result.stats.to_dict()}
+        summary = {"exercise": spec.id, "source": source_name, "stats": result.stats.to_dict()}
+        damaged = getattr(frames, "damaged", None)  # images of a folder left out (coach.vision.sources)
+        if damaged:
+            summary["damaged_images"] = [{"path": str(p), "problem": why} for p, why in damaged]
         if interrupted:
             summary["interrupted"] = True
         summary["session"] = engine.summary()

@@ -20,7 +20,11 @@ Stages of one exercise::
 
     intro ──(intro_s)──▶ framing ──(needed body parts in view for framing_s)──▶ coaching
       ──(engine done, or skip)──▶ symptoms ──(no / no answer)──▶ next exercise's intro
-                                           └─(yes)──▶ session ends (report written)
+                                           └─(yes: key or raised hand)──▶ session ends (report written)
+
+The symptom question is answered by key (:mod:`coach.session.keys`) or, for a person on
+the floor, by a hand held above the head for ``hand_answer_s`` (:mod:`coach.session.hands`);
+no answer within ``symptom_timeout_s`` of the question having been said goes on.
 
 Time is the frames' timestamps only. A pause freezes every timer: the engine is fed
 frames whose timestamps have the paused time taken out, so a hold neither grows nor
@@ -42,9 +46,13 @@ from coach.engine import SIDE_NAMES, Event, ExerciseEngine
 from coach.errors import CoachError
 from coach.pose import PoseFrame
 from coach.session.framing import missing_parts, needed_landmarks
-from coach.session.keys import KEYS_NO, KEYS_PAUSE, KEYS_SKIP, KEYS_STOP, KEYS_YES, normalise_key
+from coach.session.hands import HandRaise, HandRaiseConfig
+from coach.session.keys import action_of, answer_keys, normalise_key
 
 STAGES = ("intro", "framing", "coaching", "symptoms", "done")
+
+# The time to answer the symptom question starts when it has been said, or after this long.
+MAX_QUESTION_SPEECH_MS = 30000.0
 
 # Event kinds the controller adds to the engine's.
 SESSION_KINDS = ("session", "intro", "framing", "pause", "skip", "excluded", "symptoms", "warning")
@@ -62,6 +70,7 @@ class SessionConfig:
     framing_s: float = 1.0            # needed parts in view this long before coaching starts
     framing_repeat_s: float = 6.0     # "I can't see your feet" again at most this often
     symptom_timeout_s: float | None = 15.0  # no answer in this long counts as "no answer" (None: wait)
+    hand_answer_s: float | None = 2.0       # a hand held up this long answers yes (None: keys only)
     scripted_answer_delay_s: float = 1.0    # a scripted answer is given this long after the question
     sample_hz: float = 5.0            # measure samples per second kept for the report plots
     min_visibility: float = 0.5
@@ -75,6 +84,13 @@ class SessionConfig:
                 raise SessionError(f"{name}: must be a number of seconds in [0, 3600), got {v!r}")
         if self.symptom_timeout_s is not None and not 0 < self.symptom_timeout_s < 3600:
             raise SessionError(f"symptom_timeout_s: must be in (0, 3600) or none, got {self.symptom_timeout_s!r}")
+        if self.hand_answer_s is not None and not (isinstance(self.hand_answer_s, (int, float))
+                                                   and 0.5 <= self.hand_answer_s <= 10):
+            raise SessionError(f"hand_answer_s: must be in [0.5, 10] seconds or none, got {self.hand_answer_s!r}")
+        if (self.hand_answer_s is not None and self.symptom_timeout_s is not None
+                and self.symptom_timeout_s <= self.hand_answer_s):
+            raise SessionError(f"symptom_timeout_s ({self.symptom_timeout_s}) must be longer than "
+                               f"hand_answer_s ({self.hand_answer_s}), or there is no time to raise a hand")
         if not 0 < self.sample_hz <= 60:
             raise SessionError(f"sample_hz: must be in (0, 60], got {self.sample_hz!r}")
 
@@ -170,6 +186,9 @@ class SessionController:
         self.done = False
         self.missing: list[str] | None = []  # last framing result (None: no person)
         self.prompt_answer: str | None = None  # last symptom answer (for the overlay)
+        # the symptom question answered by a raised hand (None: keys only)
+        self.hand = (HandRaise(HandRaiseConfig(hold_s=self.config.hand_answer_s))
+                     if self.config.hand_answer_s is not None else None)
         self.last_text: dict[str, str] | None = None
         self._keys: list[str] = []
         self._t0: float | None = None    # first frame timestamp
@@ -179,6 +198,8 @@ class SessionController:
         self._stage_since = 0.0          # active time the stage started
         self._framing_ok_since: float | None = None
         self._framing_said: dict[str, float] = {}
+        self._question_said_at: float | None = None  # active time the symptom question had been said
+        self._hand_chimed = False
         self._engine_offset = 0.0
         self._last_sample: float | None = None
         self._events_count = 0
@@ -230,7 +251,7 @@ class SessionController:
         k = normalise_key(key)
         if k is None:
             return
-        if k in KEYS_STOP:
+        if action_of(k, "always") == "stop":
             self.stopped = True
         self._keys.append(k)
 
@@ -272,7 +293,7 @@ class SessionController:
         elif self.stage == "coaching":
             self._run_coaching(t, frame, events)
         elif self.stage == "symptoms":
-            self._run_symptoms(t, events)
+            self._run_symptoms(t, frame, events)
         return self._count(events)
 
     def finish(self, timestamp_ms: float) -> list[Event]:
@@ -492,18 +513,50 @@ class SessionController:
         self.stage = "symptoms"
         self._stage_since = self._active(t)
         self.prompt_answer = None
-        text = i18n.join_texts(i18n.t_all("symptoms.question"), i18n.t_all("symptoms.answer_hint"))
+        self._question_said_at = None
+        self._hand_chimed = False
+        if self.hand is not None:
+            self.hand.reset()
+        text = i18n.join_texts(i18n.t_all("symptoms.question"), self.answer_hint())
         events.append(self._ev(t, "symptoms", text, "safety", state="question", chime="done"))
 
-    def _run_symptoms(self, t: float, events: list[Event]) -> None:
+    def answer_hint(self) -> dict[str, str]:
+        """How to answer the symptom question, in every language: by hand and by key."""
+        out = {}
+        for lang in i18n.LANGS:
+            keys = answer_keys(lang)
+            if self.hand is not None:
+                out[lang] = i18n.t("symptoms.how_to_answer", lang, seconds=f"{self.config.hand_answer_s:g}",
+                                   yes=keys["yes"], no=keys["no"])
+            else:
+                out[lang] = i18n.t("symptoms.how_to_answer_keys", lang, yes=keys["yes"], no=keys["no"])
+        return out
+
+    def _run_symptoms(self, t: float, frame: PoseFrame, events: list[Event]) -> None:
+        if self.hand is not None:
+            if self.hand.update(frame):
+                self._answer(t, True, events, "hand")
+                return
+            if self.hand.held_s > 0 and not self._hand_chimed:
+                # a chime the moment a raised hand is seen: the person on the floor, looking at
+                # the ceiling, knows it is being counted (once per question)
+                self._hand_chimed = True
+                events.append(self._ev(t, "symptoms", None, "safety", state="hand_seen", chime="start"))
         waited = self._active(t) - self._stage_since
         if self._answers is not None:
             if waited >= self.config.scripted_answer_delay_s * 1000.0:
                 answer = self._answers.pop(0) if self._answers else None
                 self._answer(t, answer, events, "script")
             return
+        # the time to answer runs once the question has been said (it takes a while to hear)
+        if self._question_said_at is None:
+            if self._speaking() and waited < MAX_QUESTION_SPEECH_MS:
+                return
+            self._question_said_at = self._active(t)
+        if self.hand is not None and self.hand.held_s > 0:
+            return  # a hand is going up: never cut it off by the timeout
         timeout = self.config.symptom_timeout_s
-        if timeout is not None and waited >= timeout * 1000.0:
+        if timeout is not None and self._active(t) - self._question_said_at >= timeout * 1000.0:
             self._answer(t, None, events, "timeout")
 
     def _answer(self, t: float, answer: bool | None, events: list[Event], how: str) -> None:
@@ -512,7 +565,10 @@ class SessionController:
         rec.symptoms = {"answer": answer, "how": how, "t_s": round(self._session_ms(t) / 1000.0, 2)}
         self.prompt_answer = "yes" if answer else ("no" if answer is False else "none")
         if answer:
-            events.append(self._ev(t, "symptoms", i18n.t_all("symptoms.stop"), "safety", state="yes", how=how))
+            text = i18n.t_all("symptoms.stop")
+            if how == "hand":  # say what was seen, so the person knows why the session ends
+                text = i18n.join_texts(i18n.t_all("symptoms.hand_seen_yes"), text)
+            events.append(self._ev(t, "symptoms", text, "safety", state="yes", how=how))
             for r in self.records:
                 if r.status == "pending":
                     r.status = "not_reached"
@@ -547,7 +603,8 @@ class SessionController:
 
     # -- keys ----------------------------------------------------------------------
     def _handle_key(self, k: str, t: float, events: list[Event]) -> None:
-        if k in KEYS_STOP:
+        action = action_of(k, "question" if self.stage == "symptoms" else "exercise")
+        if action == "stop":
             self.stopped = True
             self._end_exercise(t, events, "stopped")
             for r in self.records:
@@ -555,13 +612,10 @@ class SessionController:
                     r.status = "not_reached"
             self._end_session(t, events, "stopped")
             return
-        if self.stage == "symptoms":
-            if k in KEYS_YES:
-                self._answer(t, True, events, "key")
-            elif k in KEYS_NO:
-                self._answer(t, False, events, "key")
+        if action in ("yes", "no"):
+            self._answer(t, action == "yes", events, "key")
             return
-        if k in KEYS_PAUSE:
+        if action == "pause":
             if self.paused:
                 self.paused = False
                 if self._pause_started is not None:
@@ -573,7 +627,7 @@ class SessionController:
                 self._pause_started = t
                 events.append(self._ev(t, "pause", i18n.t_all("session.paused"), "setup", state="paused"))
             return
-        if k in KEYS_SKIP:
+        if action == "skip":
             spec = self.spec
             if spec is None:
                 return
@@ -585,5 +639,3 @@ class SessionController:
             txt = {lang: i18n.t("session.skipped", lang, name=spec.names.get(lang, spec.id)) for lang in i18n.LANGS}
             events.append(self._ev(t, "skip", txt, "setup", stage=self.stage))
             self._end_exercise(t, events, "skipped")
-
-

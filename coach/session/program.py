@@ -5,12 +5,13 @@ Programme file (YAML)::
 
     exercises: [lying_twist, cat_cow]     # ids (see `coach exercises`) or spec files
     intro_s: 5                            # optional SessionConfig timings, in seconds
+    hand_answer_s: 2                      # a hand up this long answers yes (null: keys only)
 
 Answers file (YAML or JSON)::
 
     screening: {acute_back_pain: false, ...}   # all questions (see `coach screening --list`)
     symptoms: [no, no, yes]                     # one per exercise, in order; null = no answer
-    keys: [[12.5, p], [20, p], [30, s]]         # keys pressed at session seconds (p, space, s, n, q, esc)
+    keys: [[12.5, p], [20, p], [30, s]]         # keys pressed at session seconds (coach.session.keys)
 
 Every mistake is an :class:`InputError` naming the option, the file and the field.
 """
@@ -23,7 +24,7 @@ from typing import Any
 import yaml
 
 from coach.errors import InputError
-from coach.session.keys import normalise_key
+from coach.session.keys import KEYS, normalise_key
 from coach.spec import spec_ids
 
 # The article's order (EXERCISES.md 1-7).
@@ -64,14 +65,14 @@ def load_program(path: str | None) -> tuple[list[str], dict[str, Any]]:
                                  f"expecting one of [{', '.join(known)}]")
         ids.append(ex)
     settings = {}
-    allowed = {"intro_s", "framing_s", "framing_repeat_s", "symptom_timeout_s"}
+    allowed = {"intro_s", "framing_s", "framing_repeat_s", "symptom_timeout_s", "hand_answer_s"}
     for k, v in data.items():
         if k == "exercises":
             continue
         if k not in allowed:
             raise InputError(f"--program: {path}: unknown setting {k!r}, expecting one of "
                                  f"[exercises, {', '.join(sorted(allowed))}]")
-        if not (v is None and k == "symptom_timeout_s") and not isinstance(v, (int, float)):
+        if not (v is None and k in ("symptom_timeout_s", "hand_answer_s")) and not isinstance(v, (int, float)):
             raise InputError(f"--program: {path}: {k}: expected a number of seconds, got {v!r}")
         settings[k] = v
     return ids, settings
@@ -109,7 +110,8 @@ def load_answers(path: str | None) -> dict[str, Any]:
     for i, item in enumerate(data.get("keys") or []):
         if not (isinstance(item, (list, tuple)) and len(item) == 2 and isinstance(item[0], (int, float))
                 and item[0] >= 0 and isinstance(item[1], str) and normalise_key(item[1]) is not None):
+            names = ", ".join("space" if k == " " else k for b in KEYS for k in b.keys)
             raise InputError(f"--answers: {path}: keys[{i}]: expected [seconds, key] with key one of "
-                                 "[p, space, s, n, y, j, q, esc], got {item!r}".replace("{item!r}", repr(item)))
+                             f"[{names}], got {item!r}")
         out["keys"].append((float(item[0]), item[1]))
     return out

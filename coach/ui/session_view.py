@@ -11,6 +11,7 @@ import numpy as np
 from coach import i18n
 from coach.engine import fill
 from coach.session.controller import SessionController, SessionError
+from coach.session.keys import controls_line
 from coach.ui.draw import OverlayAnnotator, OverlayState, PromptScreen, PromptView, mirror_image
 from coach.ui.overlay import OverlayRenderer, scene_of
 from coach.vocab import OTHER_SIDE
@@ -63,7 +64,7 @@ class SessionRenderer:
         """The full-screen prompt for the current stage, or None while coaching."""
         c = self.controller
         lang = self.lang
-        controls = i18n.t("session.controls", lang)
+        controls = controls_line(lang, "exercise")
         spec = c.spec
         if c.done:
             key = "session.finished" if c.ended_by == "completed" else "session.stopped"
@@ -86,7 +87,13 @@ class SessionRenderer:
                 body = i18n.t("setup.ready", lang)
             return PromptView(i18n.t("setup.waiting", lang), body, controls, "setup")
         if c.stage == "symptoms":
-            return PromptView(i18n.t("symptoms.question", lang), "", i18n.t("symptoms.answer_hint", lang), "safety")
+            hand = c.hand
+            if hand is not None and hand.held_s > 0:
+                held = f"{hand.held_s:.1f}".replace(".", "," if lang == "nb" else ".")
+                body = i18n.t("symptoms.hand_up", lang, held=held, seconds=f"{hand.config.hold_s:g}")
+            else:
+                body = c.answer_hint()[lang]
+            return PromptView(i18n.t("symptoms.question", lang), body, controls_line(lang, "question"), "safety")
         return None
 
     def render(self, step) -> np.ndarray:

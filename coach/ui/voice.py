@@ -18,10 +18,17 @@
   one exists, else skipped silently; ``write_chime_wav`` renders them for tests.
 
 ``render_wav(text, lang, path)`` runs ``espeak-ng -w`` synchronously (reports, tests).
+
+``transcript``: a file to which every cue is written as a JSON line the moment it is
+handed over (``"queued"``, or why it was not: ``"muted"``, ``"no_engine"``, …) and again
+with what became of it (``"spoken"``, ``"replaced"``, ``"stale"``, …): what the coach
+would say, for tests of whole commands (``$COACH_SPEECH_LOG``, see
+:func:`coach.pipeline.runner.make_voice`) and for checking a run afterwards.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -224,7 +231,8 @@ class Voice:
     def __init__(self, lang: str = "nb", engine: str = "espeak-ng", muted: bool = False,
                  volume: int = 100, rate_wpm: int = DEFAULT_RATE_WPM, max_age_s: float = 3.0,
                  interrupt_priority: Priority | int | str = Priority.SAFETY,
-                 player: list[str] | str | None = "auto", clock: Callable[[], float] = time.monotonic) -> None:
+                 player: list[str] | str | None = "auto", clock: Callable[[], float] = time.monotonic,
+                 transcript: str | Path | None = None) -> None:
         self.lang = i18n.check_lang(lang)
         _check_volume(volume)
         _check_rate(rate_wpm)
@@ -246,6 +254,13 @@ class Voice:
         self.last_text: str | None = None
         self.warning: str | None = None
         self.history: deque[tuple[str, str]] = deque(maxlen=200)
+        self._transcript_lock = threading.Lock()
+        self._transcript = None
+        if transcript:
+            try:
+                self._transcript = open(transcript, "a", encoding="utf-8", buffering=1)
+            except OSError as exc:
+                raise CoachError(f"cannot write the speech transcript {transcript}: {exc.strerror or exc}") from None
 
         self._cond = threading.Condition()
         self._pending: Utterance | None = None
@@ -284,23 +299,24 @@ class Voice:
             if self._closed:
                 return False
             if self._exe is None:
-                self.history.append(("no_engine", text))
+                self._note("no_engine", text)
                 return False
             if self.muted:
-                self.history.append(("muted", text))
+                self._note("muted", text)
                 return False
             utt = Utterance(text, prio, timestamp_ms, self._clock())
             pending = self._pending
             if pending is not None:
                 if (timestamp_ms is not None and pending.timestamp_ms is not None
                         and timestamp_ms < pending.timestamp_ms):
-                    self.history.append(("out_of_date", text))
+                    self._note("out_of_date", text)
                     return False
                 if prio < pending.priority:
-                    self.history.append(("dropped", text))
+                    self._note("dropped", text)
                     return False
-                self.history.append(("replaced", pending.text))
+                self._note("replaced", pending.text)
             self._pending = utt
+            self._write_transcript("queued", text, prio)
             current = self._current
             if (current is not None and prio >= self.interrupt_priority and prio > current.priority
                     and self._proc is not None):
@@ -348,6 +364,10 @@ class Voice:
                 self._terminate(self._proc)
             self._cond.notify_all()
         self._thread.join(timeout_s)
+        with self._transcript_lock:
+            if self._transcript is not None:
+                self._transcript.close()
+                self._transcript = None
         if self._chime_dir is not None:
             shutil.rmtree(self._chime_dir, ignore_errors=True)
             self._chime_dir = None
@@ -357,6 +377,23 @@ class Voice:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- what happened to each cue -------------------------------------------------------
+    def _note(self, what: str, text: str) -> None:
+        self.history.append((what, text))
+        self._write_transcript(what, text)
+
+    def _write_transcript(self, what: str, text: str, priority: Priority | None = None) -> None:
+        if self._transcript is None:
+            return
+        entry = {"what": what, "text": text, "lang": self.lang}
+        if priority is not None:
+            entry["priority"] = priority.name.lower()
+        with self._transcript_lock:
+            try:
+                self._transcript.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            except (OSError, ValueError):  # a full disk or a closed file must not stop the voice
+                pass
 
     # -- worker ------------------------------------------------------------------------
     @staticmethod
@@ -381,7 +418,7 @@ class Voice:
                     self._pending = None
                     assert utt is not None
                     if self._clock() - utt.enqueued_s > self.max_age_s:
-                        self.history.append(("stale", utt.text))
+                        self._note("stale", utt.text)
                         self._cond.notify_all()
                         continue
                     self._current = utt
@@ -393,7 +430,7 @@ class Voice:
             except Exception as exc:  # the worker must survive anything
                 log.warning("voice: %s", exc)
                 if utt is not None:
-                    self.history.append(("failed", utt.text))
+                    self._note("failed", utt.text)
             finally:
                 with self._cond:
                     self._current = None
@@ -423,11 +460,11 @@ class Voice:
             return
         rc = proc.wait()
         if rc == 0:
-            self.history.append(("spoken", utt.text))
+            self._note("spoken", utt.text)
         elif rc < 0:
-            self.history.append(("interrupted", utt.text))
+            self._note("interrupted", utt.text)
         else:
-            self.history.append(("failed", utt.text))
+            self._note("failed", utt.text)
 
     def _play_chime(self, kind: str) -> None:
         if self._player is None:

@@ -4,12 +4,13 @@
     window = Window("coach", view.render, on_key=controller.press,  # every key to the session
                     on_close=controller.stop, resizable=False)
 
-A pipeline sink: ``write(step)`` shows ``render(step)`` and reads the keyboard. q, Q or
-Esc, or closing the window, set ``stop_requested`` (the run's ``should_stop`` polls it);
+A pipeline sink: ``write(step)`` shows ``render(step)`` and reads the keyboard. The stop
+keys of :mod:`coach.session.keys` (q, Q, Esc), or closing the window, set ``stop_requested`` (the run's ``should_stop`` polls it);
 every key is also handed to ``on_key`` and closing calls ``on_close``.
 
-``display_problem()`` says why no window can be opened before one is tried: OpenCV's Qt
-backend aborts the whole process (SIGABRT, no exception) when it cannot reach a display.
+``display_problem()`` says why no window can be opened before one is tried, and
+``check_display(hint)`` turns it into the one-line error: OpenCV's Qt backend aborts the
+whole process (SIGABRT, exit code 134, no message) when it cannot reach a display.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from coach.errors import OutputError
+from coach.errors import InputError, OutputError
+from coach.session.keys import key_codes
 
-STOP_KEYS = (ord("q"), ord("Q"), 27)
+# The keys that stop a run (the one key table: coach.session.keys).
+STOP_KEYS = key_codes("stop")
 
 
 def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
@@ -42,6 +45,14 @@ def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
     if host in ("", "unix") and num.isdigit() and not os.path.exists(f"/tmp/.X11-unix/X{num}"):
         return f"no display at DISPLAY={disp}"
     return None
+
+
+def check_display(no_window_hint: str, environ: Mapping[str, str] | None = None) -> None:
+    """InputError (one line: what is wrong, what to do) when no window can be opened."""
+    problem = display_problem(environ)
+    if problem:
+        raise InputError(f"cannot open a window: {problem}; run it on a desktop, "
+                         f"or use {no_window_hint} to run without one")
 
 
 class Window:

@@ -1,4 +1,4 @@
-"""Frame sources: webcam, video file, image folder. (Landmark recordings: coach.vision.recording.)
+"""Frame sources: webcam, video file, image folder or one image. (Landmark recordings: coach.vision.recording.)
 
 Every source yields ``VideoFrame(rgb, timestamp_ms, index)``. Timestamps are capture
 times (the video's presentation time, the camera's clock at grab), never the time after
@@ -108,32 +108,136 @@ class VideoFileSource:
             cap.release()
 
 
+def jpeg_problem(data: bytes) -> str | None:
+    """Why the bytes of a JPEG file are not a whole picture, or None.
+
+    Walks the file's markers to the end-of-image marker. A JPEG cut off (a copy or a
+    download that stopped) still decodes with OpenCV, silently: its missing part is
+    filled with grey. Data after the end marker (some phones add their own) is fine."""
+    n = len(data)
+    if data[:2] != b"\xff\xd8":
+        return "not a JPEG file (no start-of-image marker)"
+    i = 2
+    while i < n:
+        if data[i] != 0xFF:
+            return "damaged (bytes where a JPEG marker should be)"
+        while i < n and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= n:
+            break
+        marker = data[i]
+        i += 1
+        if marker == 0xD9:  # end of image
+            return None
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            continue
+        if i + 2 > n:
+            break
+        length = int.from_bytes(data[i:i + 2], "big")
+        if length < 2:
+            return "damaged (a JPEG segment with an impossible length)"
+        i += length
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next real marker
+            while True:
+                j = data.find(b"\xff", i)
+                if j < 0 or j + 1 >= n:
+                    i = n
+                    break
+                following = data[j + 1]
+                if following == 0x00 or following == 0xFF or 0xD0 <= following <= 0xD7:
+                    i = j + 1  # a stuffed 0xFF, a fill byte or a restart marker: still image data
+                    continue
+                i = j
+                break
+    return "cut off: the file ends before the picture does (truncated)"
+
+
+def image_problem(path: Path) -> str | None:
+    """Why an image file cannot be coached, or None (the caller still decodes it)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not data:
+        return "empty (0 bytes)"
+    if data[:2] == b"\xff\xd8":
+        return jpeg_problem(data)
+    return None
+
+
 class ImageFolderSource:
-    """Images of a folder in name order, as frames at a fixed rate (default 10 fps)."""
+    """Images of a folder in name order (or one image file), as frames at a fixed rate
+    (default 10 fps): image ``i`` is at ``i / fps`` seconds.
+
+    A damaged image (cut off, or not decodable) is left out and listed in ``damaged``
+    as (path, why): its time slot stays empty, like a dropped camera frame, so the
+    images after it keep their times and the rest of the folder is still coached; the
+    command then names every damaged file and exits non-zero. A single image file that
+    is damaged fails at once (there is nothing else to coach).
+    """
 
     def __init__(self, path: str | os.PathLike, fps: float = 10.0) -> None:
         self.path = Path(path)
-        if not self.path.is_dir():
+        if fps <= 0:
+            raise SourceError(f"fps must be > 0, got {fps}")
+        if self.path.is_file() and self.path.suffix.lower() in IMAGE_SUFFIXES:
+            self.files = [self.path]
+        elif not self.path.is_dir():
             raise SourceError(f"image folder not found: {self.path}")
-        self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            self.files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
         if not self.files:
             raise SourceError(
                 f"no images in {self.path} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}); pass a folder of photos"
             )
-        if fps <= 0:
-            raise SourceError(f"fps must be > 0, got {fps}")
         self.fps = fps
-        first = cv2.imread(str(self.files[0]))
+        self.damaged: list[tuple[Path, str]] = []
+        first = None
+        for p in self.files:  # the first good image gives the size
+            first = self._read(p)
+            if first is not None:
+                break
         if first is None:
-            raise SourceError(f"cannot read image {self.files[0]}; is it a damaged file?")
+            if len(self.files) == 1:
+                p, why = self.damaged[0]
+                raise SourceError(f"{p}: the image is {why}; copy it again from the camera or phone, "
+                                  "or use another photo")
+            raise SourceError(f"no readable image in {self.path}: all {len(self.files)} are damaged "
+                              f"(the first, {self.damaged[0][0].name}: {self.damaged[0][1]}); copy them again")
+        self._first_good = p
         self.info = VideoInfo(resolution_wh=(first.shape[1], first.shape[0]), fps=fps, total_frames=len(self.files))
+
+    def _read(self, path: Path) -> np.ndarray | None:
+        """The image as BGR, or None (noted in ``damaged``)."""
+        why = image_problem(path)
+        bgr = cv2.imread(str(path)) if why is None else None
+        if bgr is None:
+            why = why or "not a picture OpenCV can decode (damaged, or not really an image)"
+            if all(p != path for p, _ in self.damaged):
+                self.damaged.append((path, why))
+            return None
+        return bgr
 
     def __iter__(self) -> Iterator[VideoFrame]:
         for index, path in enumerate(self.files):
-            bgr = cv2.imread(str(path))
+            if any(p == path for p, _ in self.damaged):
+                continue
+            bgr = self._read(path)
             if bgr is None:
-                continue  # an unreadable image is skipped, not fatal
+                continue  # left out, listed in self.damaged
             yield VideoFrame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), index * 1000.0 / self.fps, index)
+
+    def damaged_message(self) -> str | None:
+        """One line naming every damaged image and what to do, or None."""
+        if not self.damaged:
+            return None
+        n, total = len(self.damaged), len(self.files)
+        shown = "; ".join(f"{p}: {why}" for p, why in self.damaged[:5])
+        more = f"; and {n - 5} more" if n > 5 else ""
+        it = "it" if n == 1 else "them"
+        return (f"{n} of {total} images could not be used and {'was' if n == 1 else 'were'} left out ({shown}{more}); "
+                f"copy {it} again or remove {it}. The other {total - n} were coached; their results are kept")
 
 
 class CameraSource:
@@ -308,8 +412,8 @@ class CameraSource:
 
 
 def open_source(spec: str | os.PathLike, fps: float = 10.0):
-    """A frame source from a path: a video file or an image folder."""
+    """A frame source from a path: a video file, an image folder or one image file."""
     path = Path(spec)
-    if path.is_dir():
+    if path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
         return ImageFolderSource(path, fps=fps)
     return VideoFileSource(path)
