@@ -99,13 +99,20 @@ def import_clip(corpus: Path, out: Path, clip: dict) -> dict:
 
 def choose_videos(manifest: dict, index: dict) -> list[str]:
     """Short test clips for the end-to-end test: per exercise the shortest imported test
-    clip, preferring mistake clips (a cue to catch); at least one of them mirrored."""
+    clip, preferring mistake clips (a cue to catch); at least one of them mirrored. An
+    exercise's video already chosen stays unless a mistake clip replaces a good one or a
+    clip under 70 % of its length comes (each swap adds a video to git's history)."""
     clips = {c["id"]: c for c in manifest["clips"]}
     test = [clips[i] for i, e in index["clips"].items() if e["split"] == "test"]
+    before = {clips[v]["exercise"]: clips[v] for v in index.get("videos", []) if v in clips}
     chosen: list[dict] = []
     for exercise in sorted({c["exercise"] for c in test}):
         own = sorted((c for c in test if c["exercise"] == exercise), key=lambda c: (c["kind"] != "mistake", c["frames"]))
-        chosen.append(own[0])
+        best, old = own[0], before.get(exercise)
+        if old is not None and old["id"] in index["clips"] and not (
+                (best["kind"] == "mistake" and old["kind"] != "mistake") or best["frames"] < 0.7 * old["frames"]):
+            best = old
+        chosen.append(best)
     chosen = chosen[:MAX_VIDEOS]
     if not any(c["camera"]["mirrored"] for c in chosen):
         mirrored = sorted((c for c in test if c["camera"]["mirrored"]), key=lambda c: c["frames"])

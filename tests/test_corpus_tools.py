@@ -135,3 +135,26 @@ def test_convert_replaces_v1_with_v2_and_checks_the_replay(tmp_path, capsys):
         assert int(data["version"]) == 2
     assert conv.main([str(tmp_path)]) == 0  # already current: left alone
     assert capsys.readouterr().out.startswith("current")
+
+
+def test_video_choice_is_short_prefers_mistakes_has_a_mirrored_one_and_stays_put():
+    def clip(cid, exercise, kind, frames, mirrored=False):
+        return dict(_manifest_entry(cid, "test", exercise, kind=kind, mirrored=mirrored, frames=frames))
+
+    clips = [clip("a_good_long", "a", "good", 900), clip("a_good_short", "a", "good", 500),
+             clip("b_good", "b", "good", 800), clip("b_mistake", "b", "mistake", 1000),
+             clip("c_good_m", "c", "good", 2000, mirrored=True), clip("c_good", "c", "good", 600),
+             clip("dev_a", "a", "good", 10)]
+    clips[-1]["split"] = "dev"
+    manifest = {"clips": clips}
+    index = {"clips": {c["id"]: {"split": c["split"]} for c in clips}, "videos": []}
+    # per exercise the shortest test clip, a mistake first; no pick is mirrored, so the shortest
+    # mirrored clip comes too
+    assert imp.choose_videos(manifest, index) == ["a_good_short", "b_mistake", "c_good", "c_good_m"]
+    # a choice made stays against a clip only a little shorter (a), not against a mistake
+    # clip (b) or one under 70 % of its length (c; the mirrored one then comes as well)
+    index["videos"] = ["a_good_long", "b_good", "c_good_m"]
+    clips[1]["frames"] = 700  # 78 % of 900
+    assert imp.choose_videos(manifest, index) == ["a_good_long", "b_mistake", "c_good", "c_good_m"]
+    clips[1]["frames"] = 600
+    assert imp.choose_videos(manifest, index)[0] == "a_good_short"
