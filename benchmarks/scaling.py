@@ -235,12 +235,11 @@ def one_load(exercise: str, minutes: float) -> dict:
     """RSS of loading a ``minutes``-long recording file (as `coach replay x.npz` does)."""
     import numpy as np
 
-    from coach.vision.recording import load_clip, save_arrays
+    from coach.vision.recording import load_clip, save_arrays, version1_arrays
 
     path = landmark_recording(exercise)
     assert path is not None
-    with np.load(path, allow_pickle=False) as d:
-        arrays = {k: d[k] for k in d.files}
+    arrays = version1_arrays(load_clip(path))  # the arrays, written back as a version-1 file
     t = len(arrays["timestamps_ms"])
     fps = common.clip_fps(load_clip(path))
     n = int(round(minutes * 60 * fps))

@@ -166,7 +166,8 @@ class PoseClip:
     """A run of PoseFrames as arrays: what a landmark recording holds.
 
     timestamps_ms: (T,), landmarks: (T, 33, 5), world: (T, 33, 3), image_wh per clip,
-    masks: optional list of per-frame masks (None where absent).
+    masks: optional list of per-frame masks (None where absent), people: optional (T,) int
+    number of people the estimator saw per frame (None = one in every frame).
     """
 
     timestamps_ms: np.ndarray
@@ -175,9 +176,12 @@ class PoseClip:
     image_wh: tuple[int, int]
     masks: list[np.ndarray | None] | None = None
     meta: dict = field(default_factory=dict)
+    people: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = len(self.timestamps_ms)
+        if self.people is not None and np.shape(self.people) != (t,):
+            raise ValueError(f"people must have shape ({t},), got {np.shape(self.people)}")
         if self.landmarks.shape != (t, N_LANDMARKS, 5):
             raise ValueError(f"landmarks must have shape ({t}, 33, 5), got {self.landmarks.shape}")
         if self.world.shape != (t, N_LANDMARKS, 3):
@@ -188,12 +192,15 @@ class PoseClip:
 
     def frame(self, i: int) -> PoseFrame:
         mask = self.masks[i] if self.masks is not None else None
+        # (PoseFrame.people, where PoseFrame has it: the estimator's count of people)
+        extra = {"people": int(self.people[i])} if self.people is not None and _FRAME_HAS_PEOPLE else {}
         return PoseFrame(
             timestamp_ms=float(self.timestamps_ms[i]),
             landmarks=self.landmarks[i],
             world=self.world[i],
             image_wh=self.image_wh,
             mask=mask,
+            **extra,
         )
 
     def __iter__(self):
@@ -211,6 +218,7 @@ class PoseClip:
         if not frames:
             raise ValueError("a clip needs at least one frame")
         masks = [f.mask for f in frames]
+        people = np.array([getattr(f, "people", 1) for f in frames], dtype=np.int8)
         return cls(
             timestamps_ms=np.array([f.timestamp_ms for f in frames], dtype=np.float64),
             landmarks=np.stack([f.landmarks for f in frames]),
@@ -218,4 +226,8 @@ class PoseClip:
             image_wh=frames[0].image_wh,
             masks=masks if any(m is not None for m in masks) else None,
             meta=dict(meta or {}),
+            people=people if np.any(people != 1) else None,
         )
+
+
+_FRAME_HAS_PEOPLE = "people" in PoseFrame.__dataclass_fields__

@@ -257,16 +257,13 @@ class FakeCapture:
 def looped_recording(src: Path, dst: Path, minutes: float) -> Path:
     """A long recording: ``src`` repeated (timestamps shifted to keep going) until it
     lasts ``minutes``."""
-    from coach.vision.recording import save_arrays
+    from coach.vision.recording import load_clip, save_arrays, version1_arrays
 
-    with np.load(src, allow_pickle=False) as d:
-        arrays = {k: d[k] for k in d.files}
+    arrays = version1_arrays(load_clip(src))  # written as version 1 (no need to code an hour)
     ts = arrays["timestamps_ms"]
     period = float(ts[-1] - ts[0]) + float(np.median(np.diff(ts)))
     loops = int(np.ceil(minutes * 60_000 / period))
     arrays["timestamps_ms"] = np.concatenate([ts + i * period for i in range(loops)])
     for key in ("landmarks", "world"):
         arrays[key] = np.concatenate([arrays[key]] * loops)
-    if "mask_index" in arrays:
-        arrays["mask_index"] = np.concatenate([arrays["mask_index"]] * loops)
     return save_arrays(dst, arrays)

@@ -21,7 +21,7 @@ EXERCISES = ("cat_cow", "chair_extension", "crossed_leg_rotation", "knee_to_ches
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("eval") / "eval.json"
-    code = main(["eval", str(SAMPLES), "--json", str(out), "--quiet"])
+    code = main(["eval", str(SAMPLES), "--split", "samples", "--json", str(out), "--quiet"])
     assert code == 0
     return json.loads(out.read_text(encoding="utf-8"))
 

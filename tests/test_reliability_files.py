@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.vision.recording import load_clip, save_arrays
+from coach.vision.recording import load_clip, save_arrays, version1_arrays
 from coach.vision.sources import VideoFileSource
 
 from fixtures_faults import (
@@ -259,8 +259,8 @@ def test_check_spec_on_a_non_utf8_file_is_one_line(capsys, tmp_path):
 
 # --------------------------------------------------------------------------- landmark recordings
 def _damaged_recording(tmp_path: Path, how: str) -> Path:
-    with np.load(RECORDING, allow_pickle=False) as d:
-        arrays = {k: d[k] for k in d.files}
+    # version 1 holds any float: the damage is written as it is (version 2 would clip it)
+    arrays = version1_arrays(load_clip(RECORDING))
     lm = arrays["landmarks"].copy()
     if how == "nan_and_inf":
         rng = np.random.default_rng(3)

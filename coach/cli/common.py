@@ -97,6 +97,13 @@ def add_run_options(p: argparse.ArgumentParser, lang_default: str, exercise_requ
                    help="store every pose of the run in a landmark recording (replayable without the model)")
     p.add_argument("--max-people", type=int, default=1, choices=range(1, 6), metavar="N",
                    help="people the model looks for; the coach locks onto one (default 1)")
+    add_mirrored_option(p)
+
+
+def add_mirrored_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mirrored", action="store_true",
+                   help="the camera mirrors the picture, like a selfie camera (the coach turns it back, so "
+                        "left and right are yours)")
 
 
 def run_options(args: argparse.Namespace):
@@ -113,6 +120,7 @@ def run_options(args: argparse.Namespace):
         record_landmarks=args.record_landmarks,
         window=getattr(args, "window", False),
         mirror=getattr(args, "mirror", False),
+        mirrored=getattr(args, "mirrored", False),
         max_people=args.max_people,
     )
 

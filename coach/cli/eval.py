@@ -8,24 +8,108 @@ import sys
 
 from coach.cli.common import EXIT_OK
 
+SPLITS = ("dev", "val", "test", "samples")
+
 
 def register(sub, lang_default: str) -> None:
     p = sub.add_parser("eval", help="score the coach against the synthetic clips' ground truth")
     p.add_argument("paths", nargs="*", metavar="DIR|CLIP")
     p.add_argument("--photos", metavar="DIR", help="check the coach on real photos (e.g. tests/fixtures/real_photos): "
                    "what it does with each against the folder's expectations.yaml")
+    p.add_argument("--split", action="append", choices=SPLITS, metavar="SPLIT",
+                   help="only clips of this corpus split (dev, val, test; samples = the clips outside the "
+                        "corpus); repeat for several")
+    p.add_argument("--exercise", "-e", action="append", metavar="ID", help="only this exercise; repeat for several")
     p.add_argument("--video", action="store_true", help="run the pose model on the videos or photos (default: recorded "
                    "landmarks / the photos' poses.npz)")
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--before", type=float, default=1.0, help="cue tolerance before the mistake's onset, s")
     p.add_argument("--after", type=float, default=3.0, help="cue tolerance after the true cue, s")
     p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
-    p.add_argument("--quiet", "-q", action="store_true")
+    p.add_argument("--quiet", "-q", action="store_true", help="no line per clip")
     p.set_defaults(func=cmd_eval)
 
 
 def _f(v, fmt: str = "{:.2f}") -> str:
     return "—" if v is None else fmt.format(v)
+
+
+def _pct(v) -> str:
+    return _f(None if v is None else v * 100, "{:.0f}%")
+
+
+def _view_order(view: str) -> tuple:
+    height, _, azimuth = view.partition("/")
+    return ({"floor": 0, "chair": 1, "desk": 2}.get(height, 3), azimuth, view)
+
+
+def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
+    """The printed report of ``ScoreReport.to_dict()``."""
+    out: list[str] = []
+    say = out.append
+    say(f"cue tolerance: from {before_s:g} s before the mistake's onset to {after_s:g} s after the true cue "
+        "(+ release_s for hold too short)")
+    say("wrong/min: corrections per minute of good form, then by severity (safety form pace count; setup apart)")
+    say("on good-form clips: start / hold = hold start / hold length error s, reps = rep count error, sides = "
+        "sides held in the truth's order")
+    say("camera: clips where the coach judged the camera placement unsupported: camera_off / supported ones")
+
+    def row(name: str, s: dict, width: int) -> str:
+        sev = s["wrong_cues_per_min_good_by_severity"]
+        return (f"{name:<{width}}{s['clips']:>6}{_pct(s['tracked_fraction']):>8}{_f(s['precision']):>6}"
+                f"{_f(s['recall']):>7}{_f(s['f1']):>6}{_f(s['wrong_cues_per_min_good']):>10}"
+                f"  {_f(sev['safety'], '{:.1f}'):>4} {_f(sev['form'], '{:.1f}'):>4} {_f(sev['pace'], '{:.1f}'):>4}"
+                f" {_f(sev['count'], '{:.1f}'):>4}; {_f(sev['setup'], '{:.1f}'):>4}"
+                f"{_f(s['hold_start_error_s_mean'], '{:.1f}'):>7}{_f(s['hold_error_s_mean'], '{:.1f}'):>7}"
+                f"{_f(s['rep_count_error_mean'], '{:.1f}'):>6}{_pct(s['sides_followed_fraction']):>7}"
+                f"{_pct(s['camera_unsupported_fraction_camera_off']):>6}/{_pct(s['camera_unsupported_fraction_supported']):<4}")
+
+    def header(first: str, width: int) -> str:
+        return (f"{first:<{width}}{'clips':>6}{'tracked':>8}{'prec':>6}{'recall':>7}{'F1':>6}{'wrong/min':>10}"
+                f"  {'saf':>4} {'form':>4} {'pace':>4} {'cnt':>4}; {'setup':>4}{'start':>7}{'hold':>7}{'reps':>6}"
+                f"{'sides':>7}{'camera':>8}")
+
+    say("")
+    say(header("split", 10))
+    for split, s in data["splits"].items():
+        say(row(split, s, 10))
+    gap = data.get("dev_vs_test")
+    if gap:
+        say(f"F1 dev {_f(gap['f1_dev'])}, F1 test {_f(gap['f1_test'])}, gap {_f(gap['gap'], '{:+.2f}')}")
+
+    say("")
+    say(header("exercise", 22))
+    for ex, s in data["exercises"].items():
+        say(row(ex, s, 22))
+
+    say("")
+    say(f"{'rule':<44}{'tp':>4}{'fp':>4}{'fn':>4}{'prec':>7}{'recall':>8}{'F1':>7}  recall just_past / obvious")
+    for rule, s in data["rules"].items():
+        sizes = (f"  {_f(s.get('recall_just_past'))} / {_f(s.get('recall_obvious'))}"
+                 if "recall_just_past" in s or "recall_obvious" in s else "")
+        say(f"{rule:<44}{s['tp']:>4}{s['fp']:>4}{s['fn']:>4}{_f(s['precision']):>7}{_f(s['recall']):>8}"
+            f"{_f(s['f1']):>7}{sizes}")
+    if data["sizes"]:
+        say("mistake size: " + ", ".join(f"{size} recall {_f(s['recall'])} ({s['tp']}/{s['tp'] + s['fn']})"
+                                          for size, s in data["sizes"].items()))
+
+    if data["variation"]:
+        say("")
+        say(header("variation", 30))
+        for dim, bins in data["variation"].items():
+            for name, s in bins.items():
+                say(row(f"{dim}: {name}", s, 30))
+
+    say("")
+    views = sorted({v for m in data["measures"].values() for v in m["views"]}, key=_view_order)
+    say("measure error: detected (smoothed) vs true joints, over every frame both see; MAE per view class "
+        "(camera height / |azimuth| deg)")
+    say(f"{'measure':<44}{'unit':>6}{'n':>7}{'MAE':>7}{'p95':>7}{'worst':>8} "
+        + "".join(f"{v:>12}" for v in views))
+    for name, m in data["measures"].items():
+        per_view = "".join(f"{_f(m['views'][v]['mae']) if v in m['views'] else '·':>12}" for v in views)
+        say(f"{name:<44}{m['unit']:>6}{m['n']:>7}{_f(m['mae']):>7}{_f(m['p95']):>7}{_f(m['worst']):>8} {per_view}")
+    return out
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -44,22 +128,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                   f"cues {len(c.predicted)} (truth {len(c.truth_cues)}, matched {len(c.matches)})", file=sys.stderr)
 
     report = score_clips(args.paths, use_video=args.video, model=args.model, before_s=args.before,
-                         after_s=args.after, on_clip=on_clip)
+                         after_s=args.after, splits=args.split, exercises=args.exercise, on_clip=on_clip)
     data = report.to_dict()
-    print(f"cue tolerance: from {args.before:g} s before the mistake's onset to {args.after:g} s after the true cue "
-          "(+ release_s for hold too short)")
-    print(f"{'exercise':<22}{'clips':>6}{'tracked':>9}{'prec':>7}{'recall':>8}{'false/min':>11}"
-          f"{'hold err s':>12}{'reps exact':>12}")
-    for ex, e in data["exercises"].items():
-        print(f"{ex:<22}{e['clips']:>6}{_f(e['tracked_fraction'] * 100, '{:.1f}%'):>9}{_f(e['precision']):>7}"
-              f"{_f(e['recall']):>8}{_f(e['false_cues_per_min_good']):>11}{_f(e['hold_error_s_mean'], '{:.1f}'):>12}"
-              f"{_f(e['reps_exact_fraction']):>12}")
-    print(f"\n{'rule':<44}{'tp':>4}{'fp':>4}{'fn':>4}{'prec':>7}{'recall':>8}{'F1':>7}")
-    for rule, s in data["rules"].items():
-        print(f"{rule:<44}{s['tp']:>4}{s['fp']:>4}{s['fn']:>4}{_f(s['precision']):>7}{_f(s['recall']):>8}{_f(s['f1']):>7}")
-    print(f"\n{'measure (detected vs true joints)':<44}{'unit':>6}{'MAE':>8}{'p95':>8}{'worst':>8}")
-    for name, m in data["measures"].items():
-        print(f"{name:<44}{m['unit']:>6}{_f(m['mae']):>8}{_f(m['p95']):>8}{_f(m['worst']):>8}")
+    for line in report_lines(data, args.before, args.after):
+        print(line)
     if args.json:
         try:
             atomic_write(args.json, json.dumps(data, indent=1, ensure_ascii=False))

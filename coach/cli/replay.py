@@ -35,7 +35,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     options = run_options(args)
     if options.out_dir is None:
         options.out_dir = str(Path("runs") / (Path(args.input).stem or "replay"))
-    frames, fps, estimator, total = open_input(args.input, args.model, args.max_people, needs_masks(spec), spec)
+    frames, fps, estimator, total = open_input(args.input, args.model, args.max_people, needs_masks(spec), spec,
+                                               args.mirrored)
     progress = Progress(total, enabled=not args.quiet)
     try:
         result = execute(options, frames, fps=fps, estimator=estimator, on_progress=progress,
@@ -72,11 +73,11 @@ def cmd_measure(args: argparse.Namespace) -> int:
     from coach.vision.smoothing import PoseSmoother
 
     spec = load_spec_for(args.exercise, args.profile, args.spec)
-    frames, _fps, estimator, _total = open_input(args.input, args.model, 1, needs_masks(spec), spec)
+    frames, _fps, estimator, _total = open_input(args.input, args.model, 1, needs_masks(spec), spec, args.mirrored)
     smoother = PoseSmoother()
     stats = RunStats()
     try:
-        poses = [smoother.update(pose) for _, pose in pose_stream(frames, estimator, stats)]
+        poses = [smoother.update(pose) for _, pose in pose_stream(frames, estimator, stats, args.mirrored)]
     finally:
         if estimator is not None:
             estimator.close()

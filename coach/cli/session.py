@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coach.cli.common import EXIT_BLOCKED, EXIT_INPUT, EXIT_OK, LANG_CHOICES, ask, err
+from coach.cli.common import EXIT_BLOCKED, EXIT_INPUT, EXIT_OK, LANG_CHOICES, add_mirrored_option, ask, err
 from coach.errors import CoachError, InputError
 
 
@@ -40,6 +40,7 @@ def register(sub, lang_default: str) -> None:
     p.add_argument("--mute", action="store_true", help="no speech and no chimes (text only)")
     p.add_argument("--volume", type=int, default=None, metavar="0-200", help="speech volume (default 100)")
     p.add_argument("--mirror", action="store_true", help="mirror the picture (text stays readable)")
+    add_mirrored_option(p)
     p.add_argument("--no-window", action="store_true", help="no window (needs --out); keys from --answers")
     p.add_argument("--window-height", type=int, default=720, metavar="PX",
                    help="height of the window picture in pixels (default 720)")
@@ -162,6 +163,7 @@ def cmd_session(args: argparse.Namespace) -> int:
     answers = load_answers(args.answers)
     options = SessionOptions(
         lang=lang, camera=str(args.camera), model=args.model, mute=args.mute, volume=args.volume, mirror=args.mirror,
+        mirrored=args.mirrored,
         window=not args.no_window, window_height=args.window_height, out=args.out,
         record_landmarks=args.record_landmarks, video=args.video, fast=args.fast, max_seconds=args.max_seconds,
         symptoms=answers["symptoms"], keys=answers["keys"], settings=settings)

@@ -46,6 +46,7 @@ class SessionOptions:
     mute: bool = False
     volume: int | None = None           # 0..200 (default 100)
     mirror: bool = False
+    mirrored: bool = False              # the camera mirrors the picture: turn the poses back
     window: bool = True
     window_height: int = 720
     out: str | None = None              # report folder (default: under the state folder)
@@ -149,7 +150,7 @@ class GuidedSession:
             self.outputs.video_path, self.outputs.video_render = out / f"{self.writer.stem}.mp4", self.renderer.render
         if opt.record_landmarks:
             self.outputs.recording_path = opt.record_landmarks
-            self.outputs.recording_meta = recording_meta(self.source_name, "session", self.estimator)
+            self.outputs.recording_meta = recording_meta(self.source_name, "session", self.estimator, opt.mirrored)
 
     @property
     def report_path(self) -> Path:
@@ -184,7 +185,8 @@ class GuidedSession:
         try:
             drive(self.source, fps=self.source.info.fps, estimator=self.estimator, smoother=PoseSmoother(None),
                   engine=controller, sinks=self.sinks, outputs=self.outputs, should_stop=should_stop,
-                  on_event=self._on_event, on_signal=self._mark_interrupted, result=driven)
+                  on_event=self._on_event, on_signal=self._mark_interrupted, result=driven,
+                  mirrored=self.options.mirrored)
         except KeyboardInterrupt:
             interrupted = True
             controller.interrupted = True

@@ -1,6 +1,6 @@
 """One pipeline for camera, video and landmark replay: only the source differs.
 
-    frames ─▶ estimator ─▶ (recorder) ─▶ smoother ─▶ engine ─▶ events ─▶ sinks
+    frames ─▶ estimator ─▶ (unmirror) ─▶ (recorder) ─▶ smoother ─▶ engine ─▶ events ─▶ sinks
 
 The pipeline never prints: progress and output go through callbacks and sinks chosen by
 the CLI. Everything downstream of the estimator sees only PoseFrames.
@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 
+from coach.pipeline.mirror import unmirror, unmirror_image
 from coach.pose import PoseFrame
 
 
@@ -82,17 +83,22 @@ class RunStats:
         }
 
 
-def pose_stream(frames: Iterable, estimator, stats: RunStats) -> Iterator[tuple[np.ndarray | None, PoseFrame]]:
+def pose_stream(frames: Iterable, estimator, stats: RunStats,
+                mirrored: bool = False) -> Iterator[tuple[np.ndarray | None, PoseFrame]]:
     """(image, raw PoseFrame) pairs from video frames through the estimator, or from a
-    landmark recording's PoseFrames directly (estimator None)."""
+    landmark recording's PoseFrames directly (estimator None). ``mirrored``: the pictures
+    are mirrored (a selfie camera); pose and picture are turned back (coach.pipeline.mirror)."""
     for item in frames:
         if isinstance(item, PoseFrame):
-            yield None, item
+            yield None, unmirror(item) if mirrored else item
             continue
         t0 = time.perf_counter()
         pose = estimator.process(item.rgb, item.timestamp_ms)
         stats.model_s += time.perf_counter() - t0
-        yield item.rgb, pose
+        if mirrored:
+            yield unmirror_image(item.rgb), unmirror(pose)
+        else:
+            yield item.rgb, pose
 
 
 def run(
@@ -107,8 +113,11 @@ def run(
     should_stop: Callable[[], bool] | None = None,
     on_event: Callable[[object], None] | None = None,
     stats_out: RunStats | None = None,
+    mirrored: bool = False,
 ) -> RunStats:
     """Run frames through the pipeline until the source ends or ``should_stop()``.
+    ``mirrored``: the pictures (or the recording's poses) are mirrored, as a selfie camera
+    gives them; they are turned back before anything else (and recorded turned back).
 
     Always finishes the engine and closes the sinks and recorder, also on an exception
     or KeyboardInterrupt, so what happened up to then is kept. ``stats_out``: fill this
@@ -129,7 +138,7 @@ def run(
                 on_event(ev)
 
     try:
-        for index, (rgb, raw) in enumerate(pose_stream(frames, estimator, stats)):
+        for index, (rgb, raw) in enumerate(pose_stream(frames, estimator, stats, mirrored)):
             pose = smoother.update(raw) if smoother is not None else raw
             events = engine.update(pose) if engine is not None else []
             if recorder is not None:  # after the engine: the recording holds exactly the frames coached

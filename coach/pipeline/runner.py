@@ -25,7 +25,7 @@ from typing import Any
 
 from coach import __version__, i18n
 from coach.engine import ExerciseEngine
-from coach.errors import OutputError
+from coach.errors import InputError, OutputError
 from coach.files import atomic_write, check_output_dir
 from coach.pipeline.loop import RunStats, Step, run
 from coach.pipeline.sinks import AnnotatedVideoSink, EventLog
@@ -114,11 +114,16 @@ def make_estimator(model: str | None, max_people: int, masks: bool, spec: Exerci
     return estimator
 
 
-def open_input(path: str, model: str | None, max_people: int, masks: bool, spec: ExerciseSpec | None = None):
+def open_input(path: str, model: str | None, max_people: int, masks: bool, spec: ExerciseSpec | None = None,
+               mirrored: bool = False):
     """(frames, fps, estimator or None, total frames) for a video, an image folder or a
-    landmark recording (which needs no estimator)."""
+    landmark recording (which needs no estimator). ``mirrored``: the run will turn the
+    poses back; refused for a recording whose poses were turned back when it was made."""
     if is_recording_path(path):
         source = RecordingSource(path)
+        if mirrored and source.clip.meta.get("turned_back"):
+            raise InputError(f"{path} was recorded with --mirrored: its poses are already turned back; "
+                             "replay it without --mirrored")
         ts = source.clip.timestamps_ms
         fps = (len(ts) - 1) / ((ts[-1] - ts[0]) / 1000.0) if len(ts) > 1 and ts[-1] > ts[0] else 15.0
         return source, fps, None, len(source)
@@ -183,10 +188,12 @@ class Driven:
 def drive(frames: Iterable, *, fps: float, estimator=None, smoother=None, engine=None, sinks: Iterable = (),
           outputs: Outputs | None = None, should_stop: Callable[[], bool] | None = None,
           on_event: Callable[[Any], None] | None = None, on_progress: Callable[[RunStats], None] | None = None,
-          on_signal: Callable[[], None] | None = None, result: Driven | None = None) -> Driven:
+          on_signal: Callable[[], None] | None = None, result: Driven | None = None,
+          mirrored: bool = False) -> Driven:
     """Run the frame loop with ``outputs`` written and every file closed at the end, also on
     an exception or KeyboardInterrupt (which is re-raised). ``result``: fill this Driven
-    (so a caller still has the paths and numbers when the run ends by an exception)."""
+    (so a caller still has the paths and numbers when the run ends by an exception).
+    ``mirrored``: the camera mirrors the picture; the poses are turned back (see run)."""
     outputs = outputs or Outputs()
     result = result if result is not None else Driven(stats=RunStats())
     sinks = list(sinks)
@@ -210,7 +217,8 @@ def drive(frames: Iterable, *, fps: float, estimator=None, smoother=None, engine
     with interrupt_on_signals(on_signal):
         try:
             run(frames, estimator=estimator, smoother=smoother, engine=engine, sinks=sinks, recorder=recorder,
-                on_progress=on_progress, should_stop=should_stop, on_event=each_event, stats_out=result.stats)
+                on_progress=on_progress, should_stop=should_stop, on_event=each_event, stats_out=result.stats,
+                mirrored=mirrored)
         finally:
             # the events so far and the recording, each file written line by line or atomically
             if events_log is not None:
@@ -221,9 +229,13 @@ def drive(frames: Iterable, *, fps: float, estimator=None, smoother=None, engine
     return result
 
 
-def recording_meta(source_name: str, exercise: str, estimator=None) -> dict:
-    """What a landmark recording says about itself: source, exercise, coach version, model."""
+def recording_meta(source_name: str, exercise: str, estimator=None, mirrored: bool = False) -> dict:
+    """What a landmark recording says about itself: source, exercise, coach version, model;
+    ``turned_back`` when the poses of a mirrored picture were turned back before recording
+    (replay it without --mirrored)."""
     meta = {"source": source_name, "exercise": exercise, "coach": __version__}
+    if mirrored:
+        meta["turned_back"] = True
     if estimator is not None:
         meta.update(model=estimator.model_path.name, model_sha256=sha256_of(estimator.model_path))
     return meta
@@ -240,7 +252,8 @@ class RunOptions:
     video: bool = False  # write an annotated video into out_dir
     record_landmarks: str | None = None
     window: bool = False
-    mirror: bool = False
+    mirror: bool = False  # show the picture mirrored
+    mirrored: bool = False  # the camera mirrors the picture (a selfie camera): turn the poses back
     max_people: int = 1
     smoothing: dict = field(default_factory=dict)
     spec_file: str | None = None         # a spec file instead of an exercise id (--spec FILE)
@@ -287,7 +300,7 @@ def execute(
         outputs.video_path, outputs.video_render = out / "annotated.mp4", renderer.render
     if options.record_landmarks:
         outputs.recording_path = options.record_landmarks
-        outputs.recording_meta = recording_meta(source_name, spec.id, estimator)
+        outputs.recording_meta = recording_meta(source_name, spec.id, estimator, options.mirrored)
     sinks: list = []
     speaker = None
     if voice is not None:  # the frame's texts as one utterance, said after the frame's events
@@ -308,7 +321,8 @@ def execute(
     interrupted = False
     try:
         drive(frames, fps=fps, estimator=estimator, smoother=build_smoother(options), engine=engine, sinks=sinks,
-              outputs=outputs, should_stop=stop, on_progress=on_progress, on_event=speaker, result=result)
+              outputs=outputs, should_stop=stop, on_progress=on_progress, on_event=speaker, result=result,
+              mirrored=options.mirrored)
     except KeyboardInterrupt:
         interrupted = True
         raise
