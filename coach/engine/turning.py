@@ -1,0 +1,106 @@
+"""Reps from the person's own movement: direction changes with hysteresis.
+
+A fixed pair of thresholds ("the neck below -25 deg is a cat") counts a rep only for people
+whose range happens to cross them: a shallow cat from a camera on the floor never does, a
+deep one from a desk camera always does. This counter instead follows the signal itself:
+
+- it tracks the current extreme since the last direction change;
+- a direction change is confirmed once the signal has come back from that extreme by the
+  hysteresis ``h = max(min_amplitude, range_fraction x the person's typical excursion)``;
+  the typical excursion is the median of the last accepted ones (none yet: only
+  ``min_amplitude``), so a wobble in the middle of a big movement is not a turn;
+- a rep is one excursion into the rep's direction and back: it is counted when the turn at
+  the far end ("down" reps: the bottom) is confirmed, if that excursion was at least
+  ``min_amplitude`` (from the article: what counts as doing the movement at all).
+
+Values are in the measure's unit (degrees for angles). Time is the frame's timestamp.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A confirmed direction change: the extreme's time and value, its kind ("max"/"min"),
+    the excursion that ended there (value change since the previous turn), and whether it
+    completed a rep."""
+
+    t_ms: float
+    value: float
+    kind: str
+    excursion: float
+    rep: bool
+
+
+class TurningPoints:
+    """Counts reps of a movement from the direction changes of one signal."""
+
+    def __init__(self, direction: str, min_amplitude: float, range_fraction: float = 0.35,
+                 memory: int = 3) -> None:
+        if direction not in ("up", "down"):
+            raise ValueError(f"direction must be 'up' or 'down', got {direction!r}")
+        if not min_amplitude > 0:
+            raise ValueError(f"min_amplitude must be > 0, got {min_amplitude}")
+        if not 0.0 <= range_fraction < 1.0:
+            raise ValueError(f"range_fraction must be in [0, 1), got {range_fraction}")
+        self.direction = direction
+        self.min_amplitude = float(min_amplitude)
+        self.range_fraction = float(range_fraction)
+        self._excursions: deque[float] = deque(maxlen=max(1, int(memory)))
+        self.reset()
+
+    def reset(self) -> None:
+        self._trend: str | None = None        # "up" | "down": where the signal is heading
+        self._ext_v = math.nan                # the extreme since the last turn
+        self._ext_t = math.nan
+        self._last_turn_v = math.nan          # value at the last confirmed turn
+        self.reps = 0
+        self.last_rep_ms: float | None = None
+        self._excursions.clear()
+
+    @property
+    def hysteresis(self) -> float:
+        if not self._excursions:
+            return self.min_amplitude
+        typical = sorted(self._excursions)[len(self._excursions) // 2]
+        return max(self.min_amplitude, self.range_fraction * typical)
+
+    def update(self, t_ms: float, value: float) -> Turn | None:
+        """Feed one value (NaN is skipped); returns the turn it confirmed, if any."""
+        if value != value:
+            return None
+        if self._ext_v != self._ext_v:      # first value
+            self._ext_v, self._ext_t = value, t_ms
+            self._last_turn_v = value
+            return None
+        if self._trend is None:
+            # not moving yet: wait until the signal has left its start by the hysteresis
+            if abs(value - self._last_turn_v) >= self.min_amplitude:
+                self._trend = "up" if value > self._last_turn_v else "down"
+                self._ext_v, self._ext_t = value, t_ms
+            return None
+        if (self._trend == "up" and value >= self._ext_v) or (self._trend == "down" and value <= self._ext_v):
+            self._ext_v, self._ext_t = value, t_ms   # still going: a new extreme
+            return None
+        if abs(value - self._ext_v) < self.hysteresis:
+            return None
+        # confirmed: the extreme was a turning point
+        kind = "max" if self._trend == "up" else "min"
+        excursion = abs(self._ext_v - self._last_turn_v)
+        rep = False
+        if excursion >= self.min_amplitude:
+            self._excursions.append(excursion)
+            far_end = "min" if self.direction == "down" else "max"
+            if kind == far_end:
+                rep = True
+                self.reps += 1
+                self.last_rep_ms = self._ext_t
+        turn = Turn(self._ext_t, self._ext_v, kind, excursion, rep)
+        self._last_turn_v = self._ext_v
+        self._trend = "down" if self._trend == "up" else "up"
+        self._ext_v, self._ext_t = value, t_ms
+        return turn
