@@ -280,3 +280,19 @@ def test_profile_cannot_turn_off_a_position_rule(tmp_path):
     with pytest.raises(SpecError, match=r"bad.yaml:7: exercises.lying_twist.rules.knee_not_crossing.enabled: "
                                         r"rule 'knee_not_crossing' defines the position"):
         load_spec("lying_twist", load_profile(p))
+
+
+def test_an_exercise_id_is_an_id_even_beside_a_folder_of_that_name(tmp_path, monkeypatch):
+    """Run from samples/ (a cat_cow/ folder of clips in the current directory), `-e cat_cow`
+    still means the shipped spec; a folder given as a spec gets a one-line message."""
+    from coach.spec.library import resolve_spec_path, spec_dir
+
+    (tmp_path / "cat_cow").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert resolve_spec_path("cat_cow") == spec_dir() / "cat_cow.yaml"
+    with pytest.raises(SpecError, match="a folder, not a spec"):
+        resolve_spec_path(tmp_path / "cat_cow")
+    with pytest.raises(SpecError, match="unknown exercise id"):
+        resolve_spec_path("cat_moo")
+    (tmp_path / "mine.yaml").write_text("id: x\n")
+    assert resolve_spec_path("mine.yaml") == Path("mine.yaml")

@@ -471,7 +471,8 @@ class SessionController:
                     "min": r.min, "max": r.max, "label": rule_label(rule, spec) if rule and rule.cue else None,
                     "samples": [], "range": None,
                 }
-            v = float(r.value) if r.value is not None else math.nan
+            judged = getattr(r, "judged_value", r.value)   # what the rule compares with min/max
+            v = float(judged) if judged is not None else math.nan
             value = round(v, 3) if math.isfinite(v) else None
             m["samples"].append([st, value, snap.side, snap.phase_id, r.state])
             if value is not None:

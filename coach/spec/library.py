@@ -26,18 +26,24 @@ def spec_ids() -> list[str]:
 
 
 def resolve_spec_path(path_or_id: str | Path) -> Path:
+    """A shipped exercise's id (``cat_cow``) or a spec file's path. An id is an id even when a
+    folder of that name sits in the current directory (``samples/cat_cow/`` when run from
+    ``samples/``); anything else must be a spec file."""
     p = Path(path_or_id)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        if not p.is_file():
-            raise SpecError(f"{p}: no such spec file")
-        return p
     name = str(path_or_id)
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise SpecError(f"{name}: not a spec file or exercise id")
-    cand = spec_dir() / f"{name}.yaml"
-    if not cand.is_file():
-        raise SpecError(f"{name}: unknown exercise id, expecting one of [{', '.join(spec_ids())}]")
-    return cand
+    if re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        cand = spec_dir() / f"{name}.yaml"
+        if cand.is_file():
+            return cand
+        if not p.is_file():
+            raise SpecError(f"{name}: unknown exercise id, expecting one of [{', '.join(spec_ids())}]")
+    if p.is_dir():
+        raise SpecError(f"{p}: a folder, not a spec; give a .yaml spec file or an exercise id "
+                        f"({', '.join(spec_ids())})")
+    if not p.is_file():
+        raise SpecError(f"{p}: no such spec file" if p.suffix in (".yaml", ".yml") or "/" in name
+                        else f"{name}: not a spec file or exercise id")
+    return p
 
 
 def read_text(path: Path) -> str:
