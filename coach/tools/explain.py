@@ -176,7 +176,7 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     out.append("")
     out.append(_tr("settings", lang) + ":")
     for section in (spec.coaching, spec.timing):
-        out.append("  " + " · ".join(f"{k} {_num(float(v))}" for k, v in section.model_dump().items()))
+        out.append("  " + " · ".join(f"{k} {_num(float(v), lang)}" for k, v in section.model_dump().items()))
     out.append("")
     out.append(_tr("cant_see", lang))
     return "\n".join(out) + "\n"
