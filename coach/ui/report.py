@@ -8,6 +8,11 @@ scripts, no network), and the trend across sessions (``coach history``).
 Every write is atomic (a temporary file in the same folder, fsync, os.replace) with
 user-only permissions, so Ctrl-C or a killed process leaves the previous complete report,
 never a half-written one. Nothing here prints.
+
+The pages are Jinja2 templates with autoescape in ``coach/ui/templates`` (package data):
+``report.html`` and ``history.html`` on ``base.html`` and ``report.css``, the SVG plots in
+``plots.html``. This module decides what they show (texts, numbers as the language writes
+them, every plot's geometry); the templates only lay it out.
 """
 
 from __future__ import annotations
@@ -73,10 +78,6 @@ class ReportWriter:
 
 
 # =========================================================================== HTML
-# The pages are Jinja2 templates with autoescape (coach/ui/templates: base.html with
-# report.css, report.html, history.html, plots.html); this module works out what they
-# show: the texts in the reader's language, the numbers as written there, every plot's
-# geometry.
 _STATUS_KEY = {
     "done": "report.status.done", "stopped": "report.stopped_early", "skipped": "report.skipped",
     "excluded": "report.excluded", "not_reached": "report.status.not_reached",
