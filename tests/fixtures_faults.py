@@ -7,7 +7,6 @@ tests that run the real model stay fast, and never written into the repository.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,22 +16,19 @@ from typing import Callable
 
 import cv2
 import numpy as np
-import pytest
+
+from needs import committed, tool
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
 def need_ffmpeg() -> None:
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("needs ffmpeg")
+    tool("ffmpeg")
 
 
 def sample(exercise: str, name: str = "good") -> Path:
-    p = SAMPLES / exercise / f"{name}.mp4"
-    if not p.exists():
-        pytest.skip(f"{p} not rendered")
-    return p
+    return committed(SAMPLES / exercise / f"{name}.mp4")
 
 
 def ffmpeg(*args: str) -> None:

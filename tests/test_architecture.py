@@ -21,7 +21,7 @@ import coach
 ROOT = Path(coach.__file__).resolve().parent
 
 # What each part of the package may import (besides itself). Top-level modules are parts of
-# their own: "errors", "vocab", "pose", "files", "data", "i18n", "coach" (the version).
+# their own: "errors", "vocab", "pose", "files", "data", "templates", "i18n", "coach" (the version).
 BASE = {"coach", "errors", "vocab", "pose"}
 ALLOWED: dict[str, set[str]] = {
     "coach": set(),
@@ -30,17 +30,18 @@ ALLOWED: dict[str, set[str]] = {
     "pose": set(),
     "files": {"errors"},
     "data": {"errors"},
+    "templates": set(),
     "i18n": {"errors", "vocab"},
     "measures": BASE | {"i18n"},
     "spec": BASE | {"data", "i18n", "measures"},
     "vision": BASE | {"data", "files"},
     "engine": BASE | {"i18n", "measures", "spec"},
     "session": BASE | {"files", "i18n", "measures", "spec", "engine"},
-    "ui": BASE | {"files", "i18n", "measures", "spec", "engine", "session"},
+    "ui": BASE | {"files", "templates", "i18n", "measures", "spec", "engine", "session"},
     "pipeline": BASE | {"files", "i18n", "measures", "spec", "engine", "session", "ui", "vision"},
-    "tools": BASE | {"files", "i18n", "measures", "spec", "engine", "vision", "pipeline", "synth"},
+    "tools": BASE | {"files", "templates", "i18n", "measures", "spec", "engine", "vision", "pipeline", "synth"},
     "synth": {"coach", "errors"},
-    "cli": BASE | {"files", "data", "i18n", "measures", "spec", "engine", "session", "ui", "vision", "pipeline",
+    "cli": BASE | {"files", "data", "templates", "i18n", "measures", "spec", "engine", "session", "ui", "vision", "pipeline",
                    "tools", "synth"},
     "__main__": {"cli"},
 }

@@ -21,6 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from needs import committed  # noqa: E402
 from test_exercises import ce_keys  # noqa: E402
 from test_exercises_kinematics import clip as kin_clip  # noqa: E402
 
@@ -210,23 +211,18 @@ def test_cli_calibrate_prints_and_writes_profile(clips, tmp_path, capsys):
     assert load_profile(out).patient == "Kari"
 
 
-def _studio_sets():
-    out = []
-    for ex_dir in sorted(SAMPLES.glob("*")) if SAMPLES.is_dir() else []:
-        good = ex_dir / "good.landmarks.npz"
-        bad = [p for p in sorted(ex_dir.glob("*.landmarks.npz")) if not p.name.startswith("good")]
-        if good.is_file() and bad:
-            out.append((ex_dir.name, good, bad))
-    return out
+STUDIO_EXERCISES = sorted(p.stem for p in (SAMPLES.parent / "exercise_specs").glob("*.yaml"))
 
 
-@pytest.mark.skipif(not _studio_sets(), reason="no studio landmark recordings (samples/<ex>/good.landmarks.npz + <rule>.landmarks.npz) yet")
-@pytest.mark.parametrize("exercise, good, bad", _studio_sets())
-def test_calibrate_on_studio_clips(exercise, good, bad):
+@pytest.mark.parametrize("exercise", STUDIO_EXERCISES)
+def test_calibrate_on_studio_clips(exercise):
     """On the studio's real-model recordings, calibration finds thresholds that separate the
     good clip from the faulty ones (the level each clip held for the rule's persist time).
     Whether the engine then raises exactly those faults also depends on phases and holds;
     that is reported (engine precision/recall), not asserted, and listed in the notes."""
+    good = committed(SAMPLES / exercise / "good.landmarks.npz")
+    bad = [committed(p) for p in sorted((SAMPLES / exercise).glob("*.landmarks.npz")) if not p.name.startswith("good")]
+    assert bad, f"samples/{exercise}/ has no mistake recording (<rule>.landmarks.npz): see samples/README.md"
     report = calibrate(exercise, [str(good)], [str(b) for b in bad])
     assert report.rules
     separable = [rc for rc in report.rules if rc.separable]

@@ -455,39 +455,4 @@ def test_crossed_leg_rotation_forced_rotation_is_a_safety_cue():
     assert cues[0].timestamp_ms - faults[0].timestamp_ms <= 1000
     assert eng.snapshot().hold_state == "paused"
 
-
-# ============================================================================ benchmark
-
-def bench() -> None:  # pragma: no cover - a script, run by hand
-    import time
-    scenes = {
-        "lying_twist": lt_keys(), "chair_extension": ce_keys(), "cat_cow": cc_keys(),
-        "knee_to_chest": kc_keys(), "seated_rotation": sr_keys(), "passive_hang": ph_keys(),
-        "crossed_leg_rotation": cl_keys(),
-    }
-    import statistics
-    print("engine.update() per frame (measures + rules + phases + cue choice), 30 fps good-form clips")
-    print(f"{'exercise':24s} {'frames':>7s} {'mean us':>8s} {'p50 us':>7s} {'p99 us':>7s}")
-    for ex, keys in scenes.items():
-        frames = clip(ex, keys, fps=30.0)
-        best_mean = math.inf
-        per: list[float] = []
-        for _ in range(3):
-            eng = ExerciseEngine(load_spec(ex))
-            times = []
-            t0 = time.perf_counter()
-            for f in frames:
-                a = time.perf_counter()
-                eng.update(f)
-                times.append(time.perf_counter() - a)
-            mean = (time.perf_counter() - t0) / len(frames)
-            if mean < best_mean:
-                best_mean, per = mean, times
-        per.sort()
-        p50 = statistics.median(per)
-        p99 = per[int(0.99 * (len(per) - 1))]
-        print(f"{ex:24s} {len(frames):7d} {best_mean * 1e6:8.1f} {p50 * 1e6:7.1f} {p99 * 1e6:7.1f}")
-
-
-if __name__ == "__main__":
-    bench()
+# (the engine's cost per frame: benchmarks/checker.py)

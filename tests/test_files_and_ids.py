@@ -16,6 +16,7 @@ import pytest
 from coach.cli import main
 from coach.vision.sources import ImageFolderSource, SourceError, image_problem, jpeg_problem, open_source
 from tests.conftest import SAMPLES
+from needs import committed
 
 REPO = Path(__file__).resolve().parent.parent
 RECORDING = SAMPLES / "cat_cow" / "good.landmarks.npz"
@@ -30,9 +31,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def photo_bytes() -> bytes:
     """A frame of the lying-twist sample (a person on the floor) as a JPEG."""
-    video = SAMPLES / "lying_twist" / "good.mp4"
-    if not video.exists():
-        pytest.skip("samples/lying_twist/good.mp4 not rendered")
+    video = committed(SAMPLES / "lying_twist" / "good.mp4")
     cap = cv2.VideoCapture(str(video))
     cap.set(cv2.CAP_PROP_POS_FRAMES, 200)
     ok, bgr = cap.read()
@@ -161,8 +160,8 @@ def in_a_folder_with_exercise_named_things(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.skipif(not RECORDING.exists(), reason="no sample recording")
 def test_an_exercise_id_is_an_id_whatever_is_in_the_folder(in_a_folder_with_exercise_named_things, capsys):
+    committed(RECORDING)
     code, out, err = run_cli(capsys, "replay", str(RECORDING), "-e", "cat_cow", "--out", "run", "-q")
     assert code == 0, err
     assert out.startswith("Cat-cow: ")   # the run summary names the exercise (Cat-cow = cat_cow)
@@ -173,8 +172,8 @@ def test_an_exercise_id_is_an_id_whatever_is_in_the_folder(in_a_folder_with_exer
     assert exercise_spec("lying_twist").id == "lying_twist" and exercise_spec("cat_cow").id == "cat_cow"
 
 
-@pytest.mark.skipif(not RECORDING.exists(), reason="no sample recording")
 def test_a_spec_file_is_given_with_spec(in_a_folder_with_exercise_named_things, capsys):
+    committed(RECORDING)
     mine = in_a_folder_with_exercise_named_things / "my_specs"
     mine.mkdir()
     text = (REPO / "exercise_specs" / "cat_cow.yaml").read_text(encoding="utf-8")

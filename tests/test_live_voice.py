@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 
 from tests.conftest import SAMPLES, cut_video
 from tests.xdisplay import Xvfb
+from needs import committed, tool
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
@@ -34,9 +34,7 @@ def no_display_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
-    if not SAMPLE.exists():
-        pytest.skip("samples/lying_twist/good.mp4 not rendered")
-    return cut_video(SAMPLE, tmp_path_factory.mktemp("clip") / "lt.mp4", 150, fps=10.0)  # 15 s
+    return cut_video(committed(SAMPLE), tmp_path_factory.mktemp("clip") / "lt.mp4", 150, fps=10.0)  # 15 s
 
 
 def transcript(path: Path) -> list[dict]:
@@ -76,8 +74,7 @@ def test_live_without_a_display_says_what_to_do(display, clip):
 
 @pytest.mark.gui
 def test_live_window_speaks_the_cues_under_xvfb(clip, tmp_path):
-    if shutil.which("espeak-ng") is None or shutil.which("xdotool") is None:
-        pytest.skip("espeak-ng or xdotool not installed")
+    tool("espeak-ng"), tool("xdotool")
     x = Xvfb()
     log = tmp_path / "speech.jsonl"
     out = tmp_path / "out"
@@ -129,8 +126,7 @@ def test_live_mute_says_nothing(clip, tmp_path):
 
 
 def test_live_without_window_still_speaks(clip, tmp_path):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng not installed")
+    tool("espeak-ng")
     log = tmp_path / "speech.jsonl"
     env = {**no_display_env(), "COACH_SPEECH_LOG": str(log)}
     proc = subprocess.run(coach("live", "-e", "lying_twist", "--camera", str(clip), "--no-window",

@@ -552,9 +552,9 @@ def test_oscillation_period_of_a_starting_movement_is_never_short() -> None:
     import json
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "samples" / "knee_to_chest" / "good_varied.truth.json.gz"
-    if not path.exists():
-        pytest.skip("no sample clip")
+    from needs import committed
+
+    path = committed(Path(__file__).resolve().parent.parent / "samples" / "knee_to_chest" / "good_varied.truth.json.gz")
     d = json.load(gzip.open(path))
     xy = d["landmarks"]["xy_px"]
     fps = d["video"]["fps"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 
 from coach import i18n
 from coach.spec import list_specs, spec_dir
+from needs import tool
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,10 +55,9 @@ ENGLISH = ["camera", "sides", "right", "left", "phase", "stricter", "looser", "m
 
 
 def _hunspell() -> str:
-    if shutil.which("hunspell") is None:
-        pytest.skip("hunspell is not installed (apt-get install hunspell hunspell-no)")
-    if not Path("/usr/share/hunspell/nb_NO.dic").exists():
-        pytest.skip("Debian's hunspell-no (nb_NO) is not installed")
+    tool("hunspell")
+    assert Path("/usr/share/hunspell/nb_NO.dic").exists(), \
+        "Debian's hunspell-no (nb_NO) is not installed: ./install.sh installs it (apt-get install hunspell-no)"
     return "hunspell"
 
 
@@ -218,9 +217,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def test_the_workbench_page_in_norwegian(tmp_path):
     """The page as a physiotherapist sees it in Norwegian, and its numbers written by the same
     rules as the Python side (coach.i18n.numbers), digit for digit."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
+    import playwright.sync_api as sync_api
+
+    tool("chromium")
     from coach.i18n.numbers import bound_text, number, value_text
     from coach.tools.tune.server import TuneServer, TuneState
     from coach.tools.tune.workbench import Workbench

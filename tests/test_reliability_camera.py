@@ -62,16 +62,12 @@ def test_busy_camera_is_one_line_error(capsys, monkeypatch, tmp_path, frames):
 def test_camera_unplugged_mid_session_retries_then_saves_and_says_so(capsys, monkeypatch, tmp_path, frames):
     fake = FakeCapture(frames, fail_after=40, delay_s=lambda i: 0.1)  # 4 s at 10 fps, then gone for good
     _patch_camera(monkeypatch, fake)
-    t0 = time.monotonic()
     code, out, err = run_cli(["live", "-e", "lying_twist", "--camera", "0", "--no-window", "--out", tmp_path / "o",
                               "--max-seconds", "60"], capsys)
-    took = time.monotonic() - t0
-    print(f"unplugged: {fake.opens} reconnection attempts, ended {took:.1f} s after start")
     assert code == 2, err
     assert "Traceback" not in err
     assert "stopped giving pictures" in err and "saved" in err
-    assert fake.opens == 3  # three attempts to open it again, then give up
-    assert took < 30
+    assert fake.opens == 3  # three attempts to open it again, then give up (not --max-seconds' 60 s)
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["stats"]["frames"] >= 20 and summary["stats"]["tracked_fraction"] > 0.8
     events = read_events(tmp_path / "o" / "events.jsonl")
@@ -100,14 +96,13 @@ def test_camera_plugged_back_in_goes_on(frames):
 def test_camera_gone_gives_up_after_the_attempts(frames):
     fake = FakeCapture(frames, fail_after=5, delay_s=lambda i: 0.01)
     src = CameraSource(capture=fake, reconnect_attempts=2, reconnect_wait_s=0.2)
-    t0 = time.monotonic()
     try:
         n = sum(1 for _ in src)
     finally:
         src.close()
     assert src.failed and not src.ended
     assert src.reconnect_tries == 2 and src.reconnects == 0 and fake.opens == 2
-    assert 1 <= n <= 5 and time.monotonic() - t0 < 5
+    assert 1 <= n <= 5
 
 
 def test_bad_reconnect_arguments():

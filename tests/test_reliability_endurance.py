@@ -24,9 +24,9 @@ from coach.pipeline.runner import RunOptions, build_engine, build_smoother
 from coach.pipeline.sinks import EventLog
 
 from fixtures_faults import REPO, looped_recording
+from needs import committed
 
 RECORDING = REPO / "samples" / "lying_twist" / "good.landmarks.npz"
-pytestmark = pytest.mark.skipif(not RECORDING.exists(), reason="landmark recording not committed yet")
 
 
 class RepeatingEngine:
@@ -100,7 +100,7 @@ def _replay(path: Path, out: Path | None = None, probe_every: int = 0):
 
 @pytest.fixture(scope="module")
 def hour(tmp_path_factory) -> Path:
-    return looped_recording(RECORDING, tmp_path_factory.mktemp("endure") / "hour.npz", minutes=60)
+    return looped_recording(committed(RECORDING), tmp_path_factory.mktemp("endure") / "hour.npz", minutes=60)
 
 
 def test_sixty_minutes_memory_flat_and_events_repeat_exactly(tmp_path, hour):

@@ -24,6 +24,7 @@ from coach.vision.sources import VideoFileSource
 from fixtures_faults import (
     REPO, assert_one_line_error, corrupt, ffmpeg, need_ffmpeg, read_events, run_cli, sample, trim, truncate,
 )
+from needs import committed
 
 MODEL = REPO / "models" / "pose_landmarker_full.task"
 RECORDING = REPO / "samples" / "lying_twist" / "good.landmarks.npz"
@@ -278,9 +279,9 @@ def _damaged_recording(tmp_path: Path, how: str) -> Path:
     return p
 
 
-@pytest.mark.skipif(not RECORDING.exists(), reason="landmark recording not committed yet")
 @pytest.mark.parametrize("how", ["nan_and_inf", "huge_values"])
 def test_nan_and_infinite_landmarks_replay_without_crash(capsys, tmp_path, how):
+    committed(RECORDING)
     rec = _damaged_recording(tmp_path, how)
     code, _out, err = run_cli(["replay", str(rec), "-e", "lying_twist", "--out", str(tmp_path / "o"), "-q"], capsys)
     assert code == 0, err
@@ -331,7 +332,7 @@ def test_read_only_or_full_output_folder(tmp_path, kind):
 def test_output_path_under_a_file_is_one_line_error(capsys, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
-    rec = RECORDING if RECORDING.exists() else pytest.skip("no recording")
+    rec = committed(RECORDING)
     code, _out, err = run_cli(["replay", str(rec), "-e", "lying_twist", "--out", str(blocker / "out"), "-q"], capsys)
     assert_one_line_error(code, err, 2, "cannot create output folder")
     code, _out, err = run_cli(["replay", str(rec), "-e", "lying_twist", "--out", str(tmp_path / "o"), "-q",

@@ -18,6 +18,7 @@ import pytest
 from coach.vision.recording import load_clip
 
 from fixtures_faults import REPO, looped_recording, need_ffmpeg, sample, trim
+from needs import committed
 
 RECORDING = REPO / "samples" / "lying_twist" / "good.landmarks.npz"
 
@@ -77,11 +78,11 @@ def test_live_ctrl_c_or_sigterm_keeps_events_summary_and_recording(tmp_path, sig
     _no_temp_files(tmp_path)
 
 
-@pytest.mark.skipif(not RECORDING.exists(), reason="landmark recording not committed yet")
 def test_killed_replay_leaves_only_whole_event_lines(tmp_path):
     """SIGKILL (no handler can run) mid-way through a 20-minute landmark replay (drawing
     the annotated video, so it runs for minutes): every event line written is whole JSON,
     no summary half-written, no temporary files left."""
+    committed(RECORDING)
     long = looped_recording(RECORDING, tmp_path / "long.npz", minutes=20)
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "coach", "replay", str(long), "-e", "lying_twist",
@@ -102,8 +103,8 @@ def test_killed_replay_leaves_only_whole_event_lines(tmp_path):
     _no_temp_files(tmp_path)
 
 
-@pytest.mark.skipif(not RECORDING.exists(), reason="landmark recording not committed yet")
 def test_sigterm_mid_replay_writes_a_complete_summary(tmp_path):
+    committed(RECORDING)
     long = looped_recording(RECORDING, tmp_path / "long.npz", minutes=20)
     out = tmp_path / "out"
     rec = tmp_path / "again.npz"

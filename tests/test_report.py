@@ -18,6 +18,7 @@ from coach.ui.report import ReportWriter, measure_svg, render_html, write_histor
 from coach.session.controller import SessionController
 
 from test_session import CONFIG, factory, feed, hold_and_release, load
+from needs import tool
 
 SHOTS = Path(os.environ.get("COACH_SHOTS", "/tmp/coach-shots"))
 
@@ -150,9 +151,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def _screenshot(html_path: Path, png: Path, width: int = 1000) -> dict:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed")
+    import playwright.sync_api as sync_api
+
+    tool("chromium")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

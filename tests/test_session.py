@@ -382,8 +382,9 @@ def test_session_events_spoken_by_real_espeak_ng():
 
     from coach.ui.voice import Voice
 
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng not installed")
+    from needs import tool
+
+    tool("espeak-ng")
     voice = Voice(lang="nb", player=None, max_age_s=30.0)
     try:
         c = SessionController([load("ex1")], "nb", measure_factory=factory, config=CONFIG)

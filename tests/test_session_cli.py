@@ -20,6 +20,7 @@ import yaml
 
 from coach.cli import main
 from coach.session.safety import CONTRAINDICATIONS
+from needs import committed
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "lying_twist" / "good.mp4"
@@ -44,8 +45,7 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     """The first 25 s of the lying-twist sample (setup, knee coming across, hold start)."""
-    if not SAMPLE.exists():
-        pytest.skip("samples/lying_twist/good.mp4 not rendered")
+    committed(SAMPLE)
     out = tmp_path_factory.mktemp("clip") / "lt25.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(SAMPLE), "-t", "25", "-c:v", "libx264",
                     "-pix_fmt", "yuv420p", str(out)], check=True)
@@ -372,9 +372,7 @@ PROGRAMME = ("lying_twist", "chair_extension", "cat_cow", "knee_to_chest", "seat
 def programme_video(tmp_path_factory) -> Path:
     """The seven good sample clips one after the other, each followed by 12 s of its last
     frame (the person waiting while the coach asks and introduces): one 12-minute "camera"."""
-    clips = [REPO / "samples" / ex / "good.mp4" for ex in PROGRAMME]
-    if not all(c.exists() for c in clips):
-        pytest.skip("not all seven samples are rendered")
+    clips = [committed(REPO / "samples" / ex / "good.mp4") for ex in PROGRAMME]
     d = tmp_path_factory.mktemp("programme")
     parts = []
     for ex, c in zip(PROGRAMME, clips):

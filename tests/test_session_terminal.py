@@ -19,6 +19,7 @@ import pytest
 from coach import i18n
 from coach.session.safety import Screening
 from tests.conftest import SAMPLES, cut_video
+from needs import committed
 
 pytestmark = pytest.mark.e2e
 
@@ -79,9 +80,7 @@ def answer_every_question(pane: Pane, lang: str, yes: set[str] = frozenset()) ->
 
 @pytest.fixture(scope="module")
 def short_clip(tmp_path_factory) -> Path:
-    src = SAMPLES / "lying_twist" / "good.mp4"
-    if not src.exists():
-        pytest.skip("samples/lying_twist/good.mp4 not rendered")
+    src = committed(SAMPLES / "lying_twist" / "good.mp4")
     return cut_video(src, tmp_path_factory.mktemp("clip") / "lt.mp4", 30)
 
 

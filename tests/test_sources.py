@@ -1,4 +1,3 @@
-import shutil
 import subprocess
 
 import cv2
@@ -6,6 +5,7 @@ import numpy as np
 import pytest
 
 from coach.vision.sources import CameraSource, ImageFolderSource, SourceError, VideoFileSource, open_source
+from needs import tool
 
 
 def _write_video(path, n=20, fps=10.0, wh=(64, 48)):
@@ -40,8 +40,8 @@ def test_replaying_twice_gives_identical_timestamps(tmp_path):
     assert first == second
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg (installed by .ci/run)")
 def test_phone_rotation_metadata_is_honoured(tmp_path):
+    tool("ffmpeg")
     plain = _write_video(tmp_path / "plain.mp4")
     rotated = tmp_path / "rotated.mp4"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(plain), "-c", "copy",

@@ -46,7 +46,7 @@ def test_clip_has_valid_truth(video: Path) -> None:
 
 @pytest.mark.parametrize("video", CLIPS, ids=_ids(CLIPS))
 def test_video_matches_truth(video: Path) -> None:
-    cv2 = pytest.importorskip("cv2")
+    import cv2
     tr = T.load(T.truth_path(video))
     cap = cv2.VideoCapture(str(video))
     try:
@@ -82,8 +82,6 @@ def test_samples_stay_small() -> None:
 
 
 def test_every_exercise_has_a_good_clip() -> None:
-    if not CLIPS:
-        pytest.skip("no rendered samples")
     have = {p.parent.name for p in CLIPS if p.stem == "good"}
     assert have == set(EXERCISES), f"good clips missing for {sorted(set(EXERCISES) - have)}"
 

@@ -89,7 +89,11 @@ def test_validate_v2_fields(breakage, fragment) -> None:
     assert errs and any(fragment in e for e in errs), errs
 
 
-@pytest.mark.skipif(not V1_SAMPLES, reason="no committed samples")
+def test_the_committed_samples_are_there() -> None:
+    assert len(V1_SAMPLES) >= 3, "samples/*/good.truth.json.gz are missing: they are committed (git checkout -- " \
+        "samples), or render them again with `python -m coach.synth batch --out samples`"
+
+
 @pytest.mark.parametrize("path", V1_SAMPLES[:3], ids=lambda p: p.parent.name)
 def test_v1_files_still_load(path: Path) -> None:
     tr = T.load(path)

@@ -14,7 +14,6 @@ import re
 import socket
 import stat
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -34,6 +33,7 @@ from coach.spec import SpecError, load_profile, load_spec  # noqa: E402
 from coach.tools.tune.workbench import TuneError, Workbench  # noqa: E402
 from coach.tools.tune.profiles import read_profile, save_profile  # noqa: E402
 from coach.tools.tune.server import TuneServer, TuneState  # noqa: E402
+from needs import committed
 
 FPS = 15.0
 
@@ -167,18 +167,7 @@ def test_params_cover_every_threshold_hold_and_rep_target(arching):
         assert p.lo <= p.default <= p.hi, p
 
 
-def test_reevaluation_is_fast(arching):
-    """Measured: the whole recording re-evaluated well within a fraction of a second."""
-    n = arching.n
-    times = []
-    for v in (150, 145, 135, 130, 141):
-        t0 = time.perf_counter()
-        ev = arching.evaluate({"rules": {"lumbar_arching": {"max_deg": v}}})
-        arching.result_json(ev)
-        times.append((time.perf_counter() - t0) * 1000)
-    med = sorted(times)[len(times) // 2]
-    print(f"re-evaluation of {n} frames: median {med:.1f} ms (engine {ev.eval_ms:.1f} ms)")
-    assert med < 300.0
+# (how long a re-evaluation takes: benchmarks/interactive.py, not a test)
 
 
 def test_background_curve_covers_inactive_frames(arching):
@@ -499,9 +488,7 @@ def test_video_landmarks_are_extracted_once_and_cached(tmp_path, monkeypatch):
     from coach.pipeline.runner import load_spec_for
     from coach.tools.tune.cache import landmarks_for
 
-    src = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4"
-    if not src.is_file() or src.stat().st_size < 1000:
-        pytest.skip("samples/lying_twist/good.mp4 not rendered yet")
+    src = committed(Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4")
     short = cut_video(src, tmp_path / "short.mp4", 20)
     monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "cache"))
     spec = load_spec_for("lying_twist")
@@ -509,7 +496,14 @@ def test_video_landmarks_are_extracted_once_and_cached(tmp_path, monkeypatch):
     clip1, path1, cached1 = landmarks_for(short, spec, on_status=said.append)
     assert not cached1 and len(clip1) == 20 and path1.parent == tmp_path / "cache" and said
     assert clip1.meta.get("model_sha256")
-    t0 = time.perf_counter()
-    clip2, path2, cached2 = landmarks_for(short, spec)
-    assert cached2 and path2 == path1 and time.perf_counter() - t0 < 5.0
+    # the second time comes from the cache: the model is not run again, nothing is said
+    import coach.pipeline.loop as loop
+
+    def no_model(*_a, **_k):
+        raise AssertionError("the model ran again on a cached video")
+
+    monkeypatch.setattr(loop, "run", no_model)
+    said2 = []
+    clip2, path2, cached2 = landmarks_for(short, spec, on_status=said2.append)
+    assert cached2 and path2 == path1 and said2 == []
     assert np.array_equal(np.nan_to_num(clip1.landmarks), np.nan_to_num(clip2.landmarks))

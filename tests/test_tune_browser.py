@@ -22,10 +22,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 pytestmark = pytest.mark.gui
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+import playwright.sync_api as playwright_api  # noqa: E402
 
+from needs import committed, tool  # noqa: E402
 from test_tune import ce_clip  # noqa: E402
 
 from coach.spec import load_profile, load_spec  # noqa: E402
@@ -35,6 +34,7 @@ from coach.tools.tune.server import TuneServer, TuneState  # noqa: E402
 
 @pytest.fixture(scope="module")
 def browser():
+    tool("chromium")
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
@@ -171,9 +171,7 @@ def test_sample_video_with_overlay(browser, tmp_path, monkeypatch):
     from coach.pipeline.runner import load_spec_for
     from coach.tools.tune.cache import landmarks_for
 
-    video = Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4"
-    if not video.is_file() or video.stat().st_size < 1000:
-        pytest.skip("samples/lying_twist/good.mp4 not rendered yet")
+    video = committed(Path(__file__).resolve().parent.parent / "samples" / "lying_twist" / "good.mp4")
     monkeypatch.setenv("COACH_CACHE_DIR", os.environ.get("COACH_TEST_CACHE", str(tmp_path / "cache")))
     clip, _path, _cached = landmarks_for(video, load_spec_for("lying_twist"))
     bench = Workbench(clip, "lying_twist")

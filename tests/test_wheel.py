@@ -68,7 +68,9 @@ def test_wheel_ships_specs_model_catalogues_fonts_and_page(installed):
         assert f"coach/data/exercise_specs/{spec.name}" in names
     assert "coach/data/models/pose_landmarker_full.task" in names
     assert {"coach/i18n/en.json", "coach/i18n/nb.json", "coach/ui/fonts/DejaVuSans.ttf",
-            "coach/tools/tune/page.html", "coach/__main__.py"} <= names
+            "coach/tools/tune/templates/page.html", "coach/__main__.py"} <= names
+    assert {f"coach/ui/templates/{n}" for n in ("base.html", "report.css", "report.html", "history.html",
+                                                "plots.html")} <= names
     assert not any(n.startswith(("tests/", "samples/", "exercise_specs/", "models/")) for n in names)
 
 
@@ -82,6 +84,19 @@ def test_installed_coach_runs_from_another_folder(installed, tmp_path):
     assert "Lying twist" in out
     version = _run([str(installed["python"]), "-m", "coach", "--version"], cwd=tmp_path, env=_env()).stdout
     assert version.startswith("coach ")
+
+
+def test_installed_coach_renders_its_templates(installed, tmp_path):
+    """The report, the history page and the workbench page from the wheel's templates."""
+    code = ("import coach.templates as t, coach.ui.report as r, coach.tools.tune.page as p; "
+            "print(t.__file__); "
+            "rec = {'started_at': '2026-12-01T10:00:00', 'ended_by': 'completed', 'exercises': [{'id': 'cat_cow', "
+            "'names': {'en': 'Cat <&> cow'}, 'status': 'done', 'summary': {'duration_s': 61}, 'cues': []}]}; "
+            "print(r.render_html(rec, 'nb')); print(p.render_page('tok', 'Cat-cow', 'nb'))")
+    out = _run([str(installed["python"]), "-c", code], cwd=tmp_path, env=_env()).stdout
+    assert str(REPO) not in out.splitlines()[0] and "site-packages" in out.splitlines()[0], out[:300]
+    assert "<h1>Treningsrapport</h1>" in out and "Cat &lt;&amp;&gt; cow" in out and "1:01" in out
+    assert "coach tune — Cat-cow" in out and '"token": "tok"' in out
 
 
 def test_installed_replay_gives_the_checkouts_events(installed, tmp_path):

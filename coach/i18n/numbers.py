@@ -2,7 +2,7 @@
 
 One formatter for every number shown to a person (overlay, reports, ``coach explain``,
 the workbench, the terminal): Norwegian writes a decimal comma (``0,05``), English a
-point. The workbench page repeats the same rules in JavaScript (``page.html``:
+point. The workbench page repeats the same rules in JavaScript (``tools/tune/templates/page.html``:
 ``fmtNum``, ``valueText``); a browser test checks both give the same text.
 
     number(9.125, "nb", 1)                        -> "9,1"

@@ -1,5 +1,5 @@
 """The workbench page: one self-contained HTML document (inline CSS and JS, canvas plots),
-``page.html`` next to this module (package data).
+the Jinja2 template ``templates/page.html`` next to this module (package data).
 
 No CDN, no fonts, no network: everything the page needs is in that file, and the data
 comes from the local server's JSON endpoints.
@@ -7,18 +7,12 @@ comes from the local server's JSON endpoints.
 
 from __future__ import annotations
 
-import html
-import json
-from functools import lru_cache
-from importlib import resources
+from typing import Any
+
+from coach.templates import environment
 
 
-@lru_cache(maxsize=1)
-def page_template() -> str:
-    return resources.files("coach.tools.tune").joinpath("page.html").read_text(encoding="utf-8")
-
-
-def page_words(lang: str) -> dict[str, str]:
+def page_words(lang: str) -> dict[str, Any]:
     """Every word the page shows, in ``lang`` (the catalogues' ``tune.page.*``), and how it
     writes numbers: the same rules as :mod:`coach.i18n.numbers`."""
     from coach import i18n
@@ -32,6 +26,7 @@ def page_words(lang: str) -> dict[str, str]:
 
 
 def render_page(token: str, title: str, lang: str = "en") -> str:
-    boot = json.dumps({"token": token, **page_words(lang)}, ensure_ascii=False).replace("</", "<\\/")
-    return (page_template().replace("__TITLE__", html.escape(title)).replace("__LANG__", html.escape(lang))
-            .replace("__BOOT__", boot))
+    """The page for one workbench session: its title (the exercise) and language; BOOT (the
+    session's token, the page's words) as JSON inside the page's script."""
+    return environment("coach.tools.tune").get_template("page.html").render(
+        title=title, lang=lang, boot={"token": token, **page_words(lang)})
