@@ -30,7 +30,7 @@ from typing import Any
 
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
-from coach.engine.phases import HoldStep, MeasureFactory, Step, build_steps, side_steps
+from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, Step, build_steps, side_steps
 from coach.engine.rules import OK, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill
 from coach.errors import CoachError
@@ -153,6 +153,9 @@ class ExerciseEngine:
         try:
             values = self._measure(t, step, frame, detected)
             self._judge(t, step, values)
+            nxt = self.steps[self._i + 1] if self._i + 1 < len(self.steps) else None
+            if detected and isinstance(nxt, RepsStep):
+                nxt.warm(t, frame)   # a rep already under way when it starts is counted
             if not (self._recognisers and detected and self._follow_ahead(t, frame, step)):
                 step.update(self, t, dt_s, values)
         finally:

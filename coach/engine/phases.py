@@ -20,6 +20,7 @@ from coach.engine.cues import CueBoard, cant_see_text
 from coach.engine.events import Event
 from coach.engine.rules import CANT_SEE, FAULT, OK, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
+from coach.engine.turning import TurningPoints
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec, TimingSpec
 from coach.vocab import OTHER_SIDE
@@ -437,35 +438,80 @@ class HoldStep(Step):
 
 
 class RepsStep(Step):
-    """A Schmitt trigger on one measure counts a rep per completed excursion (at most one per
-    ``min_period_s``); the step ends ``idle_end_s`` after the last rep once ``min_reps`` are done."""
+    """Counts a rep per completed excursion of one measure (at most one per ``min_period_s``);
+    the step ends ``idle_end_s`` after the last rep once ``min_reps`` are done.
+
+    ``count: threshold``: a Schmitt trigger, past ``enter`` and back past ``exit``; the time
+    past ``enter`` is the rep's hold at the end. ``count: turning_points``: from the
+    direction changes of the person's own movement (:class:`coach.engine.turning.
+    TurningPoints`, ``min_amplitude`` and ``range_fraction``): a rep is counted when the turn
+    at its far end is confirmed; its hold at the end is the time the measure stayed near
+    that extreme."""
 
     kind = "reps"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        p = self.phase
         self.reps = 0
-        self.high = False               # past `enter`, not yet back past `exit`
+        self.high = False               # past `enter`, not yet back past `exit` (or: heading to the far end)
         self.high_since_ms = 0.0
-        self.last_rep_ms: float | None = None
+        self.last_rep_ms: float | None = None    # the last rep's time (its far end, when known)
+        self.counted_ms: float | None = None     # when the last rep was counted
         self.idle_fired_at = -1         # rep count at which "too few reps" was said
+        self.turns: TurningPoints | None = None
+        self._far_v = self._near_v = math.nan   # the last turns at the rep's far and near end
+        if p.count == "turning_points":
+            self.turns = TurningPoints(p.direction, p.min_amplitude or 0.0, p.range_fraction)
 
     def progress(self) -> dict[str, Any]:
         return {"achieved_s": 0.0, "reps": self.reps}
+
+    def warm(self, t: float, frame: PoseFrame) -> None:
+        """The step before this one is current: follow the movement already (the measures
+        and the direction changes), so a rep the person is in the middle of when this step
+        starts is counted when it ends. Nothing is counted or said now."""
+        if self.turns is None:
+            return
+        v = self.measure(frame).get(self.phase.measure or "", math.nan)
+        if v == v:
+            self._follow(t, v)
+
+    def _follow(self, t: float, v: float) -> Any:
+        """Feed the direction counter; returns the turn it confirmed, if any."""
+        assert self.turns is not None
+        turn = self.turns.update(t, v)
+        if turn is not None:
+            if turn.rep:
+                self._far_v = turn.value
+            else:
+                self._near_v = turn.value
+        # mid-rep (the step does not end now): heading to the far end (until that turn is
+        # confirmed) and got past the middle of the person's last rep on the way (coming
+        # back from the near end to rest is not a rep)
+        far, near, ext = self._far_v, self._near_v, self.turns.extreme
+        past_middle = far != far or near != near or (ext - (far + near) / 2.0) * (far - near) > 0
+        self.high = self.turns.heading == self.phase.direction and past_middle
+        return turn
 
     def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
         p = self.phase
         v = values.get(p.measure or "", math.nan)
         if v == v:
-            up = p.direction == "up"
-            if not self.high:
-                if (v >= p.enter) if up else (v <= p.enter):
-                    self.high = True
-                    self.high_since_ms = t
-            elif (v <= p.exit) if up else (v >= p.exit):
-                self.high = False
-                self._rep(host, t, (t - self.high_since_ms) / 1000.0)
-        since = self.last_rep_ms if self.last_rep_ms is not None else self.started_ms
+            if self.turns is not None:
+                turn = self._follow(t, v)
+                if turn is not None and turn.rep:
+                    self._rep(host, t, turn.near_s, turn.t_ms)
+            else:
+                up = p.direction == "up"
+                if not self.high:
+                    if (v >= p.enter) if up else (v <= p.enter):
+                        self.high = True
+                        self.high_since_ms = t
+                elif (v <= p.exit) if up else (v >= p.exit):
+                    self.high = False
+                    self._rep(host, t, (t - self.high_since_ms) / 1000.0)
+        since = self.counted_ms if self.counted_ms is not None else self.started_ms
         if since is not None and t - since >= p.idle_end_s * 1000.0 and not self.high:
             need = p.min_reps if p.min_reps is not None else p.target_reps or 0
             if self.reps >= need:
@@ -474,13 +520,17 @@ class RepsStep(Step):
                 self.idle_fired_at = self.reps
                 host.fire_timing(t, self, "reps_range")
 
-    def _rep(self, host: Host, t: float, peak_s: float) -> None:
-        """An excursion completed: a rep, unless too soon after the last one."""
+    def _rep(self, host: Host, t: float, peak_s: float, at_ms: float | None = None) -> None:
+        """An excursion completed: a rep, unless too soon after the last one. ``at_ms``: the
+        rep's own time if it is known (the far end's turning point; else now), which its
+        period is measured from."""
         p = self.phase
-        if self.last_rep_ms is not None and t - self.last_rep_ms < p.min_period_s * 1000.0:
+        at = t if at_ms is None else at_ms
+        if self.last_rep_ms is not None and at - self.last_rep_ms < p.min_period_s * 1000.0:
             return
-        period_s = None if self.last_rep_ms is None else (t - self.last_rep_ms) / 1000.0
-        self.last_rep_ms = t
+        period_s = None if self.last_rep_ms is None else (at - self.last_rep_ms) / 1000.0
+        self.last_rep_ms = at
+        self.counted_ms = t
         self.reps += 1
         self.attempted = True
         host.emit(t, "rep", self, None, fill(ENGINE_TEXT["rep"], {"reps": self.reps}),

@@ -83,6 +83,11 @@ class TurningPoints:
         return max(self.min_amplitude, self.range_fraction * typical)
 
     @property
+    def extreme(self) -> float:
+        """The extreme since the last turn (where the signal got to on its way)."""
+        return self._ext_v
+
+    @property
     def heading(self) -> str | None:
         """Where the signal is heading now ("up"/"down"; None before it has moved)."""
         return self._trend

@@ -84,6 +84,9 @@ class PhaseSpec:
     direction: str = "up"                      # up: a rep peaks high; down: peaks low
     enter: float | None = None
     exit: float | None = None
+    count: str = "threshold"                   # threshold (enter/exit) | turning_points
+    min_amplitude: float | None = None         # turning_points: the smallest excursion that is a rep
+    range_fraction: float = _default(RepsPhase, "range_fraction")   # turning_points: hysteresis, of the typical excursion
     min_period_s: float = _default(RepsPhase, "min_period_s")
     min_reps: int | None = None
     target_reps: int | None = None

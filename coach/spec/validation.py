@@ -307,24 +307,32 @@ def _reps(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Iss
     if ph.measure not in units:
         return kw   # the measure itself has a mistake (said there)
     sfx = schema.UNIT_SUFFIX.get(units[ph.measure], "value")
-    given = {k for k in ph.model_fields_set if k.startswith(("enter_", "exit_"))}
-    allowed = {f"enter_{sfx}", f"exit_{sfx}"}
+    if ph.min_reps is not None and ph.target_reps < ph.min_reps:
+        issues.add(p + ("target_reps",), f"must be >= min_reps ({ph.min_reps}), got {ph.target_reps}")
+    if ph.max_reps is not None and ph.target_reps > ph.max_reps:
+        issues.add(p + ("target_reps",), f"must be <= max_reps ({ph.max_reps}), got {ph.target_reps}")
+    kw.update(count=ph.count, range_fraction=ph.range_fraction)
+    given = {k for k in ph.model_fields_set if k.startswith(("enter_", "exit_", "min_amplitude_"))}
+    turning = ph.count == "turning_points"
+    allowed = {f"min_amplitude_{sfx}"} if turning else {f"enter_{sfx}", f"exit_{sfx}"}
     for k in sorted(given - allowed):
-        issues.add(p + (k,), f"unknown field (measure '{ph.measure}' is in {units[ph.measure]}: use the suffix "
-                   f"_{sfx}), expecting one of [{', '.join(sorted(allowed))}]")
+        if k.startswith("min_amplitude_" if turning else ("enter_", "exit_")):
+            why = f"measure '{ph.measure}' is in {units[ph.measure]}: use the suffix _{sfx}"
+        else:
+            why = f"not used with count: {ph.count}"
+        issues.add(p + (k,), f"unknown field ({why}), expecting one of [{', '.join(sorted(allowed))}]")
     for k in sorted(allowed - given):
         issues.add(p, f"missing required field '{k}'")
     if given != allowed:
+        return kw
+    if turning:
+        kw.update(min_amplitude=getattr(ph, f"min_amplitude_{sfx}"))
         return kw
     enter, exit_ = getattr(ph, f"enter_{sfx}"), getattr(ph, f"exit_{sfx}")
     up = ph.direction == "up"
     if (up and not exit_ < enter) or (not up and not exit_ > enter):
         issues.add(p + (f"exit_{sfx}",), f"must be {'below' if up else 'above'} enter_{sfx} ({fmt_num(enter)}) for "
                    f"direction {ph.direction} (that gap is the hysteresis), got {fmt_num(exit_)}")
-    if ph.min_reps is not None and ph.target_reps < ph.min_reps:
-        issues.add(p + ("target_reps",), f"must be >= min_reps ({ph.min_reps}), got {ph.target_reps}")
-    if ph.max_reps is not None and ph.target_reps > ph.max_reps:
-        issues.add(p + ("target_reps",), f"must be <= max_reps ({ph.max_reps}), got {ph.target_reps}")
     kw.update(enter=enter, exit=exit_)
     return kw
 
