@@ -175,6 +175,47 @@ class SetupStep(Step):
             host.complete(t, self)
 
 
+class SideProbe:
+    """One side's position (and ``side_when``) rules, on measures built for that side: is
+    the person in this side's position? Runs while a per-side step waits for its start."""
+
+    def __init__(self, spec: ExerciseSpec, rule_ids: Iterable[str], side: str, factory: MeasureFactory) -> None:
+        self.side = side
+        rules = [spec.rules[rid] for rid in rule_ids]
+        self.trackers = {r.id: RuleTracker(r) for r in rules}
+        built: dict[str, Any] = {}
+        pending = [n for r in rules for n in (r.measures or (r.measure,))]
+        while pending:
+            n = pending.pop()
+            if n in built:
+                continue
+            built[n] = factory(n, spec.measures[n], side)
+            pending.extend(d for d in getattr(built[n], "depends_on", ()) if d not in built)
+        self.measures = [built[n] for n in spec.measure_order if n in built]
+
+    def reached(self, t: float, frame: PoseFrame) -> bool:
+        values: dict[str, float] = {}
+        for m in self.measures:
+            values[m.name] = float(m.update(frame, values))
+        ok = True
+        for tr in self.trackers.values():
+            v = rule_value(tr.rule, values, self.side)
+            tr.update(t, v)
+            ok = ok and v == v and tr.state == OK
+        return ok
+
+
+def _sided(spec: ExerciseSpec, rule_ids: Iterable[str], probes: tuple[SideProbe, SideProbe]) -> bool:
+    """Do these rules read differently on the two sides (their measures look at other
+    landmarks, or a sign is mirrored on one side)? If not, a side's position says nothing
+    about which side it is."""
+    if any(spec.rules[rid].mirror_on_side is not None for rid in rule_ids):
+        return True
+    a, b = probes
+    return [tuple(getattr(m, "landmarks", ())) for m in a.measures] != \
+        [tuple(getattr(m, "landmarks", ())) for m in b.measures]
+
+
 class HoldStep(Step):
     """Waits for the position (``settle_s``), then times the hold while the form is right;
     ends when the person leaves the position for ``release_s``. A hold with ``recognise_s``
@@ -199,12 +240,20 @@ class HoldStep(Step):
         self.recognise_since_ms: float | None = None
         self.recognise_trackers: dict[str, RuleTracker] = {}
         self.recognise_measures: list[Any] = []
+        self.probes: tuple[SideProbe, SideProbe] | None = None   # (this side, the other side)
+        self.probe_since_ms: float | None = None     # the other side's position, not this one's, since
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         built = super().build(spec, factory)
+        rids = tuple(self.phase.position) + tuple(self.phase.side_when)
+        other = OTHER_SIDE.get(self.side or "")
+        if self.phase.per_side and other:
+            # to follow the side the person does: both sides' positions, while waiting
+            probes = (SideProbe(spec, rids, self.side or "", factory), SideProbe(spec, rids, other, factory))
+            self.probes = probes if _sided(spec, rids, probes) else None
         if self.phase.recognise_s is not None:
             # to tell, before this step is current, that the person is already doing it: the
             # measures of its recognise rules run ahead, with trackers of their own (the
@@ -263,6 +312,42 @@ class HoldStep(Step):
         if self.recognise_since_ms is None:
             self.recognise_since_ms = t
         return t - self.recognise_since_ms >= (self.phase.recognise_s or 0.0) * 1000.0
+
+    def other_side_reached(self, t: float, frame: PoseFrame, wait_s: float) -> bool:
+        """While waiting for this side's position: has the person been in the other side's
+        position (and not in this one's) for ``wait_s``? Never once this side has begun."""
+        if self.probes is None or self.hold_state != "waiting" or self.attempted:
+            self.probe_since_ms = None
+            return False
+        this, other = self.probes
+        this_ok = this.reached(t, frame)
+        if not other.reached(t, frame) or this_ok:
+            self.probe_since_ms = None
+            return False
+        if self.probe_since_ms is None:
+            self.probe_since_ms = t
+        return t - self.probe_since_ms >= wait_s * 1000.0
+
+    def take_over(self, probe: SideProbe) -> None:
+        """Become current after the person was found doing this side: the measures and the
+        position trackers that found it (they have followed the person since the start,
+        e.g. a change from the start position) replace this step's fresh ones."""
+        by_name = {m.name: m for m in probe.measures}
+        self.measures = [by_name.get(m.name, m) for m in self.measures]
+        self.trackers.update({rid: tr for rid, tr in probe.trackers.items() if rid in self.trackers})
+        self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
+
+    def start_followed(self, host: Host, t: float, in_position_since_ms: float) -> None:
+        """Current now, the person having been in its position since ``in_position_since_ms``:
+        the hold began once they had settled there."""
+        began = min(t, in_position_since_ms + self.phase.settle_s * 1000.0)
+        self.hold_state = "holding"
+        self.attempted = True
+        self.hold_started_ms = began
+        self.achieved_s = self.in_position_s = (t - began) / 1000.0
+        host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_started"], self.params()),
+                  state="started", target_s=self.phase.target_s, followed=True)
+        host.board.note_spoken(t)
 
     def start_recognised(self, host: Host, t: float) -> None:
         """Current now, after being recognised: the time in the position since then counts."""

@@ -160,6 +160,8 @@ class HoldPhase(PhaseBase):
     recognise_s: float | None = seconds(None, 0.5, 60.0, "the person doing this later hold already is followed "
                                         "here after this long")
     recognise_when: list[Name] = Field([], description="more rule ids that must be OK to recognise it")
+    side_when: list[Name] = Field([], description="per-side: more rule ids that tell the sides apart (with the "
+                                  "position: the person doing the other side's is followed there)")
 
 
 _REP_BOUNDS = {f"{edge}_{sfx}": (float | None, Field(None, ge=lo, le=hi, description=f"in {UNIT_WORDS[sfx]}",

@@ -278,15 +278,18 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
             issues.add(p + ("target_s",), f"must be >= min_s ({fmt_num(ph.min_s)}), got {fmt_num(ph.target_s)}")
         if ph.max_s is not None and ph.max_s < ph.target_s:
             issues.add(p + ("max_s",), f"must be >= target_s ({fmt_num(ph.target_s)}), got {fmt_num(ph.max_s)}")
-        for fname in ("position", "recognise_when"):
+        for fname in ("position", "recognise_when", "side_when"):
             _unique(getattr(ph, fname), p + (fname,), issues)
+        if ph.side_when and not ph.per_side:
+            issues.add(p + ("side_when",), "only a per-side phase has sides to tell apart")
         if ph.recognise_when and ph.recognise_s is None:
             issues.add(p + ("recognise_when",), "needs recognise_s (how long before the coach follows)")
         if ph.recognise_s is not None and first:
             issues.add(p + ("recognise_s",), "the first phase has no earlier step to move on from")
         kw.update(min_s=ph.min_s, target_s=ph.target_s, max_s=ph.max_s, position=tuple(ph.position),
                   release_s=ph.release_s, settle_s=ph.settle_s, countdown_s=tuple(ph.countdown_s),
-                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when))
+                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when),
+                  side_when=tuple(ph.side_when))
     elif ph.kind == "reps":
         kw.update(_reps(ph, p, units, pieces, issues))
     else:
@@ -439,7 +442,7 @@ def _timing_rule(r: Any, p: Path_, targets: list[PhaseSpec], issues: Issues, com
 
 
 def _check_references(rules: dict[str, RuleSpec], phases: list[PhaseSpec], issues: Issues) -> None:
-    """Rules that name rules: only_when, a hold's position and recognise_when."""
+    """Rules that name rules: only_when, a hold's position, recognise_when and side_when."""
     for rid, r in rules.items():
         if r.only_when is None:
             continue
@@ -450,7 +453,7 @@ def _check_references(rules: dict[str, RuleSpec], phases: list[PhaseSpec], issue
         elif any(r.applies_to(ph) and not other.applies_to(ph) for ph in phases):
             issues.add(("rules", rid, "only_when"), f"rule '{r.only_when}' must apply wherever '{rid}' does")
     for i, ph in enumerate(phases):
-        for field_name in ("position", "recognise_when"):
+        for field_name in ("position", "recognise_when", "side_when"):
             for j, rid in enumerate(getattr(ph, field_name)):
                 r = rules.get(rid)
                 if r is None:
