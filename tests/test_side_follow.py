@@ -186,8 +186,9 @@ def test_going_straight_to_the_left_from_the_start_position_keeps_the_right_to_d
 
 def test_the_real_per_side_phases_can_follow_the_side():
     """knee_to_chest and seated_rotation tell the sides apart by their position; lying_twist
-    and crossed_leg_rotation by their side_when rules."""
-    for ex in ("knee_to_chest", "seated_rotation", "lying_twist", "crossed_leg_rotation"):
+    by the knee that came up (side_from). crossed_leg_rotation cannot: which knee lies on top
+    reads 0.05-0.15 torso lengths, inside its measure's error (MAE 0.10)."""
+    for ex in ("knee_to_chest", "seated_rotation", "lying_twist"):
         eng = ExerciseEngine(load_spec(ex))
         per_side = [s for s in eng.steps if s.side is not None and s.kind == "hold"]
         assert per_side and all(s.probes is not None for s in per_side), ex

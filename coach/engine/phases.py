@@ -176,15 +176,18 @@ class SetupStep(Step):
 
 
 class SideProbe:
-    """One side's position (and ``side_when``) rules, on measures built for that side: is
-    the person in this side's position? Runs while a per-side step waits for its start."""
+    """One side's position rules (and its ``side_from`` measure), on measures built for that
+    side: is the person in this side's position? Runs while a per-side step waits."""
 
-    def __init__(self, spec: ExerciseSpec, rule_ids: Iterable[str], side: str, factory: MeasureFactory) -> None:
+    def __init__(self, spec: ExerciseSpec, phase: PhaseSpec, side: str, factory: MeasureFactory) -> None:
         self.side = side
-        rules = [spec.rules[rid] for rid in rule_ids]
+        rules = [spec.rules[rid] for rid in phase.position]
         self.trackers = {r.id: RuleTracker(r) for r in rules}
+        self.side_from = phase.side_from
         built: dict[str, Any] = {}
         pending = [n for r in rules for n in (r.measures or (r.measure,))]
+        if self.side_from is not None:
+            pending.append(self.side_from[0])
         while pending:
             n = pending.pop()
             if n in built:
@@ -202,14 +205,17 @@ class SideProbe:
             v = rule_value(tr.rule, values, self.side)
             tr.update(t, v)
             ok = ok and v == v and tr.state == OK
+        if self.side_from is not None:
+            v = values.get(self.side_from[0], math.nan)
+            ok = ok and v == v and v >= self.side_from[1]
         return ok
 
 
-def _sided(spec: ExerciseSpec, rule_ids: Iterable[str], probes: tuple[SideProbe, SideProbe]) -> bool:
-    """Do these rules read differently on the two sides (their measures look at other
-    landmarks, or a sign is mirrored on one side)? If not, a side's position says nothing
-    about which side it is."""
-    if any(spec.rules[rid].mirror_on_side is not None for rid in rule_ids):
+def _sided(spec: ExerciseSpec, phase: PhaseSpec, probes: tuple[SideProbe, SideProbe]) -> bool:
+    """Do the two sides' probes read differently (their measures look at other landmarks, a
+    sign is mirrored on one side, or a side_from measure)? If not, a side's position says
+    nothing about which side it is."""
+    if phase.side_from is not None or any(spec.rules[rid].mirror_on_side is not None for rid in phase.position):
         return True
     a, b = probes
     return [tuple(getattr(m, "landmarks", ())) for m in a.measures] != \
@@ -248,12 +254,12 @@ class HoldStep(Step):
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         built = super().build(spec, factory)
-        rids = tuple(self.phase.position) + tuple(self.phase.side_when)
         other = OTHER_SIDE.get(self.side or "")
         if self.phase.per_side and other:
             # to follow the side the person does: both sides' positions, while waiting
-            probes = (SideProbe(spec, rids, self.side or "", factory), SideProbe(spec, rids, other, factory))
-            self.probes = probes if _sided(spec, rids, probes) else None
+            probes = (SideProbe(spec, self.phase, self.side or "", factory),
+                      SideProbe(spec, self.phase, other, factory))
+            self.probes = probes if _sided(spec, self.phase, probes) else None
         if self.phase.recognise_s is not None:
             # to tell, before this step is current, that the person is already doing it: the
             # measures of its recognise rules run ahead, with trackers of their own (the
@@ -297,7 +303,11 @@ class HoldStep(Step):
 
     # -- recognised ahead of time -----------------------------------------------------------
     def recognised(self, t: float, frame: PoseFrame) -> bool:
-        """Has the person been in this (later) step's position for ``recognise_s``?"""
+        """Has the person been in this (later) step's position for ``recognise_s``? A per-side
+        step whose sides its position cannot tell apart also needs its ``side_from``."""
+        side_ok = True
+        if self.probes is not None and self.phase.side_from is not None:
+            side_ok = self.probes[0].reached(t, frame)
         values: dict[str, float] = {}
         for m in self.recognise_measures:
             values[m.name] = float(m.update(frame, values))
@@ -306,7 +316,7 @@ class HoldStep(Step):
             v = rule_value(tr.rule, values, self.side)
             tr.update(t, v)
             ok = ok and v == v and tr.state == OK
-        if not ok:
+        if not (ok and side_ok):
             self.recognise_since_ms = None
             return False
         if self.recognise_since_ms is None:
@@ -315,8 +325,9 @@ class HoldStep(Step):
 
     def other_side_reached(self, t: float, frame: PoseFrame, wait_s: float) -> bool:
         """While waiting for this side's position: has the person been in the other side's
-        position (and not in this one's) for ``wait_s``? Never once this side has begun."""
-        if self.probes is None or self.hold_state != "waiting" or self.attempted:
+        position (and not in this one's) for ``wait_s``? Never once this side's hold began
+        (having moved toward a position both sides share is not having begun)."""
+        if self.probes is None or self.hold_state != "waiting" or self.hold_started_ms is not None:
             self.probe_since_ms = None
             return False
         this, other = self.probes

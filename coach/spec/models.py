@@ -79,8 +79,8 @@ class PhaseSpec:
     # rules) has been OK this long while an earlier step has not started, the coach follows
     recognise_s: float | None = None
     recognise_when: tuple[str, ...] = ()
-    # per-side: more rules that, with the position, tell which side the person is doing
-    side_when: tuple[str, ...] = ()
+    # per-side: (measure, min): the side whose measure is at least min is the side being done
+    side_from: tuple[str, float] | None = None
     # reps
     measure: str | None = None
     direction: str = "up"                      # up: a rep peaks high; down: peaks low

@@ -145,6 +145,15 @@ class SetupPhase(PhaseBase):
     timeout_s: float | None = seconds(None, 1.0, HOLD_MAX_S, "go on after this long anyway (the person has started)")
 
 
+_SIDE_FROM_BOUNDS = {f"min_{sfx}": (float | None, Field(None, ge=lo, le=hi, json_schema_extra={"unit": sfx},
+                                                        description=f"in {UNIT_WORDS[sfx]}"))
+                     for sfx, (lo, hi) in BOUND_RANGE.items()}
+SideFrom = create_model("SideFrom", __base__=Model, __doc__="A side is being done when this measure, built for "
+                        "that side, is at least min_<unit> (and the other side's is not).",
+                        measure=(Name, Field(description="a measure that reads differently on the two sides")),
+                        **_SIDE_FROM_BOUNDS)  # type: ignore[call-overload]
+
+
 class HoldPhase(PhaseBase):
     """A hold: the clock runs while in the position with the form right."""
 
@@ -160,8 +169,8 @@ class HoldPhase(PhaseBase):
     recognise_s: float | None = seconds(None, 0.5, 60.0, "the person doing this later hold already is followed "
                                         "here after this long")
     recognise_when: list[Name] = Field([], description="more rule ids that must be OK to recognise it")
-    side_when: list[Name] = Field([], description="per-side: more rule ids that tell the sides apart (with the "
-                                  "position: the person doing the other side's is followed there)")
+    side_from: SideFrom | None = Field(None, description="per-side: what tells the sides apart when the position "
+                                       "does not (the person in the other side's position is followed there)")
 
 
 _REP_BOUNDS = {f"{edge}_{sfx}": (float | None, Field(None, ge=lo, le=hi, description=f"in {UNIT_WORDS[sfx]}",

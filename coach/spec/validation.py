@@ -278,18 +278,16 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
             issues.add(p + ("target_s",), f"must be >= min_s ({fmt_num(ph.min_s)}), got {fmt_num(ph.target_s)}")
         if ph.max_s is not None and ph.max_s < ph.target_s:
             issues.add(p + ("max_s",), f"must be >= target_s ({fmt_num(ph.target_s)}), got {fmt_num(ph.max_s)}")
-        for fname in ("position", "recognise_when", "side_when"):
+        for fname in ("position", "recognise_when"):
             _unique(getattr(ph, fname), p + (fname,), issues)
-        if ph.side_when and not ph.per_side:
-            issues.add(p + ("side_when",), "only a per-side phase has sides to tell apart")
+        side_from = _side_from(ph, p, units, pieces, issues)
         if ph.recognise_when and ph.recognise_s is None:
             issues.add(p + ("recognise_when",), "needs recognise_s (how long before the coach follows)")
         if ph.recognise_s is not None and first:
             issues.add(p + ("recognise_s",), "the first phase has no earlier step to move on from")
         kw.update(min_s=ph.min_s, target_s=ph.target_s, max_s=ph.max_s, position=tuple(ph.position),
                   release_s=ph.release_s, settle_s=ph.settle_s, countdown_s=tuple(ph.countdown_s),
-                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when),
-                  side_when=tuple(ph.side_when))
+                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when), side_from=side_from)
     elif ph.kind == "reps":
         kw.update(_reps(ph, p, units, pieces, issues))
     else:
@@ -297,6 +295,31 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
     if len(issues.paths) != n:
         return None
     return PhaseSpec(**kw)
+
+
+def _side_from(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> tuple[str, float] | None:
+    sf = ph.side_from
+    if sf is None:
+        return None
+    p = p + ("side_from",)
+    if not ph.per_side:
+        issues.add(p, "only a per-side phase has sides to tell apart")
+        return None
+    if sf.measure not in pieces.measure_names:
+        issues.add(p + ("measure",), f"unknown measure '{sf.measure}', expecting one of "
+                   f"[{', '.join(sorted(pieces.measure_names))}]")
+        return None
+    if sf.measure not in units:
+        return None
+    sfx = schema.UNIT_SUFFIX.get(units[sf.measure], "value")
+    given = {k for k in sf.model_fields_set if k.startswith("min_")}
+    for k in sorted(given - {f"min_{sfx}"}):
+        issues.add(p + (k,), f"unknown field (measure '{sf.measure}' is in {units[sf.measure]}: use the suffix "
+                   f"_{sfx}), expecting one of [min_{sfx}]")
+    if f"min_{sfx}" not in given:
+        issues.add(p, f"missing required field 'min_{sfx}'")
+        return None
+    return sf.measure, float(getattr(sf, f"min_{sfx}"))
 
 
 def _reps(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> dict[str, Any]:
@@ -442,7 +465,7 @@ def _timing_rule(r: Any, p: Path_, targets: list[PhaseSpec], issues: Issues, com
 
 
 def _check_references(rules: dict[str, RuleSpec], phases: list[PhaseSpec], issues: Issues) -> None:
-    """Rules that name rules: only_when, a hold's position, recognise_when and side_when."""
+    """Rules that name rules: only_when, a hold's position and recognise_when."""
     for rid, r in rules.items():
         if r.only_when is None:
             continue
@@ -453,7 +476,7 @@ def _check_references(rules: dict[str, RuleSpec], phases: list[PhaseSpec], issue
         elif any(r.applies_to(ph) and not other.applies_to(ph) for ph in phases):
             issues.add(("rules", rid, "only_when"), f"rule '{r.only_when}' must apply wherever '{rid}' does")
     for i, ph in enumerate(phases):
-        for field_name in ("position", "recognise_when", "side_when"):
+        for field_name in ("position", "recognise_when"):
             for j, rid in enumerate(getattr(ph, field_name)):
                 r = rules.get(rid)
                 if r is None:
