@@ -34,8 +34,8 @@ def _num(v: float | None, lang: str) -> str:
     return "?" if v is None else number(v, lang)
 
 
-def _shown(v: Any) -> str:
-    return _num(float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v).lower()
+def _shown(v: Any, lang: str) -> str:
+    return _num(float(v), lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v).lower()
 
 
 def _val(v: float | None, unit: str | None, lang: str, norm: str | None = None) -> str:
@@ -113,8 +113,8 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     if spec.profile_label:
         out.append(f"{_tr('profile', lang)}: {spec.profile_label}")
     for x in spec.safety_loosened:
-        out.append(_tr("safety_loosened", lang, rule=x["rule"], field=x["field"], spec=_shown(x["spec"]),
-                       profile=_shown(x["profile"]), reason=x["reason"]))
+        out.append(_tr("safety_loosened", lang, rule=x["rule"], field=x["field"], spec=_shown(x["spec"], lang),
+                       profile=_shown(x["profile"], lang), reason=x["reason"]))
     out.append("")
     out.append(spec.summary[lang])
     out.append("")
