@@ -161,7 +161,7 @@ def test_params_cover_every_threshold_hold_and_rep_target(arching):
             for b, f in ((r.min, "min"), (r.max, "max")):
                 if b is not None:
                     assert any(k.startswith(f"rules.{rid}.{f}_") for k in keys)
-    for f in ("enter_deg", "exit_deg", "min_reps", "target_reps", "max_reps", "peak_min_s", "min_period_s"):
+    for f in ("min_amplitude_deg", "min_reps", "target_reps", "max_reps", "peak_min_s", "min_period_s"):
         assert f"phases.lean.{f}" in keys
     for p in arching.params:
         assert p.lo <= p.default <= p.hi, p

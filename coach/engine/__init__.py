@@ -34,14 +34,16 @@ Where the next steps of issue 13 plug in (seams, not behaviour yet):
 * **Evidence margins** (a measure's known error): ``RuleTracker.update`` compares the
   judged value with ``lo``/``hi``; a per-rule margin widens those bounds for raising a fault
   (not for clearing it), in the tracker alone, with safety rules asking the most.
-* **Following the side the person does**: a per-side ``Step`` knows its ``side`` and builds
-  its measures for ``measure_side`` in ``Step.build``; a step that finds the person doing
-  the other side would be rebuilt for it (``build`` again with the side swapped) and the
-  plan's remaining per-side steps swapped with it — the engine only walks ``steps``.
-* **Reps from direction changes relative to the person's own range**: ``RepsStep`` owns the
-  counting (``update`` -> ``_rep``); a counter that tracks the running extremes with a
-  hysteresis of a fraction of the person's own range (and a minimum amplitude from the
-  spec) replaces the fixed ``enter``/``exit`` Schmitt trigger inside that class only.
+* **Following the side the person does** (built): a per-side ``HoldStep`` waiting for its
+  position runs a ``SideProbe`` per side (its position rules, plus the phase's
+  ``side_from`` measure when the position cannot tell the sides apart, on measures built
+  for that side); ``ExerciseEngine._follow_side`` swaps the two sides' runs of steps when
+  the person is in the other side's position (never once a hold began), and ``_jump``
+  does the same for a per-side step recognised ahead.
+* **Reps from direction changes relative to the person's own range** (built):
+  ``RepsStep`` with ``count: turning_points`` counts with :class:`coach.engine.turning.
+  TurningPoints` (``min_amplitude_<unit>``, ``range_fraction``); the fixed ``enter``/``exit``
+  Schmitt trigger remains as ``count: threshold``.
 """
 
 from coach.engine.cues import Candidate, CueBoard, CueSelector

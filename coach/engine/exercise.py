@@ -30,14 +30,14 @@ from typing import Any
 
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
-from coach.engine.phases import HoldStep, MeasureFactory, Step, build_steps, side_steps
+from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, Step, build_steps, side_steps
 from coach.engine.rules import OK, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill
 from coach.errors import CoachError
 from coach.measures import share_view
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, RuleSpec
-from coach.vocab import LANGS
+from coach.vocab import LANGS, OTHER_SIDE
 
 
 class EngineError(CoachError):
@@ -107,7 +107,8 @@ class ExerciseEngine:
         self.spec = spec
         self.lang = lang
         self.timing = spec.timing
-        self.steps: list[Step] = build_steps(spec, measure_factory or _default_factory(spec))
+        self._factory = measure_factory or _default_factory(spec)
+        self.steps: list[Step] = build_steps(spec, self._factory)
         self.board = CueBoard(spec.id, spec.coaching)
         self._i = 0
         self._started = False
@@ -153,7 +154,11 @@ class ExerciseEngine:
         try:
             values = self._measure(t, step, frame, detected)
             self._judge(t, step, values)
-            if not (self._recognisers and detected and self._follow_ahead(t, frame, step)):
+            nxt = self.steps[self._i + 1] if self._i + 1 < len(self.steps) else None
+            if detected and isinstance(nxt, RepsStep):
+                nxt.warm(t, frame)   # a rep already under way when it starts is counted
+            if not (self._recognisers and detected and self._follow_ahead(t, frame, step)) \
+                    and not (detected and self._follow_side(t, frame, step)):
                 step.update(self, t, dt_s, values)
         finally:
             share_view(None)
@@ -324,10 +329,90 @@ class ExerciseEngine:
                 return True
         return False
 
+    # -- following the side the person does ---------------------------------------------
+    def _side_blocks(self, step: Step) -> tuple[list[Step], list[Step]] | None:
+        """``step``'s side's run of per-side steps (starting at ``step``) and the other side's
+        run right after it, if the person may still choose: ``step`` is the first of its
+        side's run and nothing of the other side has begun."""
+        other = OTHER_SIDE.get(step.side or "")
+        steps, k = self.steps, step.index
+        if other is None or (k > 0 and steps[k - 1].side == step.side):
+            return None
+        cur = []
+        i = k
+        while i < len(steps) and steps[i].side == step.side:
+            cur.append(steps[i])
+            i += 1
+        oth = []
+        while i < len(steps) and steps[i].side == other:
+            oth.append(steps[i])
+            i += 1
+        if len(oth) != len(cur) or any(a.phase is not b.phase for a, b in zip(cur, oth)):
+            return None
+        if any(s.started_ms is not None or s.attempted or s.skipped for s in cur[1:] + oth):
+            return None
+        return cur, oth
+
+    def _swap_sides(self, t: float, step: Step) -> Step | None:
+        """The person does the other side first: it becomes this side's steps' place in the
+        plan and this side's run comes after it ("now the other side" then names it). The
+        steps moved back are built afresh (nothing of them was done). Returns the step now
+        at ``step``'s place."""
+        blocks = self._side_blocks(step)
+        if blocks is None:
+            return None
+        cur, oth = blocks
+        k = step.index
+        fresh: list[Step] = []
+        for s in cur:
+            f = type(s)(self.spec, s.phase, s.side, s.index, s.measure_side)
+            f.build(self.spec, self._factory)
+            fresh.append(f)
+        self.steps[k:k + 2 * len(cur)] = oth + fresh
+        for i, s in enumerate(self.steps):
+            s.index = i
+        swapped = {id(s): f for s, f in zip(cur, fresh)}
+        self._recognisers = [swapped.get(id(s), s) for s in self._recognisers]
+        return self.steps[k]
+
+    def _follow_side(self, t: float, frame: PoseFrame, current: Step) -> bool:
+        """A per-side step waits for its position while the person is in the other side's:
+        after the step's settle (or recognise) time, at least ``timing.attempt_s``, follow
+        them: that side is done now, this one after it. Never once this side's hold began.
+        True if it swapped."""
+        if not isinstance(current, HoldStep) or current.probes is None or current.hold_state != "waiting" \
+                or self._side_blocks(current) is None:
+            return False
+        p = current.phase
+        wait_s = max(p.settle_s, p.recognise_s or 0.0, self.timing.attempt_s)
+        if not current.other_side_reached(t, frame, wait_s):
+            return False
+        since = current.probe_since_ms if current.probe_since_ms is not None else t
+        probe = current.probes[1]
+        target = self._swap_sides(t, current)
+        if not isinstance(target, HoldStep):
+            return False
+        self.emit(t, "phase", current, None, None, phase=p.id, phase_kind=p.kind, state="side_followed",
+                  to_side=target.side)
+        self.board.step_over(list(current.trackers))
+        self.emit(t, "side", target, None, None, side_from=current.side, side_to=target.side, followed=True)
+        target.take_over(probe)
+        target.enter(t)
+        self.emit(t, "phase", target, None, None, phase=p.id, phase_kind=p.kind, state="start", followed=True)
+        target.start_followed(self, t, since)
+        return True
+
     def _jump(self, t: float, current: Step, target: HoldStep) -> None:
         """The person went straight on to ``target``: the steps before it are skipped (the
         summary lists them; no "hold too short" for them; a side never tried is still
-        reminded of at the end)."""
+        reminded of at the end). A per-side ``target`` whose other side comes first in the
+        plan (and was not begun) takes that side's place: the person chose this side first."""
+        first = next((s for s in self.steps[current.index + 1:target.index]
+                      if s.phase is target.phase and s.side == OTHER_SIDE.get(target.side or "")), None)
+        if first is not None and target.side is not None and self._side_blocks(first) is not None:
+            blocks = self._side_blocks(first)
+            if blocks is not None and target in blocks[1]:
+                self._swap_sides(t, first)
         began = target.recognise_since_ms if target.recognise_since_ms is not None else t
         for s in self.steps[current.index:target.index]:
             s.mark_skipped(began, self.timing.tried_s)

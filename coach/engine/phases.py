@@ -20,6 +20,7 @@ from coach.engine.cues import CueBoard, cant_see_text
 from coach.engine.events import Event
 from coach.engine.rules import CANT_SEE, FAULT, OK, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
+from coach.engine.turning import TurningPoints
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec, TimingSpec
 from coach.vocab import OTHER_SIDE
@@ -174,6 +175,53 @@ class SetupStep(Step):
             host.complete(t, self)
 
 
+class SideProbe:
+    """One side's position rules (and its ``side_from`` measure), on measures built for that
+    side: is the person in this side's position? Runs while a per-side step waits."""
+
+    def __init__(self, spec: ExerciseSpec, phase: PhaseSpec, side: str, factory: MeasureFactory) -> None:
+        self.side = side
+        rules = [spec.rules[rid] for rid in phase.position]
+        self.trackers = {r.id: RuleTracker(r) for r in rules}
+        self.side_from = phase.side_from
+        built: dict[str, Any] = {}
+        pending = [n for r in rules for n in (r.measures or (r.measure,))]
+        if self.side_from is not None:
+            pending.append(self.side_from[0])
+        while pending:
+            n = pending.pop()
+            if n in built:
+                continue
+            built[n] = factory(n, spec.measures[n], side)
+            pending.extend(d for d in getattr(built[n], "depends_on", ()) if d not in built)
+        self.measures = [built[n] for n in spec.measure_order if n in built]
+
+    def reached(self, t: float, frame: PoseFrame) -> bool:
+        values: dict[str, float] = {}
+        for m in self.measures:
+            values[m.name] = float(m.update(frame, values))
+        ok = True
+        for tr in self.trackers.values():
+            v = rule_value(tr.rule, values, self.side)
+            tr.update(t, v)
+            ok = ok and v == v and tr.state == OK
+        if self.side_from is not None:
+            v = values.get(self.side_from[0], math.nan)
+            ok = ok and v == v and v >= self.side_from[1]
+        return ok
+
+
+def _sided(spec: ExerciseSpec, phase: PhaseSpec, probes: tuple[SideProbe, SideProbe]) -> bool:
+    """Do the two sides' probes read differently (their measures look at other landmarks, a
+    sign is mirrored on one side, or a side_from measure)? If not, a side's position says
+    nothing about which side it is."""
+    if phase.side_from is not None or any(spec.rules[rid].mirror_on_side is not None for rid in phase.position):
+        return True
+    a, b = probes
+    return [tuple(getattr(m, "landmarks", ())) for m in a.measures] != \
+        [tuple(getattr(m, "landmarks", ())) for m in b.measures]
+
+
 class HoldStep(Step):
     """Waits for the position (``settle_s``), then times the hold while the form is right;
     ends when the person leaves the position for ``release_s``. A hold with ``recognise_s``
@@ -198,12 +246,20 @@ class HoldStep(Step):
         self.recognise_since_ms: float | None = None
         self.recognise_trackers: dict[str, RuleTracker] = {}
         self.recognise_measures: list[Any] = []
+        self.probes: tuple[SideProbe, SideProbe] | None = None   # (this side, the other side)
+        self.probe_since_ms: float | None = None     # the other side's position, not this one's, since
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         built = super().build(spec, factory)
+        other = OTHER_SIDE.get(self.side or "")
+        if self.phase.per_side and other:
+            # to follow the side the person does: both sides' positions, while waiting
+            probes = (SideProbe(spec, self.phase, self.side or "", factory),
+                      SideProbe(spec, self.phase, other, factory))
+            self.probes = probes if _sided(spec, self.phase, probes) else None
         if self.phase.recognise_s is not None:
             # to tell, before this step is current, that the person is already doing it: the
             # measures of its recognise rules run ahead, with trackers of their own (the
@@ -247,7 +303,11 @@ class HoldStep(Step):
 
     # -- recognised ahead of time -----------------------------------------------------------
     def recognised(self, t: float, frame: PoseFrame) -> bool:
-        """Has the person been in this (later) step's position for ``recognise_s``?"""
+        """Has the person been in this (later) step's position for ``recognise_s``? A per-side
+        step whose sides its position cannot tell apart also needs its ``side_from``."""
+        side_ok = True
+        if self.probes is not None and self.phase.side_from is not None:
+            side_ok = self.probes[0].reached(t, frame)
         values: dict[str, float] = {}
         for m in self.recognise_measures:
             values[m.name] = float(m.update(frame, values))
@@ -256,12 +316,49 @@ class HoldStep(Step):
             v = rule_value(tr.rule, values, self.side)
             tr.update(t, v)
             ok = ok and v == v and tr.state == OK
-        if not ok:
+        if not (ok and side_ok):
             self.recognise_since_ms = None
             return False
         if self.recognise_since_ms is None:
             self.recognise_since_ms = t
         return t - self.recognise_since_ms >= (self.phase.recognise_s or 0.0) * 1000.0
+
+    def other_side_reached(self, t: float, frame: PoseFrame, wait_s: float) -> bool:
+        """While waiting for this side's position: has the person been in the other side's
+        position (and not in this one's) for ``wait_s``? Never once this side's hold began
+        (having moved toward a position both sides share is not having begun)."""
+        if self.probes is None or self.hold_state != "waiting" or self.hold_started_ms is not None:
+            self.probe_since_ms = None
+            return False
+        this, other = self.probes
+        this_ok = this.reached(t, frame)
+        if not other.reached(t, frame) or this_ok:
+            self.probe_since_ms = None
+            return False
+        if self.probe_since_ms is None:
+            self.probe_since_ms = t
+        return t - self.probe_since_ms >= wait_s * 1000.0
+
+    def take_over(self, probe: SideProbe) -> None:
+        """Become current after the person was found doing this side: the measures and the
+        position trackers that found it (they have followed the person since the start,
+        e.g. a change from the start position) replace this step's fresh ones."""
+        by_name = {m.name: m for m in probe.measures}
+        self.measures = [by_name.get(m.name, m) for m in self.measures]
+        self.trackers.update({rid: tr for rid, tr in probe.trackers.items() if rid in self.trackers})
+        self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
+
+    def start_followed(self, host: Host, t: float, in_position_since_ms: float) -> None:
+        """Current now, the person having been in its position since ``in_position_since_ms``:
+        the hold began once they had settled there."""
+        began = min(t, in_position_since_ms + self.phase.settle_s * 1000.0)
+        self.hold_state = "holding"
+        self.attempted = True
+        self.hold_started_ms = began
+        self.achieved_s = self.in_position_s = (t - began) / 1000.0
+        host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_started"], self.params()),
+                  state="started", target_s=self.phase.target_s, followed=True)
+        host.board.note_spoken(t)
 
     def start_recognised(self, host: Host, t: float) -> None:
         """Current now, after being recognised: the time in the position since then counts."""
@@ -437,35 +534,80 @@ class HoldStep(Step):
 
 
 class RepsStep(Step):
-    """A Schmitt trigger on one measure counts a rep per completed excursion (at most one per
-    ``min_period_s``); the step ends ``idle_end_s`` after the last rep once ``min_reps`` are done."""
+    """Counts a rep per completed excursion of one measure (at most one per ``min_period_s``);
+    the step ends ``idle_end_s`` after the last rep once ``min_reps`` are done.
+
+    ``count: threshold``: a Schmitt trigger, past ``enter`` and back past ``exit``; the time
+    past ``enter`` is the rep's hold at the end. ``count: turning_points``: from the
+    direction changes of the person's own movement (:class:`coach.engine.turning.
+    TurningPoints`, ``min_amplitude`` and ``range_fraction``): a rep is counted when the turn
+    at its far end is confirmed; its hold at the end is the time the measure stayed near
+    that extreme."""
 
     kind = "reps"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        p = self.phase
         self.reps = 0
-        self.high = False               # past `enter`, not yet back past `exit`
+        self.high = False               # past `enter`, not yet back past `exit` (or: heading to the far end)
         self.high_since_ms = 0.0
-        self.last_rep_ms: float | None = None
+        self.last_rep_ms: float | None = None    # the last rep's time (its far end, when known)
+        self.counted_ms: float | None = None     # when the last rep was counted
         self.idle_fired_at = -1         # rep count at which "too few reps" was said
+        self.turns: TurningPoints | None = None
+        self._far_v = self._near_v = math.nan   # the last turns at the rep's far and near end
+        if p.count == "turning_points":
+            self.turns = TurningPoints(p.direction, p.min_amplitude or 0.0, p.range_fraction)
 
     def progress(self) -> dict[str, Any]:
         return {"achieved_s": 0.0, "reps": self.reps}
+
+    def warm(self, t: float, frame: PoseFrame) -> None:
+        """The step before this one is current: follow the movement already (the measures
+        and the direction changes), so a rep the person is in the middle of when this step
+        starts is counted when it ends. Nothing is counted or said now."""
+        if self.turns is None:
+            return
+        v = self.measure(frame).get(self.phase.measure or "", math.nan)
+        if v == v:
+            self._follow(t, v)
+
+    def _follow(self, t: float, v: float) -> Any:
+        """Feed the direction counter; returns the turn it confirmed, if any."""
+        assert self.turns is not None
+        turn = self.turns.update(t, v)
+        if turn is not None:
+            if turn.rep:
+                self._far_v = turn.value
+            else:
+                self._near_v = turn.value
+        # mid-rep (the step does not end now): heading to the far end (until that turn is
+        # confirmed) and got past the middle of the person's last rep on the way (coming
+        # back from the near end to rest is not a rep)
+        far, near, ext = self._far_v, self._near_v, self.turns.extreme
+        past_middle = far != far or near != near or (ext - (far + near) / 2.0) * (far - near) > 0
+        self.high = self.turns.heading == self.phase.direction and past_middle
+        return turn
 
     def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
         p = self.phase
         v = values.get(p.measure or "", math.nan)
         if v == v:
-            up = p.direction == "up"
-            if not self.high:
-                if (v >= p.enter) if up else (v <= p.enter):
-                    self.high = True
-                    self.high_since_ms = t
-            elif (v <= p.exit) if up else (v >= p.exit):
-                self.high = False
-                self._rep(host, t, (t - self.high_since_ms) / 1000.0)
-        since = self.last_rep_ms if self.last_rep_ms is not None else self.started_ms
+            if self.turns is not None:
+                turn = self._follow(t, v)
+                if turn is not None and turn.rep:
+                    self._rep(host, t, turn.near_s, turn.t_ms)
+            else:
+                up = p.direction == "up"
+                if not self.high:
+                    if (v >= p.enter) if up else (v <= p.enter):
+                        self.high = True
+                        self.high_since_ms = t
+                elif (v <= p.exit) if up else (v >= p.exit):
+                    self.high = False
+                    self._rep(host, t, (t - self.high_since_ms) / 1000.0)
+        since = self.counted_ms if self.counted_ms is not None else self.started_ms
         if since is not None and t - since >= p.idle_end_s * 1000.0 and not self.high:
             need = p.min_reps if p.min_reps is not None else p.target_reps or 0
             if self.reps >= need:
@@ -474,13 +616,17 @@ class RepsStep(Step):
                 self.idle_fired_at = self.reps
                 host.fire_timing(t, self, "reps_range")
 
-    def _rep(self, host: Host, t: float, peak_s: float) -> None:
-        """An excursion completed: a rep, unless too soon after the last one."""
+    def _rep(self, host: Host, t: float, peak_s: float, at_ms: float | None = None) -> None:
+        """An excursion completed: a rep, unless too soon after the last one. ``at_ms``: the
+        rep's own time if it is known (the far end's turning point; else now), which its
+        period is measured from."""
         p = self.phase
-        if self.last_rep_ms is not None and t - self.last_rep_ms < p.min_period_s * 1000.0:
+        at = t if at_ms is None else at_ms
+        if self.last_rep_ms is not None and at - self.last_rep_ms < p.min_period_s * 1000.0:
             return
-        period_s = None if self.last_rep_ms is None else (t - self.last_rep_ms) / 1000.0
-        self.last_rep_ms = t
+        period_s = None if self.last_rep_ms is None else (at - self.last_rep_ms) / 1000.0
+        self.last_rep_ms = at
+        self.counted_ms = t
         self.reps += 1
         self.attempted = True
         host.emit(t, "rep", self, None, fill(ENGINE_TEXT["rep"], {"reps": self.reps}),

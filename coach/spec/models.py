@@ -79,11 +79,16 @@ class PhaseSpec:
     # rules) has been OK this long while an earlier step has not started, the coach follows
     recognise_s: float | None = None
     recognise_when: tuple[str, ...] = ()
+    # per-side: (measure, min): the side whose measure is at least min is the side being done
+    side_from: tuple[str, float] | None = None
     # reps
     measure: str | None = None
     direction: str = "up"                      # up: a rep peaks high; down: peaks low
     enter: float | None = None
     exit: float | None = None
+    count: str = "threshold"                   # threshold (enter/exit) | turning_points
+    min_amplitude: float | None = None         # turning_points: the smallest excursion that is a rep
+    range_fraction: float = _default(RepsPhase, "range_fraction")   # turning_points: hysteresis, of the typical excursion
     min_period_s: float = _default(RepsPhase, "min_period_s")
     min_reps: int | None = None
     target_reps: int | None = None

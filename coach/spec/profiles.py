@@ -263,10 +263,11 @@ def _check_overrides(spec: ExerciseSpec, ov: dict, path: Path_, issues: Issues) 
         allowed: set[str] = set()
         for ph in phases:
             model = schema.PHASE_MODELS[ph.kind]
-            allowed |= {k for k in schema.PHASE_TUNABLE if k in model.model_fields and not k.startswith(("enter_", "exit_"))}
+            allowed |= {k for k in schema.PHASE_TUNABLE if k in model.model_fields
+                        and not k.startswith(("enter_", "exit_", "min_amplitude_"))}
             if ph.kind == "reps":
                 sfx = UNIT_SUFFIX.get(spec.measure_units.get(ph.measure or "", ""), "value")
-                allowed |= {f"enter_{sfx}", f"exit_{sfx}"}
+                allowed |= {f"min_amplitude_{sfx}"} if ph.count == "turning_points" else {f"enter_{sfx}", f"exit_{sfx}"}
         for key in fields if isinstance(fields, dict) else ():
             if key not in allowed:
                 issues.add(gp + (key,), f"cannot override, expecting one of [{', '.join(sorted(allowed))}]")

@@ -145,6 +145,15 @@ class SetupPhase(PhaseBase):
     timeout_s: float | None = seconds(None, 1.0, HOLD_MAX_S, "go on after this long anyway (the person has started)")
 
 
+_SIDE_FROM_BOUNDS = {f"min_{sfx}": (float | None, Field(None, ge=lo, le=hi, json_schema_extra={"unit": sfx},
+                                                        description=f"in {UNIT_WORDS[sfx]}"))
+                     for sfx, (lo, hi) in BOUND_RANGE.items()}
+SideFrom = create_model("SideFrom", __base__=Model, __doc__="A side is being done when this measure, built for "
+                        "that side, is at least min_<unit> (and the other side's is not).",
+                        measure=(Name, Field(description="a measure that reads differently on the two sides")),
+                        **_SIDE_FROM_BOUNDS)  # type: ignore[call-overload]
+
+
 class HoldPhase(PhaseBase):
     """A hold: the clock runs while in the position with the form right."""
 
@@ -160,17 +169,30 @@ class HoldPhase(PhaseBase):
     recognise_s: float | None = seconds(None, 0.5, 60.0, "the person doing this later hold already is followed "
                                         "here after this long")
     recognise_when: list[Name] = Field([], description="more rule ids that must be OK to recognise it")
+    side_from: SideFrom | None = Field(None, description="per-side: what tells the sides apart when the position "
+                                       "does not (the person in the other side's position is followed there)")
 
 
 _REP_BOUNDS = {f"{edge}_{sfx}": (float | None, Field(None, ge=lo, le=hi, description=f"in {UNIT_WORDS[sfx]}",
                                                        json_schema_extra={"unit": sfx}))
                for sfx, (lo, hi) in BOUND_RANGE.items() for edge in ("enter", "exit")}
+# count: turning_points -- the smallest excursion that is a rep, in the measure's unit
+_REP_AMPLITUDES = {f"min_amplitude_{sfx}": (float | None, Field(None, gt=0.0, le=hi - lo, json_schema_extra={"unit": sfx},
+                                                                description=f"count: turning_points: the smallest "
+                                                                f"movement that is a rep, in {UNIT_WORDS[sfx]}"))
+                   for sfx, (lo, hi) in BOUND_RANGE.items()}
 
 
 class _RepsFields(PhaseBase):
     kind: Literal["reps"]
     measure: Name = Field(description="the measure a rep moves")
     direction: Literal["up", "down"] = Field("up", description="up: a rep peaks high; down: it peaks low")
+    count: Literal["threshold", "turning_points"] = Field(
+        "threshold", description="threshold: past enter_<unit> and back past exit_<unit>; turning_points: from the "
+        "direction changes of the person's own movement (min_amplitude_<unit>, range_fraction)")
+    range_fraction: float = Field(0.25, ge=0.0, lt=1.0, description="count: turning_points: a direction change "
+                                  "needs the measure to come back this fraction of the person's typical excursion "
+                                  "(at least min_amplitude_<unit>)")
     min_period_s: float = seconds(1.0, 0.0, HOLD_MAX_S, "reps closer than this are not counted")
     min_reps: int | None = Field(None, ge=1, le=1000)
     target_reps: int = Field(ge=1, le=1000)
@@ -180,7 +202,9 @@ class _RepsFields(PhaseBase):
 
 
 RepsPhase = create_model("RepsPhase", __base__=_RepsFields, __doc__="Reps: the measure goes past enter_<unit> and "
-                         "back past exit_<unit> (the gap is the hysteresis).", **_REP_BOUNDS)  # type: ignore[call-overload]
+                         "back past exit_<unit> (the gap is the hysteresis), or (count: turning_points) a rep is "
+                         "each excursion of at least min_amplitude_<unit> into the rep's direction and back.",
+                         **_REP_BOUNDS, **_REP_AMPLITUDES)  # type: ignore[call-overload]
 
 
 class RestPhase(PhaseBase):
@@ -287,7 +311,7 @@ class ExerciseDoc(Model):
 # What a profile may change: the numbers, never the structure (position, measures, texts).
 PHASE_TUNABLE = ("stable_s", "timeout_s", "min_s", "target_s", "max_s", "release_s", "settle_s", "min_period_s",
                  "min_reps", "target_reps", "max_reps", "peak_min_s", "idle_end_s", "duration_s",
-                 *_REP_BOUNDS)
+                 "range_fraction", *_REP_BOUNDS, *_REP_AMPLITUDES)
 
 
 def _optional_fields(models: list[type[BaseModel]], names: Any) -> dict[str, Any]:

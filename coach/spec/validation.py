@@ -280,13 +280,14 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
             issues.add(p + ("max_s",), f"must be >= target_s ({fmt_num(ph.target_s)}), got {fmt_num(ph.max_s)}")
         for fname in ("position", "recognise_when"):
             _unique(getattr(ph, fname), p + (fname,), issues)
+        side_from = _side_from(ph, p, units, pieces, issues)
         if ph.recognise_when and ph.recognise_s is None:
             issues.add(p + ("recognise_when",), "needs recognise_s (how long before the coach follows)")
         if ph.recognise_s is not None and first:
             issues.add(p + ("recognise_s",), "the first phase has no earlier step to move on from")
         kw.update(min_s=ph.min_s, target_s=ph.target_s, max_s=ph.max_s, position=tuple(ph.position),
                   release_s=ph.release_s, settle_s=ph.settle_s, countdown_s=tuple(ph.countdown_s),
-                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when))
+                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when), side_from=side_from)
     elif ph.kind == "reps":
         kw.update(_reps(ph, p, units, pieces, issues))
     else:
@@ -294,6 +295,31 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
     if len(issues.paths) != n:
         return None
     return PhaseSpec(**kw)
+
+
+def _side_from(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> tuple[str, float] | None:
+    sf = ph.side_from
+    if sf is None:
+        return None
+    p = p + ("side_from",)
+    if not ph.per_side:
+        issues.add(p, "only a per-side phase has sides to tell apart")
+        return None
+    if sf.measure not in pieces.measure_names:
+        issues.add(p + ("measure",), f"unknown measure '{sf.measure}', expecting one of "
+                   f"[{', '.join(sorted(pieces.measure_names))}]")
+        return None
+    if sf.measure not in units:
+        return None
+    sfx = schema.UNIT_SUFFIX.get(units[sf.measure], "value")
+    given = {k for k in sf.model_fields_set if k.startswith("min_")}
+    for k in sorted(given - {f"min_{sfx}"}):
+        issues.add(p + (k,), f"unknown field (measure '{sf.measure}' is in {units[sf.measure]}: use the suffix "
+                   f"_{sfx}), expecting one of [min_{sfx}]")
+    if f"min_{sfx}" not in given:
+        issues.add(p, f"missing required field 'min_{sfx}'")
+        return None
+    return sf.measure, float(getattr(sf, f"min_{sfx}"))
 
 
 def _reps(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> dict[str, Any]:
@@ -307,24 +333,32 @@ def _reps(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Iss
     if ph.measure not in units:
         return kw   # the measure itself has a mistake (said there)
     sfx = schema.UNIT_SUFFIX.get(units[ph.measure], "value")
-    given = {k for k in ph.model_fields_set if k.startswith(("enter_", "exit_"))}
-    allowed = {f"enter_{sfx}", f"exit_{sfx}"}
+    if ph.min_reps is not None and ph.target_reps < ph.min_reps:
+        issues.add(p + ("target_reps",), f"must be >= min_reps ({ph.min_reps}), got {ph.target_reps}")
+    if ph.max_reps is not None and ph.target_reps > ph.max_reps:
+        issues.add(p + ("target_reps",), f"must be <= max_reps ({ph.max_reps}), got {ph.target_reps}")
+    kw.update(count=ph.count, range_fraction=ph.range_fraction)
+    given = {k for k in ph.model_fields_set if k.startswith(("enter_", "exit_", "min_amplitude_"))}
+    turning = ph.count == "turning_points"
+    allowed = {f"min_amplitude_{sfx}"} if turning else {f"enter_{sfx}", f"exit_{sfx}"}
     for k in sorted(given - allowed):
-        issues.add(p + (k,), f"unknown field (measure '{ph.measure}' is in {units[ph.measure]}: use the suffix "
-                   f"_{sfx}), expecting one of [{', '.join(sorted(allowed))}]")
+        if k.startswith("min_amplitude_" if turning else ("enter_", "exit_")):
+            why = f"measure '{ph.measure}' is in {units[ph.measure]}: use the suffix _{sfx}"
+        else:
+            why = f"not used with count: {ph.count}"
+        issues.add(p + (k,), f"unknown field ({why}), expecting one of [{', '.join(sorted(allowed))}]")
     for k in sorted(allowed - given):
         issues.add(p, f"missing required field '{k}'")
     if given != allowed:
+        return kw
+    if turning:
+        kw.update(min_amplitude=getattr(ph, f"min_amplitude_{sfx}"))
         return kw
     enter, exit_ = getattr(ph, f"enter_{sfx}"), getattr(ph, f"exit_{sfx}")
     up = ph.direction == "up"
     if (up and not exit_ < enter) or (not up and not exit_ > enter):
         issues.add(p + (f"exit_{sfx}",), f"must be {'below' if up else 'above'} enter_{sfx} ({fmt_num(enter)}) for "
                    f"direction {ph.direction} (that gap is the hysteresis), got {fmt_num(exit_)}")
-    if ph.min_reps is not None and ph.target_reps < ph.min_reps:
-        issues.add(p + ("target_reps",), f"must be >= min_reps ({ph.min_reps}), got {ph.target_reps}")
-    if ph.max_reps is not None and ph.target_reps > ph.max_reps:
-        issues.add(p + ("target_reps",), f"must be <= max_reps ({ph.max_reps}), got {ph.target_reps}")
     kw.update(enter=enter, exit=exit_)
     return kw
 

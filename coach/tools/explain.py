@@ -158,10 +158,15 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             rng = f"{lo}–{hi}" if lo and hi else str(p.target_reps)
             up = p.direction == "up"
             nm = _norm_of(spec, p.measure)
-            out.append("   " + _tr("reps", lang, range=rng, measure=describe(spec, p.measure or "", lang),
-                                   dir=_tr("up_to" if up else "down_to", lang), enter=_val(p.enter, unit, lang, nm),
-                                   back=_tr("below" if up else "above", lang), exit=_val(p.exit, unit, lang, nm),
-                                   min_period_s=_num(p.min_period_s, lang)))
+            if p.count == "turning_points":
+                out.append("   " + _tr("reps_turning", lang, range=rng, measure=describe(spec, p.measure or "", lang),
+                                       amplitude=_val(p.min_amplitude, unit, lang, nm),
+                                       min_period_s=_num(p.min_period_s, lang)))
+            else:
+                out.append("   " + _tr("reps", lang, range=rng, measure=describe(spec, p.measure or "", lang),
+                                       dir=_tr("up_to" if up else "down_to", lang), enter=_val(p.enter, unit, lang, nm),
+                                       back=_tr("below" if up else "above", lang), exit=_val(p.exit, unit, lang, nm),
+                                       min_period_s=_num(p.min_period_s, lang)))
             if p.peak_min_s:
                 out.append("   " + _tr("peak", lang, peak_min_s=_num(p.peak_min_s, lang)))
         elif p.kind == "rest":

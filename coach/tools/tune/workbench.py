@@ -49,7 +49,7 @@ _UNIT_STEP = {"deg": 0.5, "body": 0.01, "deg/s": 1.0, "body/s": 0.05, "s": 0.1, 
 _PHASE_NUMBERS = {
     "setup": ("stable_s",),
     "hold": ("min_s", "target_s", "max_s", "release_s"),
-    "reps": ("enter", "exit", "min_period_s", "peak_min_s", "idle_end_s", "min_reps", "target_reps", "max_reps"),
+    "reps": ("enter", "exit", "min_amplitude", "min_period_s", "peak_min_s", "idle_end_s", "min_reps", "target_reps", "max_reps"),
     "rest": ("duration_s",),
 }
 
@@ -130,6 +130,12 @@ def spec_params(spec: ExerciseSpec, measure_ranges: dict[str, tuple[float, float
                 seen = [p.enter, p.exit] + [v for v in ranges.get(p.measure or "", ()) if math.isfinite(v)]
                 lo, hi = _nice_range([float(v) for v in seen if v is not None], step)
                 out.append(Param("phases", p.id, f"{name}_{suffix}", float(value), unit, False, lo, hi, step, "reps"))
+            elif name == "min_amplitude":
+                unit = spec.measure_units.get(p.measure or "", "")
+                suffix = UNIT_SUFFIX.get(unit, "value")
+                step = _UNIT_STEP.get(unit, 0.01)
+                out.append(Param("phases", p.id, f"{name}_{suffix}", float(value), unit, False, step,
+                                 max(float(value) * 3, step * 10), step, "reps"))
             elif name.endswith("_reps"):
                 out.append(Param("phases", p.id, name, int(value), "reps", True, 1, max(30, int(value) * 2), 1, "reps"))
             else:
