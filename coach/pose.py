@@ -193,7 +193,12 @@ class PoseClip:
     def frame(self, i: int) -> PoseFrame:
         mask = self.masks[i] if self.masks is not None else None
         # (PoseFrame.people, where PoseFrame has it: the estimator's count of people)
-        extra = {"people": int(self.people[i])} if self.people is not None and _FRAME_HAS_PEOPLE else {}
+        extra = {}
+        if _FRAME_HAS_PEOPLE:
+            if self.people is not None:
+                extra["people"] = int(self.people[i])
+            elif not np.isfinite(self.landmarks[i][:, 0]).any():
+                extra["people"] = 0   # without a people array: one person where one was seen, else nobody
         return PoseFrame(
             timestamp_ms=float(self.timestamps_ms[i]),
             landmarks=self.landmarks[i],

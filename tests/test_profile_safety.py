@@ -94,8 +94,8 @@ def test_loosening_with_a_reason_is_shown_in_explain_and_every_report(tmp_path, 
     out = tmp_path / "run"
     rec = SAMPLES / "cat_cow" / "good.landmarks.npz"
     assert main(["replay", str(rec), "--exercise", "cat_cow", "--profile", str(p), "--quiet", "--out", str(out)]) == 0
-    assert f"safety limit loosened by the profile: neck_overextended max_deg 9 -> 15 (reason: {REASON})" in \
-        capsys.readouterr().out
+    assert f"Safety limit loosened by the profile: neck_overextended max_deg 9 → 15 (the physiotherapist's reason: {REASON})" \
+        in capsys.readouterr().out
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))["session"]
     assert summary["safety_loosened"][0]["reason"] == REASON
     # the session report (JSON record -> HTML)

@@ -181,10 +181,18 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     out.append("")
     out.append(_tr("settings", lang) + ":")
     for section in (spec.coaching, spec.timing):
-        out.append("  " + " · ".join(f"{k} {_num(float(v), lang)}" for k, v in section.model_dump().items()))
+        out.append("  " + " · ".join(_setting(k, v, lang) for k, v in section.model_dump().items()))
     out.append("")
     out.append(_tr("cant_see", lang))
     return "\n".join(out) + "\n"
+
+
+def _setting(key: str, value: float, lang: str) -> str:
+    """One coaching/timing setting by its name in the catalogue (the spec key is in schema.md)."""
+    from coach import i18n
+
+    name = i18n.t(f"setting.{key}", lang) if i18n.has_key(f"setting.{key}", lang) else key
+    return f"{name} {_num(float(value), lang)}" + (" s" if key.endswith("_s") else "")
 
 
 def _rule_line(spec: ExerciseSpec, r: RuleSpec, lang: str, side: str | None) -> str:

@@ -282,7 +282,7 @@ class RecordingWriter:
         if self._pending is not None and self._pending[0] == len(self._chunks):  # the chunk is committed
             _, self._last, clipped = self._pending
             self._clipped += clipped
-            self._all_one_person = self._all_one_person and bool(np.all(self._people[: self._fill] == 1))
+            self._all_one_person = self._all_one_person and bool(np.all(self._people[: self._fill] <= 1))  # 0: nobody seen (no landmarks either)
             self._pending = None
         last = self._chunks[-1]
         self._chunk_start = last.start + last.frames
