@@ -48,6 +48,7 @@ from coach.spec import ExerciseSpec
 CAMERA_RULE = "camera_view"
 TWO_PEOPLE_RULE = "two_people"
 POSTURE_RULE = "posture"
+GATE_PROMPTS = frozenset((CAMERA_RULE, TWO_PEOPLE_RULE, POSTURE_RULE))
 
 VIEW_HYSTERESIS_DEG = 10.0
 VIEW_WINDOW_S = 2.0
