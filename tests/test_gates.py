@@ -93,13 +93,27 @@ def test_from_the_side_the_side_exercise_coaches_as_before():
     assert not any(e.rule_id == CAMERA_RULE for e in gated)
 
 
-def test_camera_moved_mid_exercise_stops_and_resumes_coaching():
+def test_moving_the_camera_during_setup_lets_the_coaching_start():
     spec = load_spec("crossed_leg_rotation")
-    seen = frames("lying", 100, view="side") + frames("lying", 100, view="front", t0=10_000) \
-        + frames("lying", 100, view="side", t0=20_000)
+    seen = frames("lying", 100, view="front") + frames("lying", 200, view="side", t0=10_000)
     _, events = play(spec, seen)
-    assert camera_states(events) == ["ok", "unsupported", "ok"]
+    assert camera_states(events) == ["unsupported", "ok"]
     assert not any(e.severity == "safety" for e in cues(events))
+    assert any(e.kind == "phase" and e.data.get("state") == "end" for e in events), "the set-up went on"
+
+
+def test_the_view_is_estimated_in_the_start_position_only():
+    """Mid-hold or mid-rep the body turns (a seated rotation turns the shoulder line by 45
+    deg): those frames do not move the verdict; the set-up's and rests' frames do."""
+    gates = Gates(load_spec("chair_extension"))
+    side = frames("seated", 40, view="side")
+    front = frames("seated", 60, view="side", azimuth_deg=85, t0=4_000)
+    again = frames("seated", 60, view="side", azimuth_deg=85, t0=10_000)
+    said = [d.camera for d in (gates.update(f) for f in side) if d.camera]
+    assert [c["state"] for c in said] == ["ok"]
+    assert all(gates.update(f, start_position=False).coach for f in front)
+    said = [d.camera for d in (gates.update(f, start_position=True) for f in again) if d.camera]
+    assert [c["state"] for c in said] == ["unsupported"]
 
 
 def test_borderline_view_does_not_flicker():

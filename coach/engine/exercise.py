@@ -296,7 +296,7 @@ class ExerciseEngine:
     def _gates(self, t: float, step: Step, frame: PoseFrame) -> GateDecision:
         """Two people, the posture, the camera's view (:mod:`coach.engine.gates`): a closed
         gate's prompt is the only cue; a changed camera verdict is an event."""
-        self.gate = gate = self.gates.update(frame)
+        self.gate = gate = self.gates.update(frame, start_position=step.kind in ("setup", "rest"))
         if gate.camera is not None:
             self.emit(t, "camera", step, None, None, **gate.camera)
         self.board.gate(t, None if gate.coach else gate.prompt, gate.text)

@@ -20,7 +20,10 @@ Three gates, most important first:
    told (no shoulders or hips) say nothing. Until the first verdict the coach coaches.
 3. **Camera view** (spec ``camera.views``; :class:`coach.measures.body.ViewEstimate`: the
    median folded azimuth over 2 s, classified with hysteresis): fed only frames that passed
-   gates 1-2 (a person walking to the mat is seen from anywhere). A view outside the spec's
+   gates 1-2 (a person walking to the mat is seen from anywhere) and, once it has a first
+   verdict, only frames in the start position (the set-up and rest steps): a
+   seated rotation turns the shoulder line by 45 deg and a cat-cow sways it, which moved a
+   borderline estimate back and forth across a class boundary mid-exercise. A view outside the spec's
    views: nothing is judged, the prompt says which way to move the camera, and a "camera"
    event says ``state: unsupported`` (``ok`` when it is fine again; the first verdict is
    reported too). A rule whose own ``views`` exclude the view rests (silent, no "can't
@@ -93,7 +96,10 @@ class Gates:
         self._rest_cache: dict[str | None, frozenset[str]] = {}
 
     # -- the gates ------------------------------------------------------------------------
-    def update(self, frame: PoseFrame) -> GateDecision:
+    def update(self, frame: PoseFrame, start_position: bool = True) -> GateDecision:
+        """``start_position``: the person is setting up or resting (not turning into a hold,
+        holding or doing reps, where a twist or a turn moves the shoulder line): only such frames update
+        the camera's view once it has a first verdict."""
         if not frame.detected:
             return GateDecision()   # nobody: the engine's own "I can't see you"
         t = float(frame.timestamp_ms)
@@ -106,7 +112,7 @@ class Gates:
         if self.out_of_posture:
             return GateDecision(False, prompt=POSTURE_RULE, text=self.posture_text, reason="posture")
         camera = None
-        if fit is not False:
+        if fit is not False and (start_position or self.supported is None):
             camera = self._view(frame)
         view = self.estimate.view
         if self.supported is False:
