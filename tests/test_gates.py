@@ -245,3 +245,14 @@ def test_a_hold_does_not_run_while_two_people_overlap():
     eng_two, events = play(spec, [two(f) for f in seen])
     assert not any(e.kind in ("hold", "rep") for e in events)
     assert all(v == 0.0 for h in eng_two.summary()["holds_s"].values() for v in h.values())
+
+
+def test_frames_with_nobody_do_not_let_a_held_setup_time_out():
+    spec = load_spec("cat_cow")                   # its set-up times out after some seconds
+    assert next(p for p in spec.phases if p.kind == "setup").timeout_s is not None
+    seen = frames("all_fours", 400, view="front")
+    seen = [PoseFrame.empty(f.timestamp_ms, f.image_wh) if i % 20 == 19 else f for i, f in enumerate(seen)]
+    engine, events = play(spec, seen)
+    assert not any(e.kind == "phase" and e.data.get("state") == "end" for e in events)
+    assert cues(events) == [], "no 'too few reps' for reps the camera never let start"
+    assert engine.step is not None and engine.step.kind == "setup"

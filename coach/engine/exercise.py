@@ -178,10 +178,11 @@ class ExerciseEngine:
             self._started = True
             self._first_t = t
         step = self.step
-        if step is not None and step.started_ms is not None:
+        coachable = self.gate.coach or any(s.attempted for s in self.steps)
+        if step is not None and step.started_ms is not None and coachable:
             step.finish(self, t)
-        if self.gate.coach or any(s.attempted for s in self.steps):
-            self._sides_skipped(t)   # (never coachable -- camera, posture, two people -- nothing was skipped)
+        if coachable:   # (never coachable -- camera, posture, two people: nothing was missed)
+            self._sides_skipped(t)
         cur = self.step
         if cur is not None and cur.index == len(self.steps) - 1 and cur.started_ms is not None and cur.did_minimum():
             cur.completed = True   # the last phase had done its minimum when the clip ended

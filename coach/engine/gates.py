@@ -100,8 +100,8 @@ class Gates:
         """``start_position``: the person is setting up or resting (not turning into a hold,
         holding or doing reps, where a twist or a turn moves the shoulder line): only such frames update
         the camera's view once it has a first verdict."""
-        if not frame.detected:
-            return GateDecision()   # nobody: the engine's own "I can't see you"
+        # (a frame with nobody in it keeps the gates as they are: the engine says "I can't
+        # see you", and a set-up held by a gate does not time out in the meantime)
         t = float(frame.timestamp_ms)
         if frame.people >= 2 and frame.people_overlap:
             self._people_until = t + self.people_release_ms
