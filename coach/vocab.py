@@ -26,6 +26,14 @@ SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 POSTURES: tuple[str, ...] = ("lying", "seated", "standing", "hanging", "all_fours", "kneeling")
 
 CAMERA_VIEWS: tuple[str, ...] = ("side", "front", "feet_end", "side_or_feet_end")
+# The view classes the engine estimates from the skeleton (coach.measures.body.view_class:
+# the camera's azimuth around the body folded to 0..90; "front" is also the head or feet end
+# of a lying body), and the ones a spec supports when its camera section does not list them.
+VIEW_CLASSES: tuple[str, ...] = ("front", "oblique", "side")
+DEFAULT_VIEWS: dict[str, tuple[str, ...]] = {
+    "side": ("side", "oblique"), "front": ("front", "oblique"), "feet_end": ("front", "oblique"),
+    "side_or_feet_end": ("front", "oblique", "side"),
+}
 CAMERA_HEIGHTS: tuple[str, ...] = ("floor", "seat", "hip", "chest")
 
 PHASE_KINDS: tuple[str, ...] = ("setup", "hold", "reps", "rest")

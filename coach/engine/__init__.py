@@ -12,8 +12,11 @@ Split by job:
   spec's phases over the sides;
 * :mod:`~coach.engine.cues` — ``CueBoard``: builds every cue candidate, ranks, rate-limits
   (``CueSelector``) and remembers what was said;
-* :mod:`~coach.engine.exercise` — ``ExerciseEngine``: the orchestration (measures ->
-  trackers -> step -> cue board), the snapshot and the summary;
+* :mod:`~coach.engine.gates` — ``Gates``: may this frame be coached at all (two people
+  overlapping, clearly out of the exercise's posture, a camera view the spec does not
+  support; rules whose own ``views`` exclude the camera's view rest);
+* :mod:`~coach.engine.exercise` — ``ExerciseEngine``: the orchestration (gates -> measures
+  -> trackers -> step -> cue board), the snapshot and the summary;
 * :mod:`~coach.engine.events`, :mod:`~coach.engine.texts`, :mod:`~coach.engine.program`.
 
 Every timing constant lives in the spec (``coaching:`` for cues, ``timing:`` for following
@@ -28,9 +31,9 @@ Where the next steps of issue 13 plug in (seams, not behaviour yet):
   baselines of the later steps' rules that declare ``relative_to: start``; a rule whose
   baseline is unknown judges nothing, so a set-up that timed out (or ended in a fault)
   simply leaves those rules silent rather than comparing with a faulty start.
-* **Rules judged only from declared camera views** (``views:``): ``Step.unjudged()`` is the
-  one place that says which rules rest this frame; a camera estimate (from the set-up's
-  skeleton) would add the rules whose ``views`` do not include it.
+* **Rules judged only from declared camera views** (``views:``): done —
+  :mod:`~coach.engine.gates` estimates the view in the set-up (and rest) steps; the rules
+  it names rest alongside ``Step.unjudged()``.
 * **Evidence margins** (a measure's known error): ``RuleTracker.update`` compares the
   judged value with ``lo``/``hi``; a per-rule margin widens those bounds for raising a fault
   (not for clearing it), in the tracker alone, with safety rules asking the most.

@@ -126,6 +126,15 @@ class CueBoard:
         self.counts: dict[str, int] = {}      # cues said, per rule
         self._oneshots: list[Candidate] = []
         self._spoken: set[str] = set()         # rules with a cue spoken in the current fault episode
+        self._gate: Candidate | None = None    # a gate's set-up prompt: while set, the only standing cue
+
+    def gate(self, t_ms: float, key: str | None, text: dict[str, str] | None = None) -> None:
+        """A gate (camera view, posture, two people: :mod:`coach.engine.gates`) holds the
+        coaching: its prompt ``key`` is the only standing cue until ``gate(t, None)``."""
+        if key is None or text is None:
+            self._gate = None
+        elif self._gate is None or self._gate.key != key:
+            self._gate = Candidate(key, "cue", _SETUP_RANK, t_ms, text, key, "setup")
 
     # -- what the rules did ---------------------------------------------------------------
     def note_spoken(self, t_ms: float) -> None:
@@ -218,6 +227,8 @@ class CueBoard:
                 return [Candidate("cant_see:body", "cant_see", _SETUP_RANK, no_person_since_ms,
                                   dict(ENGINE_TEXT["cant_see_body"]))]
             return []
+        if self._gate is not None:
+            return [self._gate]
         cands: list[Candidate] = []
         if step is None:
             return cands

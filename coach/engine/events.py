@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 EVENT_KINDS = ("cue", "praise", "phase", "rep", "hold", "side", "exercise", "cant_see",
-               "fault", "fault_cleared")
+               "fault", "fault_cleared", "camera")
 
 
 @dataclass(slots=True)

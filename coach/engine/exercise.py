@@ -30,6 +30,7 @@ from typing import Any
 
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
+from coach.engine.gates import GateDecision, Gates
 from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, Step, build_steps, side_steps
 from coach.engine.rules import OK, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill
@@ -119,6 +120,8 @@ class ExerciseEngine:
         self._events: list[Event] = []
         self.fault_counts: dict[str, int] = {}
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
+        self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
+        self.gate = GateDecision()
 
     @property
     def step(self) -> Step | None:
@@ -152,12 +155,13 @@ class ExerciseEngine:
         detected = frame.detected
         share_view(frame)   # the measures of this frame (the step's and those run ahead) share one view
         try:
+            gate = self._gates(t, step, frame)
             values = self._measure(t, step, frame, detected)
-            self._judge(t, step, values)
+            self._judge(t, step, values, gate)
             nxt = self.steps[self._i + 1] if self._i + 1 < len(self.steps) else None
-            if detected and isinstance(nxt, RepsStep):
+            if gate.coach and detected and isinstance(nxt, RepsStep):
                 nxt.warm(t, frame)   # a rep already under way when it starts is counted
-            if not (self._recognisers and detected and self._follow_ahead(t, frame, step)) \
+            if gate.coach and not (self._recognisers and detected and self._follow_ahead(t, frame, step)) \
                     and not (detected and self._follow_side(t, frame, step)):
                 step.update(self, t, dt_s, values)
         finally:
@@ -179,9 +183,11 @@ class ExerciseEngine:
             self._started = True
             self._first_t = t
         step = self.step
-        if step is not None and step.started_ms is not None:
+        coachable = self.gate.coach or any(s.attempted for s in self.steps)
+        if step is not None and step.started_ms is not None and coachable:
             step.finish(self, t)
-        self._sides_skipped(t)
+        if coachable:   # (never coachable -- camera, posture, two people: nothing was missed)
+            self._sides_skipped(t)
         cur = self.step
         if cur is not None and cur.index == len(self.steps) - 1 and cur.started_ms is not None and cur.did_minimum():
             cur.completed = True   # the last phase had done its minimum when the clip ended
@@ -293,9 +299,19 @@ class ExerciseEngine:
             self._no_person_since = t
         return {}
 
-    def _judge(self, t: float, step: Step, values: Mapping[str, float]) -> None:
-        """Every rule of the step judges its value (or rests, when not judged now)."""
-        unjudged = step.unjudged()
+    def _gates(self, t: float, step: Step, frame: PoseFrame) -> GateDecision:
+        """Two people, the posture, the camera's view (:mod:`coach.engine.gates`): a closed
+        gate's prompt is the only cue; a changed camera verdict is an event."""
+        self.gate = gate = self.gates.update(frame, start_position=step.kind in ("setup", "rest"))
+        if gate.camera is not None:
+            self.emit(t, "camera", step, None, None, **gate.camera)
+        self.board.gate(t, None if gate.coach else gate.prompt, gate.text)
+        return gate
+
+    def _judge(self, t: float, step: Step, values: Mapping[str, float], gate: GateDecision = GateDecision()) -> None:
+        """Every rule of the step judges its value (or rests, when not judged now: the step
+        or a gate says so)."""
+        unjudged = step.unjudged() | gate.rest if gate.coach else frozenset(step.trackers)
         window = step.baseline_window_ms()
         side = step.side
         board = self.board

@@ -43,6 +43,7 @@ class RuleSpec:
     mirror_on_side: str | None = None     # the value is negated on this side (one bound serves both sides)
     baseline_s: float | None = None       # relative to the mean over the first baseline_s of the hold
     only_when: str | None = None          # judged only while this other rule is OK
+    views: tuple[str, ...] = ()           # view classes it is judged from; () = the spec's camera_views
     # timing rules
     check: str | None = None              # one of TIMING_CHECKS
     min_s: float | None = None            # rep_period: shortest calm cycle
@@ -124,6 +125,7 @@ class ExerciseSpec:
     # safety rules a profile loosened, each {rule, field, spec, profile, reason}
     safety_loosened: tuple[dict[str, Any], ...] = ()
     posture: str | None = None                 # lying | seated | standing | hanging | all_fours | kneeling
+    camera_views: tuple[str, ...] = ()         # view classes coached from (front | oblique | side); () = any
 
     def phase(self, phase_id: str) -> PhaseSpec:
         for p in self.phases:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_mo
 
 from coach.vocab import (
     CAMERA_HEIGHTS, CAMERA_VIEWS, CONTRAINDICATIONS, LANGS, POSTURES, SEVERITIES, SIDES, TIMING_CHECKS,
+    VIEW_CLASSES,
 )
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -50,6 +51,7 @@ Lang = _lit(LANGS)
 Side = _lit(SIDES)
 Severity = _lit(SEVERITIES)
 Contraindication = _lit(CONTRAINDICATIONS)
+ViewClass = _lit(VIEW_CLASSES)
 TimingCheck = _lit(TIMING_CHECKS)
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -114,6 +116,11 @@ class Camera(Model):
     view: _lit(CAMERA_VIEWS) = Field(description="where the camera looks from")  # type: ignore[valid-type]
     height: _lit(CAMERA_HEIGHTS) = Field(description="camera height")  # type: ignore[valid-type]
     placement: PlainText = Field(description="how to place the camera (said during set-up)")
+    views: list[ViewClass] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="the estimated views (front <= 30 deg < oblique < 60 deg <= side, the "
+        "camera's azimuth around the body) the exercise can be coached from; outside them the coach asks to "
+        "move the camera and judges nothing (default from view: side -> [side, oblique], front and feet_end -> "
+        "[front, oblique], side_or_feet_end -> all)")
 
 
 class Sides(Model):
@@ -250,6 +257,9 @@ class _MeasureRuleFields(RuleBase):
     relative_to_hold_start_s: float | None = seconds(None, 0.1, 30.0, "bounds apply to the change from the mean "
                                                      "over the first N s of the hold")
     only_when: Name | None = Field(None, description="judged only while this other rule is OK")
+    views: list[ViewClass] | None = Field(  # type: ignore[valid-type]
+        None, min_length=1, description="the estimated views it can be judged from (default: the camera's views); "
+        "from another view it is not judged and says nothing")
 
 
 MeasureRule = create_model("MeasureRule", __base__=_MeasureRuleFields,

@@ -20,7 +20,7 @@ from coach.spec.loading import (
     _PLACEHOLDER_RE, PLACEHOLDERS, Doc, Issues, Path_, SpecError, fmt_num, parse_yaml, short, validate_doc,
 )
 from coach.spec.models import ExerciseSpec, PhaseSpec, RuleSpec
-from coach.vocab import CONTRAINDICATIONS, TIMING_CHECK_PHASES
+from coach.vocab import CONTRAINDICATIONS, DEFAULT_VIEWS, TIMING_CHECK_PHASES
 
 if TYPE_CHECKING:
     from coach.spec.profiles import Profile
@@ -441,7 +441,7 @@ def _measure_rule(r: Any, p: Path_, units: dict[str, str], pieces: _Pieces, targ
     return {"kind": "measure", "measure": meas, "unit": unit, "measures": tuple(names), "min": lo, "max": hi,
             "hysteresis": hyst or 0.0, "persist_s": r.persist_s, "body_part": _text(r.body_part),
             "pauses_hold": pauses, "missing_ok": r.when_missing == "ok", "mirror_on_side": r.mirror_on_side,
-            "baseline_s": r.relative_to_hold_start_s, "only_when": r.only_when}
+            "baseline_s": r.relative_to_hold_start_s, "only_when": r.only_when, "views": tuple(r.views or ())}
 
 
 def _timing_rule(r: Any, p: Path_, targets: list[PhaseSpec], issues: Issues, complete: bool) -> dict[str, Any]:
@@ -484,6 +484,10 @@ def _check_references(rules: dict[str, RuleSpec], phases: list[PhaseSpec], issue
                 elif r.kind != "measure" or not r.applies_to(ph):
                     issues.add(("phases", i, field_name, j),
                                f"rule '{rid}' must be a measure rule that applies in phase '{ph.id}'")
+                elif r.views:
+                    # a rule that rests (reads OK) from some views would start holds unseen
+                    issues.add(("rules", rid, "views"), f"a {field_name} rule (phase '{ph.id}') is judged from "
+                               "every supported view: leave out 'views'")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -520,5 +524,6 @@ def _build(model: Any, spec_id: str, phases: list[PhaseSpec | None], rules: dict
         measures={k: dict(v) for k, v in doc.data["measures"].items()}, measure_order=order, measure_units=units,
         phases=tuple(p for p in phases if p is not None), rules=rules, coaching=model.coaching, timing=model.timing,
         source=doc.file, profile_label=getattr(doc, "profile_label", None), posture=model.posture,
+        camera_views=tuple(model.camera.views or DEFAULT_VIEWS[model.camera.view]),
         safety_loosened=tuple(loosened),
     )

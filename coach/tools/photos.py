@@ -34,6 +34,7 @@ import yaml
 
 from coach import __version__
 from coach.engine import ExerciseEngine, measure_table
+from coach.engine.gates import GATE_PROMPTS
 from coach.errors import CoachError, InputError
 from coach.files import atomic_write
 from coach.pose import Landmark as L
@@ -497,7 +498,8 @@ def check_photo(exp: Expectation, runs: Mapping[str, Played], reference: Mapping
             fail("camera", f"no camera cue, but judged the unsupported view ({', '.join(sorted({str(c.rule_id) for c in judged}))})")
     if exp.people is not None:
         owner = skeleton_owner(run, exp.people)
-        coached = bool(run.corrections or run.holds or run.reps)
+        # a gate's prompt (two people, move the camera, get into position) coaches nobody
+        coached = bool([c for c in run.corrections if c.rule_id not in GATE_PROMPTS] or run.holds or run.reps)
         if owner != "subject" and not (_said_two_people(run) and not coached):
             whose = {"mixed": "a skeleton mixing both people", "other": "the other person's skeleton",
                      "none": "nobody but did not say why"}[owner]

@@ -1,0 +1,258 @@
+"""The gates (coach.engine.gates): a skeleton the coach cannot judge is not coached.
+
+Synthetic skeletons from tests/skeletons.py, 10 fps. Every "not coached" test also runs the
+same frames with the gate open (the spec's views or posture cleared), so it fails if the
+frames would not have been coached wrongly in the first place.
+"""
+
+import dataclasses
+
+import pytest
+
+from coach.engine import ExerciseEngine
+from coach.engine.gates import CAMERA_RULE, POSTURE_RULE, TWO_PEOPLE_RULE, Gates, clearly_out
+from coach.engine.texts import ENGINE_TEXT
+from coach.measures.body import posture_fit
+from coach.pose import PoseFrame
+from coach.spec import load_spec
+from tests.skeletons import frame_for
+
+CORRECTIONS = ("safety", "form", "pace", "count")
+
+
+def play(spec, frames):
+    engine = ExerciseEngine(spec, "en")
+    events = []
+    last = 0.0
+    for f in frames:
+        events += engine.update(f)
+        last = f.timestamp_ms
+    events += engine.finish(last + 100.0)
+    return engine, events
+
+
+def frames(name, n=300, view="side", azimuth_deg=0.0, t0=0.0, **kw):
+    return [frame_for(name, view=view, azimuth_deg=azimuth_deg, timestamp_ms=t0 + i * 100.0, **kw) for i in range(n)]
+
+
+def cues(events, severities=CORRECTIONS):
+    return [e for e in events if e.kind == "cue" and e.severity in severities]
+
+
+def camera_states(events):
+    return [e.data["state"] for e in events if e.kind == "camera"]
+
+
+# --------------------------------------------------------------------------- the camera
+
+def test_side_exercise_from_the_feet_end_asks_to_move_the_camera_and_gives_no_safety_cue():
+    spec = load_spec("crossed_leg_rotation")
+    seen = frames("lying", view="front")            # the feet end faces the camera
+    _, open_events = play(dataclasses.replace(spec, camera_views=()), seen)
+    assert any(e.severity == "safety" for e in cues(open_events)), "the ungated coach must get this wrong"
+    engine, events = play(spec, seen)
+    assert cues(events) == []
+    said = cues(events, ("setup",))
+    assert said and all(e.rule_id == CAMERA_RULE for e in said)
+    assert said[0].text == ENGINE_TEXT["camera_move_to_side"]
+    assert camera_states(events) == ["unsupported"]
+    cam = next(e for e in events if e.kind == "camera")
+    assert cam.data["view"] == "front" and cam.data["azimuth_deg"] < 30
+    assert not any(e.kind in ("hold", "rep") for e in events)
+    assert all(v == 0.0 for h in engine.summary()["holds_s"].values() for v in h.values())
+
+
+@pytest.mark.parametrize("ex, posture", [("cat_cow", "all_fours"), ("chair_extension", "seated"),
+                                         ("lying_twist", "lying"), ("knee_to_chest", "lying")])
+def test_side_exercises_from_the_front_are_not_judged(ex, posture):
+    _, events = play(load_spec(ex), frames(posture, view="front"))
+    assert cues(events) == []
+    assert {e.rule_id for e in cues(events, ("setup",))} == {CAMERA_RULE}
+    assert camera_states(events) == ["unsupported"]
+
+
+def test_front_exercise_from_the_side_asks_to_face_the_camera():
+    spec = load_spec("passive_hang")
+    seen = frames("hanging", view="side")
+    _, open_events = play(dataclasses.replace(spec, camera_views=()), seen)
+    assert cues(open_events), "the ungated coach corrects this body"
+    _, events = play(spec, seen)
+    assert cues(events) == []
+    said = cues(events, ("setup",))
+    assert said and said[0].text == ENGINE_TEXT["camera_move_in_front"]
+
+
+def test_from_the_side_the_side_exercise_coaches_as_before():
+    spec = load_spec("crossed_leg_rotation")
+    seen = frames("lying", view="side")
+    _, gated = play(spec, seen)
+    _, ungated = play(dataclasses.replace(spec, camera_views=()), seen)
+    strip = [(e.kind, e.rule_id, e.timestamp_ms) for e in gated if e.kind != "camera"]
+    assert strip == [(e.kind, e.rule_id, e.timestamp_ms) for e in ungated]
+    assert camera_states(gated) == ["ok"]
+    assert not any(e.rule_id == CAMERA_RULE for e in gated)
+
+
+def test_moving_the_camera_during_setup_lets_the_coaching_start():
+    spec = load_spec("crossed_leg_rotation")
+    seen = frames("lying", 100, view="front") + frames("lying", 200, view="side", t0=10_000)
+    _, events = play(spec, seen)
+    assert camera_states(events) == ["unsupported", "ok"]
+    assert not any(e.severity == "safety" for e in cues(events))
+    assert any(e.kind == "phase" and e.data.get("state") == "end" for e in events), "the set-up went on"
+
+
+def test_the_view_is_estimated_in_the_start_position_only():
+    """Mid-hold or mid-rep the body turns (a seated rotation turns the shoulder line by 45
+    deg): those frames do not move the verdict; the set-up's and rests' frames do."""
+    gates = Gates(load_spec("chair_extension"))
+    side = frames("seated", 40, view="side")
+    front = frames("seated", 60, view="side", azimuth_deg=85, t0=4_000)
+    again = frames("seated", 60, view="side", azimuth_deg=85, t0=10_000)
+    said = [d.camera for d in (gates.update(f) for f in side) if d.camera]
+    assert [c["state"] for c in said] == ["ok"]
+    assert all(gates.update(f, start_position=False).coach for f in front)
+    said = [d.camera for d in (gates.update(f, start_position=True) for f in again) if d.camera]
+    assert [c["state"] for c in said] == ["unsupported"]
+
+
+def test_borderline_view_does_not_flicker():
+    """Azimuth readings around the oblique/front boundary (30 deg) do not flip the verdict;
+    a camera really moved does, once."""
+    spec = load_spec("chair_extension")       # views [side, oblique]
+    gates = Gates(spec)
+    t = 0.0
+    states = []
+
+    def feed(turn_deg, n):
+        nonlocal t
+        for _ in range(n):
+            g = gates.update(frame_for("seated", view="side", azimuth_deg=turn_deg, timestamp_ms=t))
+            t += 100.0
+            if g.camera is not None:
+                states.append((g.camera["state"], g.camera["view"]))
+
+    feed(0, 30)                                  # side-on: folded azimuth 90
+    feed(50, 30)                                 # oblique (40)
+    for _ in range(10):                          # 33 / 27 deg: around the boundary
+        feed(57, 3)
+        feed(63, 3)
+    assert states == [("ok", "side")]
+    feed(80, 40)                                 # 10 deg: clearly the front
+    assert states == [("ok", "side"), ("unsupported", "front")]
+    for _ in range(10):                          # back around the boundary: stays unsupported
+        feed(63, 3)
+        feed(57, 3)
+    assert states == [("ok", "side"), ("unsupported", "front")]
+    feed(45, 40)                                 # 45: oblique again
+    assert states[-1] == ("ok", "oblique") and len(states) == 3
+
+
+def test_a_rule_whose_views_exclude_the_view_rests_silently():
+    spec = load_spec("crossed_leg_rotation")
+    seen = frames("lying", view="side")
+    _, before = play(spec, seen)
+    said = {e.rule_id for e in cues(before, ("form", "setup"))} - {CAMERA_RULE}
+    assert said, "some rule is corrected from this view"
+    rid = next(iter(sorted(said)))
+    rules = dict(spec.rules)
+    rules[rid] = dataclasses.replace(rules[rid], views=("oblique",))
+    _, after = play(dataclasses.replace(spec, rules=rules), seen)
+    assert not any(e.rule_id == rid for e in after if e.kind in ("cue", "cant_see", "fault"))
+
+
+def test_views_on_a_position_rule_are_refused():
+    from coach.spec import SpecError, parse_spec  # noqa: PLC0415
+    import pathlib  # noqa: PLC0415
+
+    text = pathlib.Path("exercise_specs/seated_rotation.yaml").read_text()
+    text = text.replace("  rotation_too_small:\n", "  rotation_too_small:\n    views: [front]\n", 1)
+    with pytest.raises(SpecError, match="views"):
+        parse_spec(text, "seated_rotation.yaml")
+
+
+# --------------------------------------------------------------------------- the posture
+
+def test_out_of_posture_is_not_coached_and_hears_the_setup_instruction():
+    spec = load_spec("passive_hang")
+    seen = frames("standing", view="front")       # standing under the bar, arms down
+    assert posture_fit(seen[0], "hanging") is False and clearly_out(seen[0], "hanging") is True
+    _, open_events = play(dataclasses.replace(spec, posture=None), seen)
+    assert cues(open_events), "the ungated coach corrects a standing body as a hang"
+    engine, events = play(spec, seen)
+    assert cues(events) == []
+    said = cues(events, ("setup",))
+    assert said and all(e.rule_id == POSTURE_RULE for e in said)
+    setup = next(p for p in spec.phases if p.kind == "setup")
+    assert said[0].text == dict(setup.cue)
+    assert not any(e.kind in ("hold", "rep") for e in events)
+
+
+def test_lying_exercise_with_the_person_sitting_up_is_not_coached():
+    spec = load_spec("crossed_leg_rotation")
+    _, events = play(spec, frames("seated", view="side", azimuth_deg=90))
+    assert cues(events) == []
+    assert {e.rule_id for e in cues(events, ("setup",))} == {POSTURE_RULE}
+
+
+def test_in_posture_is_not_gated():
+    for ex, posture, view in (("cat_cow", "all_fours", "side"), ("chair_extension", "seated", "side"),
+                              ("seated_rotation", "seated", "front"), ("passive_hang", "hanging", "front"),
+                              ("lying_twist", "lying", "side")):
+        gates = Gates(load_spec(ex))
+        for f in frames(posture, 40, view=view):
+            g = gates.update(f)
+            assert g.reason != "posture", ex
+
+
+def test_a_few_odd_frames_do_not_close_the_posture_gate():
+    gates = Gates(load_spec("passive_hang"))
+    good = frames("hanging", 60, view="front")
+    odd = frames("standing", 60, view="front")
+    for i, (g, o) in enumerate(zip(good, odd)):
+        d = gates.update(o if i % 3 == 0 else g)   # a third of the frames look like standing
+        assert d.reason != "posture"
+
+
+# --------------------------------------------------------------------------- two people
+
+def two(frame: PoseFrame, overlap: bool = True) -> PoseFrame:
+    return dataclasses.replace(frame, people=2, people_overlap=overlap)
+
+
+def test_two_overlapping_people_are_not_coached():
+    spec = load_spec("passive_hang")
+    seen = frames("standing", view="front")       # would be corrected (see the posture test)
+    _, events = play(dataclasses.replace(spec, posture=None), [two(f) for f in seen])
+    assert cues(events) == []
+    said = cues(events, ("setup",))
+    assert said and all(e.rule_id == TWO_PEOPLE_RULE for e in said)
+    assert said[0].text == ENGINE_TEXT["two_people"]
+
+
+def test_two_people_apart_are_coached_as_one():
+    spec = load_spec("crossed_leg_rotation")
+    seen = frames("lying", view="side")
+    _, one = play(spec, seen)
+    _, apart = play(spec, [two(f, overlap=False) for f in seen])
+    assert [(e.kind, e.rule_id) for e in one] == [(e.kind, e.rule_id) for e in apart]
+
+
+def test_a_hold_does_not_run_while_two_people_overlap():
+    spec = load_spec("seated_rotation")
+    seen = frames("seated", view="front")
+    eng_one, _ = play(spec, seen)
+    eng_two, events = play(spec, [two(f) for f in seen])
+    assert not any(e.kind in ("hold", "rep") for e in events)
+    assert all(v == 0.0 for h in eng_two.summary()["holds_s"].values() for v in h.values())
+
+
+def test_frames_with_nobody_do_not_let_a_held_setup_time_out():
+    spec = load_spec("cat_cow")                   # its set-up times out after some seconds
+    assert next(p for p in spec.phases if p.kind == "setup").timeout_s is not None
+    seen = frames("all_fours", 400, view="front")
+    seen = [PoseFrame.empty(f.timestamp_ms, f.image_wh) if i % 20 == 19 else f for i, f in enumerate(seen)]
+    engine, events = play(spec, seen)
+    assert not any(e.kind == "phase" and e.data.get("state") == "end" for e in events)
+    assert cues(events) == [], "no 'too few reps' for reps the camera never let start"
+    assert engine.step is not None and engine.step.kind == "setup"
