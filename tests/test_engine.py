@@ -19,50 +19,7 @@ from coach.engine import (
 )
 from coach.pose import N_LANDMARKS, PoseFrame
 from coach.spec import RuleSpec, parse_spec
-
-
-class SignalMeasure:
-    """Value = landmark ``lm``'s x of the frame (NaN -> can't see)."""
-
-    def __init__(self, name: str, spec: dict, side: str | None) -> None:
-        self.name = name
-        self.unit = spec.get("unit", "deg")
-        lm = spec["lm"]
-        if isinstance(lm, dict):  # per side
-            lm = lm[side]
-        self.lm = int(lm)
-        self.landmarks = (self.lm,)
-        self.depends_on = ()
-
-    def update(self, frame: PoseFrame, values) -> float:
-        return float(frame.landmarks[self.lm, 0])
-
-    def reset(self) -> None:
-        pass
-
-
-def factory(name, spec, side):
-    return SignalMeasure(name, spec, side)
-
-
-def frame(t_ms: float, **signals: float) -> PoseFrame:
-    """A frame whose landmark i's x = signals['s<i>'] (others 0, all visible)."""
-    lm = np.zeros((N_LANDMARKS, 5))
-    lm[:, 3] = 1.0
-    lm[:, 4] = 1.0
-    for key, v in signals.items():
-        i = int(key[1:])
-        lm[i, 0] = v
-        if v != v:
-            lm[i, 3] = 0.0
-    return PoseFrame(timestamp_ms=t_ms, landmarks=lm, image_wh=(640, 480))
-
-
-TXT = "{nb: 'nb {x}', en: 'en {x}'}"
-
-
-def t(x: str) -> str:
-    return TXT.replace("{x}", x)
+from tests.signals import TXT, SignalMeasure, factory, frame, t  # noqa: F401
 
 
 # the top of every demo spec below: no sides, or right then left

@@ -14,47 +14,11 @@ import yaml
 
 from coach.engine import ExerciseEngine
 from coach.engine.turning import TurningPoints
-from coach.pose import N_LANDMARKS, PoseFrame
+
 from coach.spec import SpecError, load_spec, parse_spec
+from tests.signals import TXT, SignalMeasure, factory, frame, t  # noqa: F401
 
 SPECS = Path(__file__).resolve().parents[1] / "exercise_specs"
-
-
-class SignalMeasure:
-    """Value = landmark ``lm``'s x of the frame."""
-
-    def __init__(self, name: str, spec: dict, side: str | None) -> None:
-        self.name = name
-        self.unit = spec.get("unit", "deg")
-        self.lm = int(spec["lm"])
-        self.landmarks = (self.lm,)
-        self.depends_on = ()
-
-    def update(self, frame: PoseFrame, values) -> float:
-        return float(frame.landmarks[self.lm, 0])
-
-    def reset(self) -> None:
-        pass
-
-
-def factory(name, spec, side):
-    return SignalMeasure(name, spec, side)
-
-
-def frame(t_ms: float, **signals: float) -> PoseFrame:
-    lm = np.zeros((N_LANDMARKS, 5))
-    lm[:, 3] = 1.0
-    lm[:, 4] = 1.0
-    for key, v in signals.items():
-        lm[int(key[1:]), 0] = v
-    return PoseFrame(timestamp_ms=t_ms, landmarks=lm, image_wh=(640, 480))
-
-
-TXT = "{nb: 'nb {x}', en: 'en {x}'}"
-
-
-def t(x: str) -> str:
-    return TXT.replace("{x}", x)
 
 
 HEAD = """id: demo

@@ -5,47 +5,11 @@ sets each side's position per frame."""
 
 from __future__ import annotations
 
-import numpy as np
 
 from coach.engine import ExerciseEngine
-from coach.pose import N_LANDMARKS, PoseFrame
+
 from coach.spec import load_spec, parse_spec
-
-
-class SignalMeasure:
-    def __init__(self, name: str, spec: dict, side: str | None) -> None:
-        self.name = name
-        self.unit = spec.get("unit", "deg")
-        lm = spec["lm"]
-        self.lm = int(lm[side] if isinstance(lm, dict) else lm)
-        self.landmarks = (self.lm,)
-        self.depends_on = ()
-
-    def update(self, frame: PoseFrame, values) -> float:
-        return float(frame.landmarks[self.lm, 0])
-
-    def reset(self) -> None:
-        pass
-
-
-def factory(name, spec, side):
-    return SignalMeasure(name, spec, side)
-
-
-def frame(t_ms: float, **signals: float) -> PoseFrame:
-    lm = np.zeros((N_LANDMARKS, 5))
-    lm[:, 3] = 1.0
-    lm[:, 4] = 1.0
-    for key, v in signals.items():
-        lm[int(key[1:]), 0] = v
-    return PoseFrame(timestamp_ms=t_ms, landmarks=lm, image_wh=(640, 480))
-
-
-TXT = "{nb: 'nb {x}', en: 'en {x}'}"
-
-
-def t(x: str) -> str:
-    return TXT.replace("{x}", x)
+from tests.signals import TXT, SignalMeasure, factory, frame, t  # noqa: F401
 
 
 # right then left; s3 = ready (start position), s0 = the right knee over, s1 = the left one
