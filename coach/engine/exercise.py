@@ -31,7 +31,8 @@ from typing import Any
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
 from coach.engine.phases import HoldStep, MeasureFactory, Step, build_steps, side_steps
-from coach.engine.rules import OK, rule_value
+from coach.engine.rules import OK, rule_seen, rule_value
+from coach.engine.start import StartPosition
 from coach.engine.texts import ENGINE_TEXT, fill
 from coach.errors import CoachError
 from coach.measures import share_view
@@ -118,6 +119,8 @@ class ExerciseEngine:
         self._events: list[Event] = []
         self.fault_counts: dict[str, int] = {}
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
+        # the person's start position, for the rules judged relative to it (relative_to: start)
+        self.start_position = StartPosition(spec, self.steps, measure_factory or _default_factory(spec))
 
     @property
     def step(self) -> Step | None:
@@ -153,6 +156,8 @@ class ExerciseEngine:
         try:
             values = self._measure(t, step, frame, detected)
             self._judge(t, step, values)
+            if detected and step.kind == "setup" and self.start_position.wanted:
+                self.start_position.observe(t, frame, step)
             if not (self._recognisers and detected and self._follow_ahead(t, frame, step)):
                 step.update(self, t, dt_s, values)
         finally:
@@ -255,6 +260,8 @@ class ExerciseEngine:
     def complete(self, t: float, step: Step, timed_out: bool = False) -> None:
         """The step is over: on to the next one (or the exercise is done)."""
         step.completed = True
+        if step.kind == "setup" and not timed_out and self.start_position.wanted:
+            self.start_position.capture(step, self.steps[step.index + 1:])
         extra = {"timed_out": True} if timed_out else {}
         self.emit(t, "phase", step, None, None, phase=step.phase.id, phase_kind=step.phase.kind, state="end",
                   hold_s=step.achieved_s if isinstance(step, HoldStep) else None,
@@ -295,6 +302,7 @@ class ExerciseEngine:
         side = step.side
         board = self.board
         trackers = step.trackers
+        seen_now = step.seen
         for rid, tr in step.ordered_trackers:
             v = rule_value(tr.rule, values, side)
             cond = tr.rule.only_when
@@ -303,7 +311,7 @@ class ExerciseEngine:
                     self.emit(t, "fault_cleared", step, tr.rule, None, value=v)
                     board.rule_rested(rid)
                 continue
-            change = tr.judge(t, v, window)
+            change = tr.judge(t, v, window, rule_seen(tr.rule, values, seen_now, v))
             if change == "fault":
                 self.fault_counts[rid] = self.fault_counts.get(rid, 0) + 1
                 self.emit(t, "fault", step, tr.rule, fill(tr.rule.cue, step.params()),

@@ -43,6 +43,8 @@ class RuleSpec:
     mirror_on_side: str | None = None     # the value is negated on this side (one bound serves both sides)
     baseline_s: float | None = None       # relative to the mean over the first baseline_s of the hold
     only_when: str | None = None          # judged only while this other rule is OK
+    error: float = 0.0                    # the measure's known error, in its unit (evidence margin)
+    relative_to_start: bool = False       # judged as the change from the person's start position
     # timing rules
     check: str | None = None              # one of TIMING_CHECKS
     min_s: float | None = None            # rep_period: shortest calm cycle

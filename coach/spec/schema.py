@@ -212,6 +212,12 @@ for _sfx, (_lo, _hi) in BOUND_RANGE.items():
                                                                 json_schema_extra={"unit": _sfx},
                                                                 description="a fault clears only once this far back "
                                                                 "inside the bounds"))
+    _RULE_BOUNDS[f"error_{_sfx}"] = (float | None, Field(None, ge=0.0, le=(_hi - _lo) / 4,
+                                                           json_schema_extra={"unit": _sfx},
+                                                           description="the measure's known error (p95 of |pose "
+                                                           "model - true joints| on dev data): a form fault needs "
+                                                           "the value this far beyond its bound, a safety fault 1.5 "
+                                                           "times as far (clearing keeps the plain bound)"))
 
 
 class _MeasureRuleFields(RuleBase):
@@ -226,6 +232,10 @@ class _MeasureRuleFields(RuleBase):
     relative_to_hold_start_s: float | None = seconds(None, 0.1, 30.0, "bounds apply to the change from the mean "
                                                      "over the first N s of the hold")
     only_when: Name | None = Field(None, description="judged only while this other rule is OK")
+    relative_to: Literal["start"] | None = Field(None, description="start: bounds apply to the change from what "
+                                                 "this person showed in the start position (captured when the "
+                                                 "set-up step completes stable and fault-free; without it the rule "
+                                                 "judges nothing)")
 
 
 MeasureRule = create_model("MeasureRule", __base__=_MeasureRuleFields,

@@ -341,7 +341,7 @@ class ScoreReport:
         return out
 
     def measure_scores(self) -> dict[tuple[str, str], dict]:
-        """(exercise, measure) -> unit, n, mae, p95, worst over all clips, and ``views``:
+        """(exercise, measure) -> unit, n, mae, p90, p95, worst over all clips, and ``views``:
         the same per view class."""
         acc: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
         units: dict[tuple[str, str], str] = {}
@@ -353,6 +353,7 @@ class ScoreReport:
         def stats(parts: list[np.ndarray]) -> dict:
             e = np.concatenate(parts) if parts else np.array([])
             return {"n": int(e.size), "mae": float(e.mean()) if e.size else None,
+                    "p90": float(np.percentile(e, 90)) if e.size else None,
                     "p95": float(np.percentile(e, 95)) if e.size else None,
                     "worst": float(e.max()) if e.size else None}
 
