@@ -70,7 +70,7 @@ class Baseline:
 
     @classmethod
     def from_start(cls) -> "Baseline":
-        """Unknown until :meth:`capture`\ d (from the person's start position); never learned."""
+        """Unknown until set by :meth:`capture` (the person's start position); never learned."""
         b = cls(None)
         b.value = None
         return b
