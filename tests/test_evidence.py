@@ -70,10 +70,15 @@ def test_persistence_needs_the_evidence_at_its_end():
     assert tr.update(1100, 14.5) == "fault"
 
 
-def test_a_hold_position_rule_keeps_the_plain_bound():
+def test_a_hold_position_rule_leaves_the_position_at_the_plain_bound_but_cues_only_with_evidence():
     # a position rule's OK means "in the position": a margin would grant it to someone not in it
-    tr = RuleTracker(_rule(max=10.0, error=4.0), evidence=False)
-    assert tr.update(0, 11.0) == "fault"
+    tr = RuleTracker(_rule(max=10.0, error=4.0), position=True)
+    assert tr.update(0, 11.0) is None and tr.state == WARNING     # not in the position
+    assert tr.update(500, 13.0) is None and tr.state == WARNING   # ... but no cue without evidence
+    assert tr.update(600, 14.5) == "fault"
+    assert tr.update(700, 9.5) == "cleared"                      # back in the position at the plain bound
+    # the trackers that recognise a later step ahead of time: the plain bound
+    assert RuleTracker(_rule(max=10.0, error=4.0), evidence=False).update(0, 11.0) == "fault"
 
 
 def test_spec_error_field_is_in_the_measures_unit():

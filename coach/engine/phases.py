@@ -97,7 +97,7 @@ class Step:
                     pending.append(d)
         self.measures = [built[n] for n in spec.measure_order if n in closure]
         position = set(getattr(self.phase, "position", ()) or ())
-        self.trackers = {r.id: RuleTracker(r, evidence=r.id not in position) for r in self.measure_rules}
+        self.trackers = {r.id: RuleTracker(r, position=r.id in position) for r in self.measure_rules}
         # rules with only_when after the rules they depend on
         self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
         return built

@@ -83,11 +83,13 @@ class RuleTracker:
     bounds (``value`` minus the baseline; NaN while the baseline is unknown)."""
 
     __slots__ = ("rule", "state", "value", "judged_value", "out_since_ms", "nan_since_ms", "onset_ms", "lo", "hi",
-                 "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_persist_ms", "baseline")
+                 "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_position", "_persist_ms", "baseline")
 
-    def __init__(self, rule: RuleSpec, evidence: bool = True) -> None:
-        """``evidence`` False: no margin and no visibility gate (a hold's position rules:
-        their OK means "in the position", which a margin would grant someone not yet in it)."""
+    def __init__(self, rule: RuleSpec, evidence: bool = True, position: bool = False) -> None:
+        """``evidence`` False: no margin and no visibility gate (the trackers that recognise
+        a later step's position ahead of time). ``position``: a hold's position rule, whose
+        OK means "in the position": it leaves OK at the plain bound (not in the position
+        yet, a warning), and only its fault (the cue) waits for the evidence."""
         self.rule = rule
         self.state = OK
         self.value = math.nan
@@ -103,6 +105,7 @@ class RuleTracker:
         self._hi_in = self.hi - rule.hysteresis
         # bounds a value must pass to raise a fault: the measure's error times the severity's factor
         margin = rule.error * MARGIN_FACTOR.get(rule.severity, 0.0) if evidence else 0.0
+        self._position = position
         self._lo_raise = self.lo - margin
         self._hi_raise = self.hi + margin
         self._min_vis = MIN_VISIBILITY.get(rule.severity, 0.0) if evidence else 0.0
@@ -158,10 +161,10 @@ class RuleTracker:
         if state == CANT_SEE:
             state = OK
         if state == OK:
-            if self.evident(judged, visibility):
+            if (judged > self.hi or judged < self.lo) if self._position else self.evident(judged, visibility):
                 self.state = WARNING
                 self.out_since_ms = t_ms
-                if self._persist_ms <= 0:
+                if self._persist_ms <= 0 and self.evident(judged, visibility):
                     self.state = FAULT
                     self.onset_ms = t_ms
                     return "fault"
