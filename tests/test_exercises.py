@@ -109,7 +109,9 @@ def test_lying_twist_good_form_both_sides():
 
 @pytest.mark.parametrize("rule_id,fault", [
     ("shoulder_lifting", {"lift": 0.15}),       # the far shoulder, compared with the start of the hold
-    ("head_not_turned", {"head_deg": 0}),       # still facing the ceiling
+    pytest.param("head_not_turned", {"head_deg": 0}, marks=pytest.mark.xfail(
+        strict=True, reason="facing the ceiling reads ~0.28, under 0.2 + its error 0.17: MediaPipe's nose and "
+        "ears cannot tell a turned head (evidence before a cue)")),       # still facing the ceiling
 ])
 def test_lying_twist_faults(rule_id, fault):
     eng, ev = run("lying_twist", lt_keys(fault), finish=False)
@@ -257,9 +259,17 @@ def test_cat_cow_too_fast():
 
 
 def test_cat_cow_neck_overextended():
+    # the article asks for the head lifted in the cow ("løft hodet"): a strong lift (the cow's
+    # 40 deg + 35 deg more) is no safety fault ...
     eng, ev = run("cat_cow", cc_keys(n=3, cow={"flex": -1, "neck_deg": 35}), finish=False)
-    # first cow: flex -1 + 35 deg reached at 3 + 4.5 s; nose_lift passes 9 deg ~0.5 s before that
-    f, _ = assert_caught("cat_cow", ev, "neck_overextended", 3.0 + 3 * 1.5 - 0.5, cue_within_s=1.0)
+    assert "neck_overextended" not in [e.rule_id for e in of_kind(ev, "fault")]
+    # ... a head thrown right back is: 40 + 150 deg from the start's face-down head (the face
+    # to the ceiling and past); the face passes 90 + 1.5 x its error (129 deg from the start)
+    # 129/190 of the way into the first cow (6 s to 7.5 s) and stays past it for the 0.8 s
+    eng, ev = run("cat_cow", cc_keys(n=3, cow={"flex": -1, "neck_deg": 150}), finish=False)
+    # (this fault is over within half a second, before the coach may speak after the rep it
+    # just counted; the same fault in the next cow is said at once: within 6.5 s)
+    f, _ = assert_caught("cat_cow", ev, "neck_overextended", 6.0 + 1.5 * 129 / 190 - 0.1, cue_within_s=6.5)
 
 
 def test_cat_cow_elbows_bent():
@@ -350,7 +360,8 @@ def test_seated_rotation_good_form_both_sides():
 
 @pytest.mark.parametrize("rule_id,fault", [
     ("shoulders_shrugged", {"shrug": 0.075}),
-    ("hips_turning", {"hip_turn_deg": 35, "turn_deg": 55}),   # a 70 deg turn also tips the shoulder line in view
+    pytest.param("hips_turning", {"hip_turn_deg": 35, "turn_deg": 55}, marks=pytest.mark.xfail(
+        strict=True, reason="a 35 deg hip turn is under 28 + its error 18 (3D landmarks from the front)")),
     ("slumped", {"slump": 1.0}),
     ("shoulders_tipping", {"tip_deg": 16}),
 ])
@@ -378,6 +389,9 @@ def ph_keys(hang_s=26.0, fault=None, fault_at=8.0, osc_fault=None):
     return keys
 
 
+@pytest.mark.xfail(strict=True, reason="the hang's clock starts at the grip now (the feet proxy's error, 0.2, "
+                   "is as large as its signal, and real hangs read under its bound): standing at the bar "
+                   "before lifting the feet counts, so 'that's enough' comes at 30 s from the grip")
 def test_passive_hang_good_form():
     eng, ev = run("passive_hang", ph_keys())
     assert_clean(eng, ev)

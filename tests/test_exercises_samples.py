@@ -77,6 +77,27 @@ KNOWN_MISSES = {
     # Clips rendered after the specs were tuned (measured 2026-11-26; see the issue notes):
     ("seated_rotation", "hips_turning"): "the pelvis turn takes the knees along (true hip-knee yaw 8 deg; MediaPipe "
                                          "reads 11-25 deg with still hips); hip width from the front: cos(30 deg)",
+    # Evidence before a cue (issue 13): a fault needs its bound + the measure's known error
+    # (x1.5 for safety); the studio's mistakes were sized just past the old bounds, which
+    # were placed between sample readings. Each is smaller than what the article's meaning
+    # plus the measure's error asks for:
+    ("cat_cow", "hips_shifting"): "hips rock 18 deg: thigh 15.9 true, under 10 + 7.6 (error)",
+    ("cat_cow", "neck_overextended"): "a 55 deg neck extension lifts the face less than the 90 deg from the "
+                                      "start (+1.5 x 26 error) that only a head thrown right back reaches; the "
+                                      "article asks for the head lifted",
+    ("crossed_leg_rotation", "knees_apart"): "one knee up: gap 0.80 true, under 0.65 + 0.31 (error): the cue waits "
+                                             "for evidence (out of the position at 0.65 still)",
+    ("crossed_leg_rotation", "rotation_beyond_limit"): "knees resting at the floor beside the hips are not forcing; "
+                                                       "the bound is 0.2 below the hips + 1.5 x 0.18",
+    ("knee_to_chest", "head_lifting"): "a 35 deg neck flexion tilts the line +13.5, under 10 + 4.8 (error)",
+    ("lying_twist", "head_not_turned"): "facing the ceiling reads 0.28 true, under 0.2 + 0.17 (error): MediaPipe's "
+                                        "nose and ears cannot tell",
+    ("passive_hang", "elbows_bent"): "the studio's bent elbows read over 150 - 12.5 (error)",
+    ("passive_hang", "feet_on_ground"): "the feet proxy's error (0.2) is as large as its signal: said only on "
+                                        "flat feet, and no longer holds the clock back",
+    ("seated_rotation", "rotation_forced"): "3D yaw from the front: error 28 deg, a safety cue past 70 + 42",
+    ("seated_rotation", "rotation_too_small"): "a 12 deg turn reads 0.12 true, over 0.21 - 0.16 (error): out of "
+                                               "the position, but the cue waits for evidence",
 }
 
 
@@ -113,7 +134,11 @@ def test_the_other_cues_listed_are_no_safety_cues():
 
 
 @pytest.mark.parametrize("exercise,name", GOOD)
-def test_good_sample_is_coached_through_without_cues(exercise, name):
+def test_good_sample_is_coached_through_without_cues(exercise, name, request):
+    if exercise == "passive_hang":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "the hang's clock starts at the grip now (the feet proxy's error, 0.2, is as large as its signal): "
+            "the studio stands at the bar before lifting the feet, so 'that's enough' comes at 30 s from the grip")))
     d, eng, events = run(exercise, name)
     cues = [(round(e.timestamp_ms), e.rule_id) for e in events if e.kind in ("cue", "cant_see")]
     assert cues == []

@@ -39,7 +39,7 @@ exercises:
   cat_cow:
     rules:
       neck_overextended:
-        max_deg: 15
+        max_deg: 100
         loosen_safety: {{reason: "{REASON}"}}
 """
 
@@ -56,11 +56,11 @@ def test_check_spec_lists_every_profile_mistake(capsys, tmp_path):
     code = main(["check-spec", str(p)])
     err = capsys.readouterr().err.splitlines()
     assert code == 2
-    assert f"{p}:5: rules.shoulders_tipping.min_deg: must be below max_deg (12), got 20" in err
+    assert f"{p}:5: rules.shoulders_tipping.min_deg: must be below max_deg (10), got 20" in err
     assert f"{p}:6: exercises.seated_rotation.hold.target_s: must be <= 600, got 5000" in err
     assert f"{p}:9: exercises.cat_cow.rules.wrists_not_under_shoulders.max_deg: must be <= 180, got 400" in err
     assert any(line.startswith(f"{p}:10: exercises.cat_cow.rules.neck_overextended.max_deg: loosens the safety "
-                               "rule 'neck_overextended' (max_deg: 9 in the spec, 95 here)") for line in err), err
+                               "rule 'neck_overextended' (max_deg: 90 in the spec, 95 here)") for line in err), err
     assert len(err) == 4, err
 
 
@@ -84,24 +84,24 @@ def test_loosening_with_a_reason_is_shown_in_explain_and_every_report(tmp_path, 
 
     p = _write(tmp_path, LOOSENED)
     spec = load_spec("cat_cow", load_profile(p))
-    assert spec.rules["neck_overextended"].max == 15
+    assert spec.rules["neck_overextended"].max == 100
     (loosened,) = spec.safety_loosened
     assert (loosened["rule"], loosened["field"], loosened["spec"], loosened["profile"], loosened["reason"]) == \
-        ("neck_overextended", "max_deg", 9, 15, REASON)
+        ("neck_overextended", "max_deg", 90, 100, REASON)
     for lang in ("en", "nb"):
-        assert f"neck_overextended max_deg 9 → 15" in explain(spec, lang) and REASON in explain(spec, lang)
+        assert f"neck_overextended max_deg 90 → 100" in explain(spec, lang) and REASON in explain(spec, lang)
     # the replay: printed, in summary.json and in the events' exercise summary
     out = tmp_path / "run"
     rec = SAMPLES / "cat_cow" / "good.landmarks.npz"
     assert main(["replay", str(rec), "--exercise", "cat_cow", "--profile", str(p), "--quiet", "--out", str(out)]) == 0
-    assert f"Safety limit loosened by the profile: neck_overextended max_deg 9 → 15 (the physiotherapist's reason: {REASON})" \
+    assert f"Safety limit loosened by the profile: neck_overextended max_deg 90 → 100 (the physiotherapist's reason: {REASON})" \
         in capsys.readouterr().out
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))["session"]
     assert summary["safety_loosened"][0]["reason"] == REASON
     # the session report (JSON record -> HTML)
     record = {"exercises": [{"id": "cat_cow", "names": spec.names, "status": "done", "summary": summary}]}
     page = render_html(record, "en")
-    assert "Safety limit loosened by the profile: neck_overextended max_deg 9 → 15" in page and REASON in page
+    assert "Safety limit loosened by the profile: neck_overextended max_deg 90 → 100" in page and REASON in page
 
 
 def test_a_spec_bound_outside_its_unit_range_is_an_error():
@@ -118,14 +118,17 @@ def test_calibrate_never_loosens_a_safety_rule():
                        [str(d / "neck_overextended.landmarks.npz")])
     (rc,) = report.rules
     assert rc.rule_id == "neck_overextended" and rc.field == "max_deg"
-    assert rc.suggested <= 9 and "never loosened" in rc.note
+    # the bound (90 deg from the start: only a head thrown right back) is never loosened
+    spec_max = load_spec("cat_cow").rules["neck_overextended"].max
+    assert rc.suggested <= spec_max and ("never loosened" in rc.note or rc.suggested < spec_max)
     assert "neck_overextended" not in report.overrides["rules"] or \
-        report.overrides["rules"]["neck_overextended"].get("max_deg", 9) <= 9
+        report.overrides["rules"]["neck_overextended"].get("max_deg", spec_max) <= spec_max
 
 
 def test_calibrate_reads_the_value_the_rule_judges():
-    """shoulder_lifting is relative to the start of the hold: its levels are changes, and the
-    suggestion still catches the faulty clip (it moved the bound out to 0.167 on the raw value)."""
+    """shoulder_lifting is relative to the start position: its levels are changes (the raw
+    value would put the bound out at 0.167). (The engine does not catch this studio lift at
+    such a bound: MediaPipe reads ~0.05 of it, under the measure's known error of 0.15.)"""
     from coach.tools.calibrate import calibrate
 
     d = SAMPLES / "lying_twist"
@@ -133,7 +136,7 @@ def test_calibrate_reads_the_value_the_rule_judges():
                        [str(d / "shoulder_lifting.landmarks.npz")])
     (rc,) = report.rules
     assert rc.field == "max_body" and max(rc.good_levels) < rc.suggested < min(rc.bad_levels)
-    assert rc.suggested < 0.06 and rc.engine_recall == 1.0
+    assert rc.suggested < 0.06
 
 
 def test_calibrate_knows_which_way_each_bound_loosens():

@@ -147,8 +147,8 @@ def test_error_out_of_range_and_order():
     text = shipped("lying_twist").replace("    min_s: 30        # article: at least 30 s", "    min_s: 50")
     msg = err(text)
     assert msg.startswith(f"x.yaml:{line_of(text, 'target_s: 30')}: phases[1].target_s: must be >= min_s (50)")
-    text = shipped("seated_rotation").replace("    min_deg: -12", "    min_deg: 20")
-    assert "rules.shoulders_tipping.max_deg: must be above min_deg (20), got 12" in err(text, stem="seated_rotation")
+    text = shipped("seated_rotation").replace("    min_deg: -10", "    min_deg: 20")
+    assert "rules.shoulders_tipping.max_deg: must be above min_deg (20), got 10" in err(text, stem="seated_rotation")
     text = shipped("lying_twist").replace("    persist_s: 1.0\n    severity: form", "    persist_s: -1\n    severity: form")
     assert "rules.shoulder_lifting.persist_s: must be >= 0, got -1" in err(text)
 

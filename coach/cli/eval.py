@@ -102,13 +102,14 @@ def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
 
     say("")
     views = sorted({v for m in data["measures"].values() for v in m["views"]}, key=_view_order)
-    say("measure error: detected (smoothed) vs true joints, over every frame both see; MAE per view class "
-        "(camera height / |azimuth| deg)")
-    say(f"{'measure':<44}{'unit':>6}{'n':>7}{'MAE':>7}{'p95':>7}{'worst':>8} "
+    say("measure error: detected (smoothed) vs true joints, over every frame both see; change = p90 of the "
+        "error of a change from the clip's start; MAE per view class (camera height / |azimuth| deg)")
+    say(f"{'measure':<44}{'unit':>6}{'n':>7}{'MAE':>7}{'p90':>7}{'p95':>7}{'worst':>8}{'change':>8} "
         + "".join(f"{v:>12}" for v in views))
     for name, m in data["measures"].items():
         per_view = "".join(f"{_f(m['views'][v]['mae']) if v in m['views'] else '·':>12}" for v in views)
-        say(f"{name:<44}{m['unit']:>6}{m['n']:>7}{_f(m['mae']):>7}{_f(m['p95']):>7}{_f(m['worst']):>8} {per_view}")
+        say(f"{name:<44}{m['unit']:>6}{m['n']:>7}{_f(m['mae']):>7}{_f(m.get('p90')):>7}{_f(m['p95']):>7}"
+            f"{_f(m['worst']):>8}{_f(m.get('p90_change')):>8} {per_view}")
     return out
 
 

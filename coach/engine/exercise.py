@@ -32,7 +32,8 @@ from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
 from coach.engine.gates import GateDecision, Gates
 from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, Step, build_steps, side_steps
-from coach.engine.rules import OK, rule_value
+from coach.engine.rules import OK, rule_seen, rule_value
+from coach.engine.start import StartPosition
 from coach.engine.texts import ENGINE_TEXT, fill
 from coach.errors import CoachError
 from coach.measures import share_view
@@ -122,6 +123,8 @@ class ExerciseEngine:
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
         self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
         self.gate = GateDecision()
+        # the person's start position, for the rules judged relative to it (relative_to: start)
+        self.start_position = StartPosition(spec, self.steps, measure_factory or _default_factory(spec))
 
     @property
     def step(self) -> Step | None:
@@ -158,6 +161,8 @@ class ExerciseEngine:
             gate = self._gates(t, step, frame)
             values = self._measure(t, step, frame, detected)
             self._judge(t, step, values, gate)
+            if gate.coach and detected and step.kind == "setup" and self.start_position.wanted:
+                self.start_position.observe(t, frame, step)
             nxt = self.steps[self._i + 1] if self._i + 1 < len(self.steps) else None
             if gate.coach and detected and isinstance(nxt, RepsStep):
                 nxt.warm(t, frame)   # a rep already under way when it starts is counted
@@ -266,6 +271,8 @@ class ExerciseEngine:
     def complete(self, t: float, step: Step, timed_out: bool = False) -> None:
         """The step is over: on to the next one (or the exercise is done)."""
         step.completed = True
+        if step.kind == "setup" and not timed_out and self.start_position.wanted:
+            self.start_position.capture(step, self.steps[step.index + 1:])
         extra = {"timed_out": True} if timed_out else {}
         self.emit(t, "phase", step, None, None, phase=step.phase.id, phase_kind=step.phase.kind, state="end",
                   hold_s=step.achieved_s if isinstance(step, HoldStep) else None,
@@ -316,6 +323,7 @@ class ExerciseEngine:
         side = step.side
         board = self.board
         trackers = step.trackers
+        seen_now = step.seen
         for rid, tr in step.ordered_trackers:
             v = rule_value(tr.rule, values, side)
             cond = tr.rule.only_when
@@ -324,7 +332,7 @@ class ExerciseEngine:
                     self.emit(t, "fault_cleared", step, tr.rule, None, value=v)
                     board.rule_rested(rid)
                 continue
-            change = tr.judge(t, v, window)
+            change = tr.judge(t, v, window, rule_seen(tr.rule, values, seen_now, v))
             if change == "fault":
                 self.fault_counts[rid] = self.fault_counts.get(rid, 0) + 1
                 self.emit(t, "fault", step, tr.rule, fill(tr.rule.cue, step.params()),

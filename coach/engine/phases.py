@@ -21,6 +21,7 @@ from coach.engine.events import Event
 from coach.engine.rules import CANT_SEE, FAULT, OK, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
 from coach.engine.turning import TurningPoints
+from coach.measures.base import seen
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec, TimingSpec
 from coach.vocab import OTHER_SIDE
@@ -72,6 +73,7 @@ class Step:
             names.add(phase.measure)
         self.measure_names = names
         self.measures: list[Any] = []
+        self.seen: dict[str, float] = {}   # measure -> lowest visibility of its points this frame
         self.trackers: dict[str, RuleTracker] = {}
         self.ordered_trackers: list[tuple[str, RuleTracker]] = []
         self.started_ms: float | None = None
@@ -95,7 +97,8 @@ class Step:
                     closure.add(d)
                     pending.append(d)
         self.measures = [built[n] for n in spec.measure_order if n in closure]
-        self.trackers = {r.id: RuleTracker(r) for r in self.measure_rules}
+        position = set(getattr(self.phase, "position", ()) or ())
+        self.trackers = {r.id: RuleTracker(r, position=r.id in position) for r in self.measure_rules}
         # rules with only_when after the rules they depend on
         self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
         return built
@@ -103,8 +106,10 @@ class Step:
     # -- what the engine asks every step ------------------------------------------------
     def measure(self, frame: PoseFrame) -> dict[str, float]:
         values: dict[str, float] = {}
+        self.seen = seen_now = {}
         for m in self.measures:
             values[m.name] = float(m.update(frame, values))
+            seen_now[m.name] = seen(m, frame, seen_now)
         return values
 
     def params(self, **extra: Any) -> dict[str, Any]:
@@ -267,7 +272,7 @@ class HoldStep(Step):
             # oscillation, rolling: full when it starts; not `change`, whose reference is the
             # step's start); the other per-frame measures wait
             rids = tuple(self.phase.position) + tuple(self.phase.recognise_when)
-            self.recognise_trackers = {rid: RuleTracker(spec.rules[rid]) for rid in rids}
+            self.recognise_trackers = {rid: RuleTracker(spec.rules[rid], evidence=False) for rid in rids}
             want = {n for rid in rids for n in (spec.rules[rid].measures or (spec.rules[rid].measure,))}
             want |= {m.name for m in self.measures if getattr(m, "TYPE", "") in _WINDOWED}
             pending = list(want)

@@ -6,8 +6,15 @@
 A rule's *value* is its measure this frame (the worst of several, sign-mirrored on one
 side: :func:`rule_value`). The value it *judges* against its bounds is that value minus
 its :class:`Baseline` (0 for an absolute rule; the mean over the first seconds of the hold
-for ``relative_to_hold_start_s``). The tracker owns its baseline: it feeds it while the
-learning window is open and judges nothing until the baseline is known.
+for ``relative_to_hold_start_s``; what the person showed in the start position for
+``relative_to: start``, set by the engine with :meth:`Baseline.capture`). The tracker owns
+its baseline: it feeds it while the learning window is open and judges nothing until the
+baseline is known.
+
+Evidence before a cue: a fault is *raised* only when the judged value is beyond its bound
+by the measure's known error (``error_<unit>``) times :data:`MARGIN_FACTOR` of the rule's
+severity, and only while the points behind the measure are seen with at least
+:data:`MIN_VISIBILITY` of its severity. Clearing keeps the plain bound (and hysteresis).
 """
 
 from __future__ import annotations
@@ -18,6 +25,12 @@ from collections.abc import Mapping
 from coach.spec import RuleSpec
 
 OK, WARNING, FAULT, CANT_SEE = "ok", "warning", "fault", "cant_see"
+
+#: how many times the measure's known error a value must be beyond its bound to raise a
+#: fault, per severity (set-up, pace and count rules: the plain bound)
+MARGIN_FACTOR: dict[str, float] = {"safety": 1.5, "form": 1.0}
+#: the lowest visibility of the points behind the measure with which a fault may be raised
+MIN_VISIBILITY: dict[str, float] = {"safety": 0.7, "form": 0.5}
 
 
 class Baseline:
@@ -55,6 +68,13 @@ class Baseline:
         """Set the reference directly (a value measured elsewhere)."""
         self.value = float(value)
 
+    @classmethod
+    def from_start(cls) -> "Baseline":
+        """Unknown until set by :meth:`capture` (the person's start position); never learned."""
+        b = cls(None)
+        b.value = None
+        return b
+
 
 class RuleTracker:
     """ok -> warning -> (persist_s) -> fault -> (back inside by hysteresis) -> ok; NaN -> cant_see.
@@ -63,9 +83,13 @@ class RuleTracker:
     bounds (``value`` minus the baseline; NaN while the baseline is unknown)."""
 
     __slots__ = ("rule", "state", "value", "judged_value", "out_since_ms", "nan_since_ms", "onset_ms", "lo", "hi",
-                 "_lo_in", "_hi_in", "_persist_ms", "baseline")
+                 "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_position", "_persist_ms", "baseline")
 
-    def __init__(self, rule: RuleSpec) -> None:
+    def __init__(self, rule: RuleSpec, evidence: bool = True, position: bool = False) -> None:
+        """``evidence`` False: no margin and no visibility gate (the trackers that recognise
+        a later step's position ahead of time). ``position``: a hold's position rule, whose
+        OK means "in the position": it leaves OK at the plain bound (not in the position
+        yet, a warning), and only its fault (the cue) waits for the evidence."""
         self.rule = rule
         self.state = OK
         self.value = math.nan
@@ -79,19 +103,27 @@ class RuleTracker:
         # bounds a value must get back inside to clear a warning/fault
         self._lo_in = self.lo + rule.hysteresis
         self._hi_in = self.hi - rule.hysteresis
+        # bounds a value must pass to raise a fault: the measure's error times the severity's factor
+        margin = rule.error * MARGIN_FACTOR.get(rule.severity, 0.0) if evidence else 0.0
+        self._position = position
+        self._lo_raise = self.lo - margin
+        self._hi_raise = self.hi + margin
+        self._min_vis = MIN_VISIBILITY.get(rule.severity, 0.0) if evidence else 0.0
         self._persist_ms = rule.persist_s * 1000.0
-        self.baseline = Baseline(rule.baseline_s)
+        self.baseline = Baseline.from_start() if rule.relative_to_start else Baseline(rule.baseline_s)
 
-    def judge(self, t_ms: float, value: float, window_start_ms: float | None) -> str | None:
+    def judge(self, t_ms: float, value: float, window_start_ms: float | None,
+              visibility: float = 1.0) -> str | None:
         """Feed this frame's value: learn the baseline while it is unknown (nothing is judged
-        then), else judge ``value - baseline``. Returns "fault" or "cleared" on those changes."""
+        then), else judge ``value - baseline``. ``visibility``: the lowest visibility of the
+        points behind the value. Returns "fault" or "cleared" on those changes."""
         base = self.baseline.value
         if base is None:
             self.value = value
             self.judged_value = math.nan
             self.baseline.learn(t_ms, value, window_start_ms)
             return None
-        return self.update(t_ms, value - base, value)
+        return self.update(t_ms, value - base, value, visibility)
 
     def rest(self, value: float) -> bool:
         """The rule is not judged this frame (its phase says so, or its ``only_when`` rule is
@@ -103,8 +135,15 @@ class RuleTracker:
         self.state = OK
         return was_fault
 
-    def update(self, t_ms: float, judged: float, value: float | None = None) -> str | None:
-        """Judge one value against the bounds; returns "fault" or "cleared" on those transitions."""
+    def evident(self, judged: float, visibility: float = 1.0) -> bool:
+        """Is ``judged`` beyond its bounds with evidence: past the raise bounds (bound +
+        margin) and its points seen well enough for the rule's severity?"""
+        return (judged > self._hi_raise or judged < self._lo_raise) and visibility >= self._min_vis
+
+    def update(self, t_ms: float, judged: float, value: float | None = None, visibility: float = 1.0) -> str | None:
+        """Judge one value against the bounds; returns "fault" or "cleared" on those transitions.
+        Raising needs :meth:`evident` (a warning stays a warning while the evidence is
+        missing); clearing needs the value back inside the plain bounds by the hysteresis."""
         self.judged_value = judged
         self.value = judged if value is None else value
         if judged != judged:  # NaN
@@ -122,10 +161,10 @@ class RuleTracker:
         if state == CANT_SEE:
             state = OK
         if state == OK:
-            if judged > self.hi or judged < self.lo:
+            if (judged > self.hi or judged < self.lo) if self._position else self.evident(judged, visibility):
                 self.state = WARNING
                 self.out_since_ms = t_ms
-                if self._persist_ms <= 0:
+                if self._persist_ms <= 0 and self.evident(judged, visibility):
                     self.state = FAULT
                     self.onset_ms = t_ms
                     return "fault"
@@ -136,7 +175,7 @@ class RuleTracker:
         if state == WARNING:
             if inside:
                 self.state = OK
-            elif t_ms - self.out_since_ms >= self._persist_ms:
+            elif t_ms - self.out_since_ms >= self._persist_ms and self.evident(judged, visibility):
                 self.state = FAULT
                 self.onset_ms = t_ms
                 return "fault"
@@ -176,6 +215,18 @@ def rule_value(rule: RuleSpec, values: Mapping[str, float], side: str | None) ->
     if rule.mirror_on_side is not None and rule.mirror_on_side == side:
         v = -v
     return v
+
+
+def rule_seen(rule: RuleSpec, values: Mapping[str, float], seen: Mapping[str, float], value: float) -> float:
+    """How well the points behind the rule's ``value`` are seen (the measure that gave it,
+    of several; 1.0 when unknown)."""
+    if len(rule.measures) > 1:
+        for n in rule.measures:
+            v = values.get(n, math.nan)
+            if v == value or (rule.mirror_on_side is not None and v == -value):
+                return seen.get(n, 1.0)
+        return 1.0
+    return seen.get(rule.measure or "", 1.0)
 
 
 def worst(rule: RuleSpec, vals: list[float]) -> float:

@@ -34,7 +34,7 @@ Modules: :mod:`~coach.measures.points` (point names, sides, a frame's points),
 ``build_measure``) and :mod:`~coach.measures.describe` (a measure in words).
 """
 
-from coach.measures.base import Measure, ParamSpec
+from coach.measures.base import Measure, ParamSpec, seen
 from coach.measures.describe import body_norm, describe_measure
 from coach.measures.points import PAIRED_NAMES, MeasureError, PointRef, near_side, resolve_point, share_view
 from coach.measures.registry import MEASURE_TYPES, build_measure, measure_params
@@ -53,4 +53,5 @@ __all__ = [
     "PAIRED_NAMES",
     "near_side",
     "share_view",
+    "seen",
 ]

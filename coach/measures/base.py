@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 
 from coach.pose import Landmark, PoseFrame
-from coach.measures.points import MeasureError, PointRef, resolve_point
+from coach.measures.points import MeasureError, PointRef, resolve_point, view_of
 
 
 # --------------------------------------------------------------------------------------
@@ -203,6 +203,25 @@ class BaseMeasure:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} unit={self.unit}>"
+
+
+def seen(measure: Any, frame: PoseFrame, known: Mapping[str, float]) -> float:
+    """How confidently the points behind ``measure`` are seen this frame: the lowest
+    visibility of its points (NaN counts as 0); for a derived measure, that of the measures
+    it reads (``known``: name -> their ``seen`` this frame); 1.0 when it names no points."""
+    refs = getattr(measure, "refs", ())
+    if refs:
+        view = view_of(frame)
+        low = 1.0
+        for r in refs:
+            v = view.vis(r)
+            if not v >= low:
+                low = v if v == v else 0.0
+        return low
+    deps = getattr(measure, "depends_on", ())
+    if deps:
+        return min(known.get(d, 1.0) for d in deps)
+    return 1.0
 
 
 def add_landmarks(base: tuple[int, ...], extra: tuple[int, ...]) -> tuple[int, ...]:

@@ -44,6 +44,8 @@ class RuleSpec:
     baseline_s: float | None = None       # relative to the mean over the first baseline_s of the hold
     only_when: str | None = None          # judged only while this other rule is OK
     views: tuple[str, ...] = ()           # view classes it is judged from; () = the spec's camera_views
+    error: float = 0.0                    # the measure's known error, in its unit (evidence margin)
+    relative_to_start: bool = False       # judged as the change from the person's start position
     # timing rules
     check: str | None = None              # one of TIMING_CHECKS
     min_s: float | None = None            # rep_period: shortest calm cycle

@@ -243,6 +243,12 @@ for _sfx, (_lo, _hi) in BOUND_RANGE.items():
                                                                 json_schema_extra={"unit": _sfx},
                                                                 description="a fault clears only once this far back "
                                                                 "inside the bounds"))
+    _RULE_BOUNDS[f"error_{_sfx}"] = (float | None, Field(None, ge=0.0, le=(_hi - _lo) / 4,
+                                                           json_schema_extra={"unit": _sfx},
+                                                           description="the measure's known error (p95 of |pose "
+                                                           "model - true joints| on dev data): a form fault needs "
+                                                           "the value this far beyond its bound, a safety fault 1.5 "
+                                                           "times as far (clearing keeps the plain bound)"))
 
 
 class _MeasureRuleFields(RuleBase):
@@ -260,6 +266,10 @@ class _MeasureRuleFields(RuleBase):
     views: list[ViewClass] | None = Field(  # type: ignore[valid-type]
         None, min_length=1, description="the estimated views it can be judged from (default: the camera's views); "
         "from another view it is not judged and says nothing")
+    relative_to: Literal["start"] | None = Field(None, description="start: bounds apply to the change from what "
+                                                 "this person showed in the start position (captured when the "
+                                                 "set-up step completes stable and fault-free; without it the rule "
+                                                 "judges nothing)")
 
 
 MeasureRule = create_model("MeasureRule", __base__=_MeasureRuleFields,

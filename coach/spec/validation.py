@@ -418,7 +418,7 @@ def _measure_rule(r: Any, p: Path_, units: dict[str, str], pieces: _Pieces, targ
             issues.add(mpath + (i,), f"all measures of a rule need the same unit: '{n}' is in {units[n]}, "
                        f"'{meas}' in {unit}")
     sfx = schema.UNIT_SUFFIX.get(unit, "value")
-    own = {f"min_{sfx}", f"max_{sfx}", f"hysteresis_{sfx}"}
+    own = {f"min_{sfx}", f"max_{sfx}", f"hysteresis_{sfx}", f"error_{sfx}"}
     given = {k for k in r.model_fields_set if k in schema._RULE_BOUNDS}
     for k in sorted(given - own):
         allowed = sorted((set(schema._MeasureRuleFields.model_fields) - {"kind"}) | own)
@@ -437,11 +437,21 @@ def _measure_rule(r: Any, p: Path_, units: dict[str, str], pieces: _Pieces, targ
         issues.add(p + (f"hysteresis_{sfx}",), "must be less than half the gap between the bounds")
     if r.relative_to_hold_start_s is not None and (not r.phases or not all(ph.kind == "hold" for ph in targets)):
         issues.add(p + ("relative_to_hold_start_s",), "needs 'phases' listing only hold phases")
+    if r.relative_to is not None:
+        if r.relative_to_hold_start_s is not None:
+            issues.add(p + ("relative_to",), "either relative_to or relative_to_hold_start_s, not both")
+        elif not r.phases or any(ph.kind == "setup" for ph in targets):
+            issues.add(p + ("relative_to",), "needs 'phases' listing only phases after the set-up (the start "
+                       "position is what it compares with)")
+        elif pieces.complete and not any(getattr(ph, "kind", None) == "setup" for ph in pieces.phases):
+            issues.add(p + ("relative_to",), "needs a setup phase (the start position) before its phases")
+    err = getattr(r, f"error_{sfx}", None)
     pauses = r.pauses_hold if r.pauses_hold is not None else r.severity not in ("pace", "count")
     return {"kind": "measure", "measure": meas, "unit": unit, "measures": tuple(names), "min": lo, "max": hi,
             "hysteresis": hyst or 0.0, "persist_s": r.persist_s, "body_part": _text(r.body_part),
             "pauses_hold": pauses, "missing_ok": r.when_missing == "ok", "mirror_on_side": r.mirror_on_side,
-            "baseline_s": r.relative_to_hold_start_s, "only_when": r.only_when, "views": tuple(r.views or ())}
+            "baseline_s": r.relative_to_hold_start_s, "only_when": r.only_when, "views": tuple(r.views or ()),
+            "error": err or 0.0, "relative_to_start": r.relative_to == "start"}
 
 
 def _timing_rule(r: Any, p: Path_, targets: list[PhaseSpec], issues: Issues, complete: bool) -> dict[str, Any]:

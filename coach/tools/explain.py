@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from coach import i18n
+from coach.engine.rules import MARGIN_FACTOR
 from coach.errors import CoachError
 from coach.i18n.numbers import bound_text, number
 from coach.i18n.units import with_unit
@@ -228,6 +229,10 @@ def _rule_line(spec: ExerciseSpec, r: RuleSpec, lang: str, side: str | None) -> 
     if r.baseline_s:
         line += _tr("baseline_one", lang) if r.baseline_s == 1 else \
             _tr("baseline", lang, baseline_s=_num(r.baseline_s, lang))
+    if getattr(r, "relative_to_start", False):
+        line += _tr("baseline_start", lang)
+    if getattr(r, "error", 0.0) and r.severity in MARGIN_FACTOR:
+        line += _tr("evidence", lang, error=_val(r.error * MARGIN_FACTOR[r.severity], r.unit, lang, nm))
     if r.only_when:
         line += _tr("only_when", lang, rule=i18n.rule_name(spec.id, r.only_when, lang))
     if r.mirror_on_side:

@@ -178,6 +178,10 @@ class ClipResult:
     dims: dict = field(default_factory=dict)  # dimension -> bin
     view: str = "studio"
     hold_starts: list[dict] = field(default_factory=list)  # side, true_ms, coach_ms (None = missed)
+    # name -> array of |error - the error at the clip's start| (unit): the error of a change
+    # from the start position, the one a rule judged relative_to: start (or to the start of
+    # a hold) makes
+    measure_change_errors: dict = field(default_factory=dict)
     sides_truth: list[str] = field(default_factory=list)  # sides held, in order
     sides_coach: list[str] = field(default_factory=list)
 
@@ -341,25 +345,31 @@ class ScoreReport:
         return out
 
     def measure_scores(self) -> dict[tuple[str, str], dict]:
-        """(exercise, measure) -> unit, n, mae, p95, worst over all clips, and ``views``:
+        """(exercise, measure) -> unit, n, mae, p90, p95, worst over all clips, and ``views``:
         the same per view class."""
         acc: dict[tuple[str, str], dict[str, list[np.ndarray]]] = {}
+        change: dict[tuple[str, str], list[np.ndarray]] = {}
         units: dict[tuple[str, str], str] = {}
         for c in self.clips:
             for name, errs in c.measure_errors.items():
                 acc.setdefault((c.exercise, name), {}).setdefault(c.view, []).append(errs)
                 units[(c.exercise, name)] = c.measure_units.get(name, "")
+            for name, errs in c.measure_change_errors.items():
+                change.setdefault((c.exercise, name), []).append(errs)
 
         def stats(parts: list[np.ndarray]) -> dict:
             e = np.concatenate(parts) if parts else np.array([])
             return {"n": int(e.size), "mae": float(e.mean()) if e.size else None,
+                    "p90": float(np.percentile(e, 90)) if e.size else None,
                     "p95": float(np.percentile(e, 95)) if e.size else None,
                     "worst": float(e.max()) if e.size else None}
 
         out = {}
         for key, views in sorted(acc.items()):
             every = [a for parts in views.values() for a in parts]
+            ch = np.concatenate(change[key]) if change.get(key) else np.array([])
             out[key] = {"unit": units[key], **stats(every),
+                        "p90_change": float(np.percentile(ch, 90)) if ch.size else None,
                         "views": {v: stats(parts) for v, parts in sorted(views.items())}}
         return out
 
@@ -457,12 +467,19 @@ def _side_per_frame(truth: dict, n: int, fps: float, default: str | None) -> lis
     return sides
 
 
-def _measure_errors(spec, detected: list[PoseFrame], truth_fr: list[PoseFrame], sides: list[str | None]):
+START_S = 2.0   # the error at a clip's start: its median over the first seconds (the start position)
+
+
+def _measure_errors(spec, detected: list[PoseFrame], truth_fr: list[PoseFrame], sides: list[str | None],
+                    change: dict[str, list[float]] | None = None):
+    """|detected - true| per measure over the frames both see; with ``change``, also fill it
+    with |error - the error at the clip's start| (the error of a change from the start)."""
     from coach.engine import measure_table
 
     n = min(len(detected), len(truth_fr))
     side_set = [s for s in (spec.sides or (None,))]
     errs: dict[str, list[float]] = {}
+    signed: dict[str, list[tuple[float, float]]] = {}
     units: dict[str, str] = {}
     for side in side_set:
         header, rows_d = measure_table(spec, detected[:n], side=side)
@@ -479,10 +496,17 @@ def _measure_errors(spec, detected: list[PoseFrame], truth_fr: list[PoseFrame], 
                 a, b = rows_d[i][col], rows_t[i][col]
                 if a == "" or b == "":
                     continue
-                d = abs(float(a) - float(b))
-                if units[name] == "deg" and d > 180:
-                    d = 360 - d
-                errs.setdefault(name, []).append(d)
+                d = float(a) - float(b)
+                if units[name] == "deg" and abs(d) > 180:
+                    d = d - 360 if d > 0 else d + 360
+                errs.setdefault(name, []).append(abs(d))
+                signed.setdefault(name, []).append((float(rows_d[i][0]), d))
+    if change is not None:
+        for name, rows in signed.items():
+            t0 = min(t for t, _ in rows)
+            start = [d for t, d in rows if t - t0 <= START_S * 1000.0]
+            ref = float(np.median(start))
+            change[name] = [abs(d - ref) for _t, d in rows]
     return {k: np.asarray(v) for k, v in errs.items()}, units
 
 
@@ -694,12 +718,14 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
     fps = float(truth["video"]["fps"])
     tf = truth_frames(truth, unmirror=mirrored)
     sides = _side_per_frame(truth, len(tf), fps, spec.sides[0] if spec.sides else None)
-    merrs, units = _measure_errors(spec, smoothed, tf, sides)
+    change: dict[str, list[float]] = {}
+    merrs, units = _measure_errors(spec, smoothed, tf, sides, change)
     return ClipResult(
         name=str(truth_path.with_name(base)), exercise=exercise, mistake=clip_info.get("mistake"), source=source,
         frames=stats.frames, tracked=stats.tracked_fraction, duration_s=stats.media_s,
         predicted=predicted, truth_cues=truth_cues, matches=matches, holds=holds, reps=reps,
         measure_errors=merrs, measure_units=units,
+        measure_change_errors={k: np.asarray(v) for k, v in change.items()},
         split=str(info.get("split") or OUTSIDE_CORPUS) if manifest and base in manifest else OUTSIDE_CORPUS,
         kind=kind, size=clip_info.get("size") if isinstance(clip_info.get("size"), str) else None,
         camera_supported=camera_supported, coach_unsupported=coach_unsupported, mirrored=mirrored,

@@ -169,7 +169,8 @@ class OverlayRenderer:
 
     def _arc(self, rule, side: str | None, frame: PoseFrame) -> ArcView | None:
         spec_rule = self.spec.rules.get(rule.rule_id)
-        if spec_rule is None or not spec_rule.measure or getattr(spec_rule, "baseline_s", None):
+        if spec_rule is None or not spec_rule.measure or getattr(spec_rule, "baseline_s", None) \
+                or getattr(spec_rule, "relative_to_start", False):
             return None     # (a rule on the change since the hold began has no angle to draw)
         mspec = self.spec.measures.get(spec_rule.measure) or {}
         if mspec.get("type") != "joint_angle" or mspec.get("plane", "image") != "image":
