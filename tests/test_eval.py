@@ -33,9 +33,6 @@ def test_every_exercise_is_scored_and_tracked(report):
         assert e["tracked_fraction"] >= 0.95, (ex, e["tracked_fraction"])
 
 
-@pytest.mark.xfail(strict=True, reason="passive_hang: the clock starts at the grip now (the feet proxy's error, "
-                   "0.2, is as large as its signal), so the studio's standing at the bar counts and 'hold too "
-                   "long' comes early on its good clips")
 def test_good_form_gets_no_corrections(report):
     for ex, e in report["exercises"].items():
         assert e["false_cues_per_min_good"] == 0.0, ex

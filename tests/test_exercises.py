@@ -389,9 +389,6 @@ def ph_keys(hang_s=26.0, fault=None, fault_at=8.0, osc_fault=None):
     return keys
 
 
-@pytest.mark.xfail(strict=True, reason="the hang's clock starts at the grip now (the feet proxy's error, 0.2, "
-                   "is as large as its signal, and real hangs read under its bound): standing at the bar "
-                   "before lifting the feet counts, so 'that's enough' comes at 30 s from the grip")
 def test_passive_hang_good_form():
     eng, ev = run("passive_hang", ph_keys())
     assert_clean(eng, ev)

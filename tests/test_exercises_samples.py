@@ -134,11 +134,7 @@ def test_the_other_cues_listed_are_no_safety_cues():
 
 
 @pytest.mark.parametrize("exercise,name", GOOD)
-def test_good_sample_is_coached_through_without_cues(exercise, name, request):
-    if exercise == "passive_hang":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the hang's clock starts at the grip now (the feet proxy's error, 0.2, is as large as its signal): "
-            "the studio stands at the bar before lifting the feet, so 'that's enough' comes at 30 s from the grip")))
+def test_good_sample_is_coached_through_without_cues(exercise, name):
     d, eng, events = run(exercise, name)
     cues = [(round(e.timestamp_ms), e.rule_id) for e in events if e.kind in ("cue", "cant_see")]
     assert cues == []
