@@ -260,6 +260,30 @@ def test_no_baseline_when_the_set_up_timed_out_before_it_was_stable():
     assert not eng.step.trackers["lifted"].baseline.known
 
 
+def test_without_a_start_position_a_declared_hold_start_fallback_is_used_and_a_start_wins_over_it():
+    spec = SPEC.replace("lifted: {{measure: lift, relative_to: start,".replace("{{", "{"),
+                        "lifted: {measure: lift, relative_to: start, relative_to_hold_start_s: 1,")
+    assert spec != SPEC
+
+    def engine():
+        return ExerciseEngine(parse_spec(spec, "demo.yaml", stem="demo", check_measures=False), lang="en",
+                              measure_factory=factory)
+
+    # the set-up times out at fault (no start position): the first second of the hold is the reference
+    eng = engine()
+    _play(eng, [(30, 0, 40.0)] * 60)
+    assert eng.step.phase.id == "hold"
+    tr = eng.step.trackers["lifted"]
+    _play(eng, [(0, 0, 60.0)] * 20, t0=6000)              # the hold starts; lift reads 60 at first
+    assert tr.baseline.value == pytest.approx(60.0)
+    ev = _play(eng, [(0, 0, 90.0)] * 30, t0=8000)         # +30 from the hold's start: a lift
+    assert "lifted" in _faults(ev)
+    # a stable, fault-free start is still the reference when there is one
+    eng = engine()
+    _play(eng, [(0, 0, 40.0)] * 15)
+    assert eng.step.trackers["lifted"].baseline.value == pytest.approx(40.0)
+
+
 def test_relative_to_start_needs_a_setup_phase_and_later_phases():
     bad = SPEC.replace("phases: [hold],\n            cue: {" + "nb: 'lift'", "phases: [start],\n            cue: {nb: 'lift'")
     assert bad != SPEC

@@ -110,7 +110,11 @@ class RuleTracker:
         self._hi_raise = self.hi + margin
         self._min_vis = MIN_VISIBILITY.get(rule.severity, 0.0) if evidence else 0.0
         self._persist_ms = rule.persist_s * 1000.0
-        self.baseline = Baseline.from_start() if rule.relative_to_start else Baseline(rule.baseline_s)
+        # relative_to: start -> set from the start position (StartPosition.capture); with a
+        # relative_to_hold_start_s too, learned at the hold's start when no start was captured
+        # (the person went straight into the exercise): better than judging nothing
+        self.baseline = Baseline.from_start() if rule.relative_to_start and rule.baseline_s is None \
+            else Baseline(rule.baseline_s)
 
     def judge(self, t_ms: float, value: float, window_start_ms: float | None,
               visibility: float = 1.0) -> str | None:

@@ -261,7 +261,8 @@ class _MeasureRuleFields(RuleBase):
     when_missing: Literal["cant_see", "ok"] = Field("cant_see", description="ok: no value means nothing to report")
     mirror_on_side: Side | None = Field(None, description="the value is negated on this side")
     relative_to_hold_start_s: float | None = seconds(None, 0.1, 30.0, "bounds apply to the change from the mean "
-                                                     "over the first N s of the hold")
+                                                     "over the first N s of the hold (with relative_to: start: only "
+                                                     "when the start position was never seen stable and fault-free)")
     only_when: Name | None = Field(None, description="judged only while this other rule is OK")
     views: list[ViewClass] | None = Field(  # type: ignore[valid-type]
         None, min_length=1, description="the estimated views it can be judged from (default: the camera's views); "
@@ -269,7 +270,7 @@ class _MeasureRuleFields(RuleBase):
     relative_to: Literal["start"] | None = Field(None, description="start: bounds apply to the change from what "
                                                  "this person showed in the start position (captured when the "
                                                  "set-up step completes stable and fault-free; without it the rule "
-                                                 "judges nothing)")
+                                                 "judges nothing, or falls back to relative_to_hold_start_s)")
 
 
 MeasureRule = create_model("MeasureRule", __base__=_MeasureRuleFields,

@@ -438,9 +438,7 @@ def _measure_rule(r: Any, p: Path_, units: dict[str, str], pieces: _Pieces, targ
     if r.relative_to_hold_start_s is not None and (not r.phases or not all(ph.kind == "hold" for ph in targets)):
         issues.add(p + ("relative_to_hold_start_s",), "needs 'phases' listing only hold phases")
     if r.relative_to is not None:
-        if r.relative_to_hold_start_s is not None:
-            issues.add(p + ("relative_to",), "either relative_to or relative_to_hold_start_s, not both")
-        elif not r.phases or any(ph.kind == "setup" for ph in targets):
+        if not r.phases or any(ph.kind == "setup" for ph in targets):
             issues.add(p + ("relative_to",), "needs 'phases' listing only phases after the set-up (the start "
                        "position is what it compares with)")
         elif pieces.complete and not any(getattr(ph, "kind", None) == "setup" for ph in pieces.phases):
