@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "samples" / "lying_twist" / "shoulder_lifting.landmarks.npz"
+SAMPLE = REPO / "samples" / "lying_twist" / "arms_not_t.landmarks.npz"
 VIDEO = REPO / "samples" / "lying_twist" / "good.mp4"
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv*", "venv", "build", "dist", "*.egg-info", "__pycache__",
                                      "samples", "runs", "out", "results", ".pytest_cache", ".hypothesis")
@@ -108,7 +108,7 @@ def test_installed_replay_gives_the_checkouts_events(installed, tmp_path):
     read = lambda d: [json.loads(x) for x in (tmp_path / d / "events.jsonl").read_text(encoding="utf-8").splitlines()]  # noqa: E731
     wheel_events = read("wheel")
     assert wheel_events == read("checkout")
-    assert [e["rule_id"] for e in wheel_events if e["kind"] == "cue"].count("shoulder_lifting") >= 1
+    assert [e["rule_id"] for e in wheel_events if e["kind"] == "cue"].count("arms_not_t") >= 1
 
 
 def test_installed_coach_runs_the_shipped_model_on_a_video(installed, tmp_path):

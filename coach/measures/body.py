@@ -166,49 +166,70 @@ class BodyAxes:
 
 
 def body_axes(frame: PoseFrame, min_vis: float = 0.3) -> BodyAxes | None:
-    """The numbers ``posture_fit`` judges; None without shoulders and hips."""
-    w = frame.world
-    vis = frame.landmarks[:, VIS]
-    if not np.isfinite(w[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]]).all():
+    """The numbers ``posture_fit`` judges; None without shoulders and hips. (Plain floats:
+    it runs on every frame the gates see, and numpy on 3-vectors costs ~10x more.)"""
+    w = frame.world.tolist()
+    vis = frame.landmarks[:, VIS].tolist()
+    fin = math.isfinite
+
+    def ok(i: int) -> bool:
+        x, y, z = w[i]
+        return fin(x) and fin(y) and fin(z)
+
+    if not (ok(L.LEFT_SHOULDER) and ok(L.RIGHT_SHOULDER) and ok(L.LEFT_HIP) and ok(L.RIGHT_HIP)):
         return None
-    up = np.array([0.0, -1.0, 0.0])
-    sh = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER]) / 2
-    hp = (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2
-    trunk = sh - hp
-    torso = float(np.linalg.norm(trunk))
+
+    def mid(i: int, j: int) -> tuple[float, float, float]:
+        return ((w[i][0] + w[j][0]) / 2, (w[i][1] + w[j][1]) / 2, (w[i][2] + w[j][2]) / 2)
+
+    def sub(a, b) -> tuple[float, float, float]:
+        return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
+
+    def norm(a) -> float:
+        return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+
+    # "up" is the camera's -y: a vector's height is -v[1]
+    sh = mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    hp = mid(L.LEFT_HIP, L.RIGHT_HIP)
+    trunk = sub(sh, hp)
+    torso = norm(trunk)
     if torso < 1e-3:
         return None
-    trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, float(trunk @ up) / torso))))
+    trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, -trunk[1] / torso))))
 
     def seen(i: int) -> bool:
-        return bool(np.isfinite(w[i]).all()) and (not np.isfinite(vis[i]) or vis[i] >= min_vis)
+        v = vis[i]
+        return ok(i) and (not fin(v) or v >= min_vis)
 
-    def below(points: tuple[int, ...], ref: np.ndarray) -> float:
-        vals = [float((ref - w[i]) @ up) / torso for i in points if seen(i)]
-        return float(np.mean(vals)) if vals else NAN
+    def below(points: tuple[int, ...], ref) -> float:
+        vals = [(w[i][1] - ref[1]) / torso for i in points if seen(i)]   # (ref - p) . up
+        return sum(vals) / len(vals) if vals else NAN
 
     wrists = below((L.LEFT_WRIST, L.RIGHT_WRIST), sh)
     knees = below((L.LEFT_KNEE, L.RIGHT_KNEE), hp)
+    nose_ok = ok(L.NOSE)
     above_nose = tuple(
-        float((w[i] - w[L.NOSE]) @ up) / torso if seen(i) and np.isfinite(w[L.NOSE]).all() else NAN
+        (w[L.NOSE][1] - w[i][1]) / torso if seen(i) and nose_ok else NAN   # (p - nose) . up
         for i in (L.LEFT_WRIST, L.RIGHT_WRIST)
     )
     flex = []
     for s, h, k in ((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_SHOULDER, L.RIGHT_HIP, L.RIGHT_KNEE)):
         if not seen(k):
             continue
-        a, b = w[s] - w[h], w[k] - w[h]
-        na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+        a, b = sub(w[s], w[h]), sub(w[k], w[h])
+        na, nb = norm(a), norm(b)
         if na > 1e-6 and nb > 1e-6:
-            flex.append(math.degrees(math.acos(max(-1.0, min(1.0, float(a @ b) / (na * nb))))))
-    ears = [w[i] for i in (L.LEFT_EAR, L.RIGHT_EAR) if np.isfinite(w[i]).all()]
+            dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+            flex.append(math.degrees(math.acos(max(-1.0, min(1.0, dot / (na * nb))))))
+    ears = [w[i] for i in (L.LEFT_EAR, L.RIGHT_EAR) if ok(i)]
     face = NAN
-    if ears and np.isfinite(w[L.NOSE]).all():
-        d = w[L.NOSE] - np.mean(ears, axis=0)
-        n = float(np.linalg.norm(d))
+    if ears and nose_ok:
+        ear = tuple(sum(e[c] for e in ears) / len(ears) for c in range(3))
+        d = sub(w[L.NOSE], ear)
+        n = norm(d)
         if n > 1e-6:
-            face = float(d @ up) / n
-    return BodyAxes(trunk_deg, wrists, knees, above_nose, float(np.mean(flex)) if flex else NAN, face)
+            face = -d[1] / n
+    return BodyAxes(trunk_deg, wrists, knees, above_nose, sum(flex) / len(flex) if flex else NAN, face)
 
 
 def posture_fit(frame: PoseFrame, posture: str) -> bool | None:
