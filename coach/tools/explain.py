@@ -226,11 +226,15 @@ def _rule_line(spec: ExerciseSpec, r: RuleSpec, lang: str, side: str | None) -> 
     hyst = _tr("hyst", lang, h=_val(r.hysteresis, r.unit, lang, nm)) if r.hysteresis else ""
     line = _tr("rule_line", lang, measure=describe(spec, r.measure or "", lang), bound=bound,
                persist_s=_num(r.persist_s, lang), hyst=hyst, cue=cue)
-    if r.baseline_s:
+    if getattr(r, "relative_to_start", False) and r.baseline_s:
+        first = _tr("first_second", lang) if r.baseline_s == 1 else \
+            _tr("first_seconds", lang).replace("{n}", _num(r.baseline_s, lang))
+        line += _tr("baseline_start_or_hold", lang, first=first)
+    elif getattr(r, "relative_to_start", False):
+        line += _tr("baseline_start", lang)
+    elif r.baseline_s:
         line += _tr("baseline_one", lang) if r.baseline_s == 1 else \
             _tr("baseline", lang, baseline_s=_num(r.baseline_s, lang))
-    if getattr(r, "relative_to_start", False):
-        line += _tr("baseline_start", lang)
     if getattr(r, "error", 0.0) and r.severity in MARGIN_FACTOR:
         line += _tr("evidence", lang, error=_val(r.error * MARGIN_FACTOR[r.severity], r.unit, lang, nm))
     if r.only_when:
