@@ -198,6 +198,18 @@ def clean_overrides(raw: Any, params: list[Param], spec: ExerciseSpec) -> dict[s
     return out
 
 
+def _fill_nearest(a: np.ndarray) -> np.ndarray:
+    """NaNs replaced by the nearest earlier finite value (or, before the first, the first one);
+    all NaN stays all NaN."""
+    ok = np.isfinite(a)
+    if not ok.any():
+        return a.copy()
+    idx = np.where(ok, np.arange(len(a)), -1)
+    np.maximum.accumulate(idx, out=idx)
+    idx[idx < 0] = int(np.argmax(ok))
+    return a[idx]
+
+
 def _plain(v: float | int) -> float | int:
     """30.0 -> 30 (cleaner YAML), 12.25 stays."""
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e9:
@@ -403,6 +415,9 @@ class Evaluation:
     eval_ms: float
     lang: str = "en"
     spec: ExerciseSpec | None = None    # the spec with the overrides applied (texts are filled from it)
+    # rule id -> (T,) float, the rule's baseline in effect (0 for an absolute rule; for a
+    # relative rule what its value is judged against; NaN while the rule is inactive or unknown)
+    baseline: dict[str, np.ndarray] | None = None
 
     def cues(self, kinds: tuple[str, ...] = ("cue",)) -> list[tuple[float, str | None]]:
         return [(e.timestamp_ms, e.rule_id) for e in self.events if e.kind in kinds]
@@ -617,6 +632,7 @@ class Workbench:
         rule_ids = list(self.spec.rules)
         state = {rid: np.zeros(n, dtype=np.int8) for rid in rule_ids}
         value = {rid: np.full(n, np.nan) for rid in rule_ids}
+        baseline = {rid: np.full(n, np.nan) for rid in rule_ids}
         step_index = np.zeros(n, dtype=np.int32)
         hold_s = np.full(n, np.nan)
         reps = np.full(n, -1, dtype=np.int32)
@@ -633,6 +649,8 @@ class Workbench:
                 state[rid][i] = STATE_CODE.get(tr.state, 0)
                 v = tr.judged_value
                 value[rid][i] = np.nan if v is None else v
+                b = tr.baseline.value
+                baseline[rid][i] = np.nan if b is None else b
             kind = step.phase.kind
             if kind == "hold":
                 hold_s[i] = step.achieved_s
@@ -643,7 +661,8 @@ class Workbench:
         eval_ms = (time.perf_counter() - t0) * 1000.0
         return Evaluation(events=events, state=state, value=value, step_index=step_index, steps=steps,
                           hold_s=hold_s, reps=reps, summary=engine.summary(), overrides=overrides,
-                          diff=diff(overrides, self.params), eval_ms=eval_ms, lang=self.lang, spec=spec)
+                          diff=diff(overrides, self.params), eval_ms=eval_ms, lang=self.lang, spec=spec,
+                          baseline=baseline)
 
     def _segments(self, engine: ExerciseEngine, step_index: np.ndarray) -> list[dict[str, Any]]:
         out = []
@@ -668,7 +687,11 @@ class Workbench:
 
     def background(self, evaluation: Evaluation) -> dict[str, np.ndarray]:
         """Each measure rule's value over the whole clip (also where the rule is not active):
-        the measure on the side of the step in effect at each frame, mirrored like the engine."""
+        the measure on the side of the step in effect at each frame, mirrored like the engine,
+        minus the rule's baseline as the engine judges it (``relative_to: start``, a hold's
+        start): the curve is on the same scale as the rule's bounds. Where no baseline is in
+        effect the nearest one known is used (the start position's, for frames before it);
+        a relative rule whose baseline is never known has no curve."""
         sides = self.spec.sides or (None,)
         side_at = np.empty(self.n, dtype=object)
         side_at[:] = sides[0]
@@ -688,6 +711,10 @@ class Workbench:
                 v[sel] = self.measure_series[side][r.measure][sel]
             if r.mirror_on_side is not None:
                 v = np.where(mirror_side == r.mirror_on_side, -v, v)
+            relative = r.relative_to_start or r.baseline_s is not None
+            base = None if evaluation.baseline is None or not relative else evaluation.baseline.get(rid)
+            if base is not None:
+                v = v - _fill_nearest(base)
             out[rid] = v
         return out
 
