@@ -163,11 +163,12 @@ def test_calibrate_recovers_from_a_wrong_starting_profile(clips, tmp_path):
 
 
 def test_calibrate_timing_rules_holds_and_rep_counts(clips, tmp_path):
-    """Holds at the back of 0.5 s (peak ~3.1 s with the lean itself) pass the spec's peak_min_s of 3:
-    calibration moves it between the faulty peak and the good ones (~6.1-6.3 s) and the engine then
+    """Holds at the back of 2.5 s (peak ~3.5 s: the peak is timed within a quarter of the lean of
+    its top, so it includes ~0.5 s of the lean and of the return) pass the spec's peak_min_s of 3:
+    calibration moves it between the faulty peak and the good ones (~4.4-4.5 s) and the engine then
     catches the clip; 3 reps against good clips' 6 give min_reps between them."""
     d, good, _bad = clips
-    short = _save(d, "hold_too_short", ce_keys(hold_s=0.5), 6)
+    short = _save(d, "hold_too_short", ce_keys(hold_s=2.5), 6)
     few = _save(d, "reps_out_of_range", ce_keys(n_reps=3), 7)
     assert "hold_too_short" not in faults(short)                 # the spec's value misses it
     report = calibrate("chair_extension", good, [short, few])
