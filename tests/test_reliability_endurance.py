@@ -103,6 +103,13 @@ def hour(tmp_path_factory) -> Path:
     return looped_recording(committed(RECORDING), tmp_path_factory.mktemp("endure") / "hour.npz", minutes=60)
 
 
+def _without_azimuth(line: str) -> str:
+    e = json.loads(line)
+    if e.get("kind") == "camera":
+        e["data"].pop("azimuth_deg", None)
+    return json.dumps(e, sort_keys=True)
+
+
 def test_sixty_minutes_memory_flat_and_events_repeat_exactly(tmp_path, hour):
     src = RecordingSource(hour)
     assert src.clip.timestamps_ms[-1] >= 60 * 60_000
@@ -132,10 +139,16 @@ def test_sixty_minutes_memory_flat_and_events_repeat_exactly(tmp_path, hour):
         key = {k: v for k, v in e.items() if k not in ("timestamp_ms", "round")}
         per_round.setdefault(e["round"], []).append(json.dumps(key, sort_keys=True, default=str))
     full_rounds = [r for r in per_round if r < rounds]  # the last one is cut off by the end of the hour
-    first = per_round[1]
-    assert len(first) >= 10
-    differ = [r for r in full_rounds if per_round[r] != first]
-    assert not differ, f"rounds {differ[:5]} differ from round 1"
+    # Round 1 starts on a cold smoother; every later round starts on one still holding the
+    # recording's last pose (the loop jumps from the end pose back to the start pose), so the
+    # camera gate's first verdict, a median over the round's first 400 ms, measures a slightly
+    # different azimuth (89.2 vs 88.6 deg). Rounds 2.. repeat round 2 exactly; round 1 says the
+    # same things at the same times, only that measured number differs.
+    second = per_round[2]
+    assert len(second) >= 10
+    differ = [r for r in full_rounds if r >= 2 and per_round[r] != second]
+    assert not differ, f"rounds {differ[:5]} differ from round 2"
+    assert [_without_azimuth(e) for e in per_round[1]] == [_without_azimuth(e) for e in second]
     # the log on disk holds every event, each line whole
     lines = (tmp_path / "events.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(events)
