@@ -169,6 +169,10 @@ class ExerciseEngine:
             if gate.coach and not (self._recognisers and detected and self._follow_ahead(t, frame, step)) \
                     and not (detected and self._follow_side(t, frame, step)):
                 step.update(self, t, dt_s, values)
+            elif gate.reason == "posture" and isinstance(step, HoldStep):
+                step.left_posture(self, t)   # down from the bar after the hold: the hold ends
+                if self.done:
+                    self.board.gate(t, None)     # and "grip the bar" is not said after "done"
         finally:
             share_view(None)
         said = self.board.choose(t, self.step, frame, self._no_person_since)

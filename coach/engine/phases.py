@@ -432,6 +432,15 @@ class HoldStep(Step):
                 return  # leaving the position after a full hold: no "paused" message
             self._paused(host, t, blocker)
 
+    def left_posture(self, host: Host, t: float) -> None:
+        """The posture gate closed (coach.engine.gates: most frames of the last 1.5 s clearly
+        not in the exercise's posture, e.g. down from the bar, sitting up): once the hold has
+        begun, the person has left the position. The gate keeps the step from seeing it
+        (no rule is judged), so the hold ends here; the gate's own window already was the
+        evidence ``release_s`` asks for."""
+        if self.hold_state != "waiting":
+            self._release(host, t)
+
     def _wait(self, host: Host, t: float, where: str, pos: list[RuleTracker], blocker: RuleTracker | None) -> None:
         p = self.phase
         if not self.attempted:
