@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from coach.measures.points import PointRef
 from coach.pose import N_LANDMARKS, PoseFrame
 
 
 class SignalMeasure:
-    """Value = landmark ``lm``'s x of the frame (NaN -> can't see)."""
+    """Value = landmark ``lm``'s x of the frame (NaN -> can't see); its point is landmark
+    ``lm`` (its visibility counts for the evidence gate)."""
 
     def __init__(self, name: str, spec: dict, side: str | None) -> None:
         self.name = name
@@ -24,6 +26,7 @@ class SignalMeasure:
         if isinstance(lm, dict):  # per side
             lm = lm[side]
         self.lm = int(lm)
+        self.refs = (PointRef(f"lm{self.lm}", "landmark", (self.lm,)),)
         self.landmarks = (self.lm,)
         self.depends_on = ()
 
@@ -38,8 +41,9 @@ def factory(name, spec, side):
     return SignalMeasure(name, spec, side)
 
 
-def frame(t_ms: float, **signals: float) -> PoseFrame:
-    """A frame whose landmark i's x = signals['s<i>'] (others 0, all visible; NaN unseen)."""
+def frame(t_ms: float, vis: dict[int, float] | None = None, **signals: float) -> PoseFrame:
+    """A frame whose landmark i's x = signals['s<i>'] (others 0, all visible; NaN unseen);
+    ``vis``: landmark index -> its visibility."""
     lm = np.zeros((N_LANDMARKS, 5))
     lm[:, 3] = 1.0
     lm[:, 4] = 1.0
@@ -48,6 +52,8 @@ def frame(t_ms: float, **signals: float) -> PoseFrame:
         lm[i, 0] = v
         if v != v:
             lm[i, 3] = 0.0
+    for i, v in (vis or {}).items():
+        lm[i, 3] = v
     return PoseFrame(timestamp_ms=t_ms, landmarks=lm, image_wh=(640, 480))
 
 

@@ -23,6 +23,7 @@ from coach.measures import seen
 from coach.measures.points import PointRef
 from coach.pose import N_LANDMARKS, PoseFrame
 from coach.spec import RuleSpec, SpecError, load_spec, parse_spec
+from tests.signals import factory, frame
 
 
 def _rule(**kw) -> RuleSpec:
@@ -132,39 +133,6 @@ def test_seen_is_the_lowest_visibility_of_the_points_and_of_what_a_derived_measu
 
 
 # ----------------------------------------------------------------------------- the engine
-
-class SignalMeasure:
-    """Value = landmark ``lm``'s x; its point is landmark ``lm`` (its visibility counts)."""
-
-    def __init__(self, name: str, spec: dict, side: str | None) -> None:
-        self.name = name
-        self.unit = spec.get("unit", "deg")
-        self.lm = int(spec["lm"])
-        self.refs = (PointRef(f"lm{self.lm}", "landmark", (self.lm,)),)
-        self.landmarks = (self.lm,)
-        self.depends_on = ()
-
-    def update(self, frame: PoseFrame, values) -> float:
-        return float(frame.landmarks[self.lm, 0])
-
-    def reset(self) -> None:
-        pass
-
-
-def factory(name, spec, side):
-    return SignalMeasure(name, spec, side)
-
-
-def frame(t_ms: float, vis: dict[int, float] | None = None, **signals: float) -> PoseFrame:
-    lm = np.zeros((N_LANDMARKS, 5))
-    lm[:, 3] = 1.0
-    lm[:, 4] = 1.0
-    for key, v in signals.items():
-        lm[int(key[1:]), 0] = v
-    for i, v in (vis or {}).items():
-        lm[i, 3] = v
-    return PoseFrame(timestamp_ms=t_ms, landmarks=lm, image_wh=(640, 480))
-
 
 def T(x: str) -> str:
     return "{nb: '" + x + "', en: '" + x + "'}"

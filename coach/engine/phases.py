@@ -28,6 +28,39 @@ from coach.vocab import OTHER_SIDE
 
 MeasureFactory = Callable[[str, Mapping[str, Any], "str | None"], Any]
 
+
+def build_measures(spec: ExerciseSpec, names: Iterable[str], side: str | None,
+                   factory: MeasureFactory) -> list[Any]:
+    """The measures ``names`` and what they depend on, built for ``side``, in the spec's
+    evaluation order (a measure comes after those it reads)."""
+    built: dict[str, Any] = {}
+    pending = list(names)
+    while pending:
+        n = pending.pop()
+        if n in built:
+            continue
+        built[n] = factory(n, spec.measures[n], side)
+        pending.extend(d for d in getattr(built[n], "depends_on", ()) if d not in built)
+    return [built[n] for n in spec.measure_order if n in built]
+
+
+def measure_all(measures: Iterable[Any], frame: PoseFrame) -> dict[str, float]:
+    """One frame through ``measures`` (in order: a derived one reads the values before it)."""
+    values: dict[str, float] = {}
+    for m in measures:
+        values[m.name] = float(m.update(frame, values))
+    return values
+
+
+def all_in(trackers: Iterable[RuleTracker], values: Mapping[str, float], side: str | None, t: float) -> bool:
+    """Update each tracker with this frame's value: are they all seen and OK?"""
+    ok = True
+    for tr in trackers:
+        v = rule_value(tr.rule, values, side)
+        tr.update(t, v)
+        ok = ok and v == v and tr.state == OK
+    return ok
+
 # measures that keep a window of past values: a step that may be recognised ahead of time
 # runs them ahead, so they are full when it starts
 _WINDOWED = ("speed", "oscillation_amplitude", "oscillation_period", "rolling")
@@ -83,20 +116,8 @@ class Step:
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         """Build the measures (with their dependencies) and the rule trackers."""
-        closure = set(self.measure_names)
-        built: dict[str, Any] = {}
-        pending = list(closure)
-        while pending:
-            n = pending.pop()
-            if n in built:
-                continue
-            m = factory(n, spec.measures[n], self.measure_side)
-            built[n] = m
-            for d in getattr(m, "depends_on", ()):
-                if d not in built:
-                    closure.add(d)
-                    pending.append(d)
-        self.measures = [built[n] for n in spec.measure_order if n in closure]
+        self.measures = build_measures(spec, self.measure_names, self.measure_side, factory)
+        built = {m.name: m for m in self.measures}
         position = set(getattr(self.phase, "position", ()) or ())
         self.trackers = {r.id: RuleTracker(r, position=r.id in position) for r in self.measure_rules}
         # rules with only_when after the rules they depend on
@@ -189,27 +210,14 @@ class SideProbe:
         rules = [spec.rules[rid] for rid in phase.position]
         self.trackers = {r.id: RuleTracker(r) for r in rules}
         self.side_from = phase.side_from
-        built: dict[str, Any] = {}
-        pending = [n for r in rules for n in (r.measures or (r.measure,))]
+        names = [n for r in rules for n in (r.measures or (r.measure,))]
         if self.side_from is not None:
-            pending.append(self.side_from[0])
-        while pending:
-            n = pending.pop()
-            if n in built:
-                continue
-            built[n] = factory(n, spec.measures[n], side)
-            pending.extend(d for d in getattr(built[n], "depends_on", ()) if d not in built)
-        self.measures = [built[n] for n in spec.measure_order if n in built]
+            names.append(self.side_from[0])
+        self.measures = build_measures(spec, names, side, factory)
 
     def reached(self, t: float, frame: PoseFrame) -> bool:
-        values: dict[str, float] = {}
-        for m in self.measures:
-            values[m.name] = float(m.update(frame, values))
-        ok = True
-        for tr in self.trackers.values():
-            v = rule_value(tr.rule, values, self.side)
-            tr.update(t, v)
-            ok = ok and v == v and tr.state == OK
+        values = measure_all(self.measures, frame)
+        ok = all_in(self.trackers.values(), values, self.side, t)
         if self.side_from is not None:
             v = values.get(self.side_from[0], math.nan)
             ok = ok and v == v and v >= self.side_from[1]
@@ -313,14 +321,8 @@ class HoldStep(Step):
         side_ok = True
         if self.probes is not None and self.phase.side_from is not None:
             side_ok = self.probes[0].reached(t, frame)
-        values: dict[str, float] = {}
-        for m in self.recognise_measures:
-            values[m.name] = float(m.update(frame, values))
-        ok = True
-        for tr in self.recognise_trackers.values():
-            v = rule_value(tr.rule, values, self.side)
-            tr.update(t, v)
-            ok = ok and v == v and tr.state == OK
+        values = measure_all(self.recognise_measures, frame)
+        ok = all_in(self.recognise_trackers.values(), values, self.side, t)
         if not (ok and side_ok):
             self.recognise_since_ms = None
             return False

@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from coach.engine.phases import build_measures, measure_all
 from coach.engine.rules import FAULT, rule_value
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, RuleSpec
@@ -39,17 +40,8 @@ class StartPosition:
                 if r.relative_to_start:
                     self._rules[(r.id, st.measure_side)] = r
                     names_by_side.setdefault(st.measure_side, set()).update(r.measures or (r.measure,))
-        self._measures: dict[str | None, list[Any]] = {}
-        for side, names in names_by_side.items():
-            built: dict[str, Any] = {}
-            pending = list(names)
-            while pending:
-                n = pending.pop()
-                if n in built:
-                    continue
-                m = built[n] = factory(n, spec.measures[n], side)
-                pending.extend(d for d in getattr(m, "depends_on", ()) if d not in built)
-            self._measures[side] = [built[n] for n in spec.measure_order if n in built]
+        self._measures: dict[str | None, list[Any]] = {
+            side: build_measures(spec, names, side, factory) for side, names in names_by_side.items()}
         self._seen: list[tuple[float, dict[tuple[str, str | None], float]]] = []
         self.values: dict[tuple[str, str | None], float] = {}   # captured: (rule id, side) -> value
 
@@ -61,12 +53,7 @@ class StartPosition:
         """One frame of the set-up step: its rules' values (kept while the set-up is stable)."""
         if getattr(setup, "ok_since_ms", None) is None:
             self._seen.clear()        # not (yet) stable: what came before is not the start position
-        per_side = {}
-        for side, ms in self._measures.items():
-            vals: dict[str, float] = {}
-            for m in ms:
-                vals[m.name] = float(m.update(frame, vals))
-            per_side[side] = vals
+        per_side = {side: measure_all(ms, frame) for side, ms in self._measures.items()}
         row = {key: rule_value(r, per_side[key[1]], key[1]) for key, r in self._rules.items()}
         self._seen.append((t, row))
 
