@@ -72,3 +72,26 @@ def test_matching_counts_repeats_and_tolerance():
     matches, repeats = _match(truth, pred, mistakes, 1.0, 3.0, 30_000.0)
     assert matches == [(0, 1)] and repeats == {2}
     assert ScoreReport().rule_scores() == {}
+
+
+def test_true_poses_feed_the_truths_joints_with_no_margin(tmp_path):
+    """`--true-poses`: the coach fed the renderer's joints (turned back on a mirrored clip,
+    sides named anatomically) and no evidence margin. The measures then read the truth (their
+    error is the smoothing's only), and on the mirrored good lying twist of corpus dev (left
+    side first) the coach follows the sides in the truth's order."""
+    clip = SAMPLES / "corpus" / "dev" / "lying_twist" / "dev_lying_twist_good_01.truth.json.gz"
+    out = tmp_path / "true.json"
+    assert main(["eval", str(clip), "--true-poses", "--json", str(out), "--quiet"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    (c,) = data["clips"]
+    assert c["mirrored"] and c["source"].endswith(".truth.json.gz")
+    assert c["sides"]["truth"] == ["left", "right"] and c["sides"]["coach"] == c["sides"]["truth"], c["sides"]
+    def p90(report: dict, unit: str) -> dict[str, float]:
+        return {n: m["p90"] for n, m in report["measures"].items() if m["unit"] == unit and m["p90"] is not None}
+
+    assert len(p90(data, "body")) >= 5 and max(p90(data, "body").values()) < 0.03, p90(data, "body")
+    # the recording's run of the same clip reads MediaPipe's joints: errors of several units
+    rec = tmp_path / "rec.json"
+    assert main(["eval", str(clip), "--json", str(rec), "--quiet"]) == 0
+    rec_data = json.loads(rec.read_text(encoding="utf-8"))
+    assert max(p90(rec_data, "body").values()) > 0.1, p90(rec_data, "body")

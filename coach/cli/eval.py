@@ -22,6 +22,9 @@ def register(sub, lang_default: str) -> None:
     p.add_argument("--exercise", "-e", action="append", metavar="ID", help="only this exercise; repeat for several")
     p.add_argument("--video", action="store_true", help="run the pose model on the videos or photos (default: recorded "
                    "landmarks / the photos' poses.npz)")
+    p.add_argument("--true-poses", action="store_true",
+                   help="feed the coach the clips' true joints instead of the pose model's (what the "
+                        "pose model's error costs)")
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--before", type=float, default=1.0, help="cue tolerance before the mistake's onset, s")
     p.add_argument("--after", type=float, default=3.0, help="cue tolerance after the true cue, s")
@@ -129,7 +132,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                   f"cues {len(c.predicted)} (truth {len(c.truth_cues)}, matched {len(c.matches)})", file=sys.stderr)
 
     report = score_clips(args.paths, use_video=args.video, model=args.model, before_s=args.before,
-                         after_s=args.after, splits=args.split, exercises=args.exercise, on_clip=on_clip)
+                         after_s=args.after, splits=args.split, exercises=args.exercise, on_clip=on_clip,
+                         true_poses=args.true_poses)
     data = report.to_dict()
     for line in report_lines(data, args.before, args.after):
         print(line)

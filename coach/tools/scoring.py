@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -588,7 +589,7 @@ def find_clips(paths: list[str | Path]) -> list[Path]:
 
 def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None = None,
                before_s: float = 1.0, after_s: float = 3.0, profile=None,
-               manifests: dict[Path, dict | None] | None = None) -> ClipResult:
+               manifests: dict[Path, dict | None] | None = None, true_poses: bool = False) -> ClipResult:
     from coach.engine import ExerciseEngine
     from coach.pipeline.loop import run
     from coach.pipeline.runner import make_estimator, needs_masks
@@ -602,6 +603,9 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
     clip_info = truth["clip"]
     exercise = clip_info["exercise"]
     spec = load_spec(exercise, profile=profile)
+    if true_poses:
+        # the true joints' error is none: no evidence margin (what a perfect pose model allows)
+        spec = dataclasses.replace(spec, rules={rid: dataclasses.replace(r, error=0.0) for rid, r in spec.rules.items()})
     base = truth_path.name[: -len(TRUTH_SUFFIX)]
     manifest = find_manifest(truth_path, manifests)
     info = (manifest or {}).get(base) or clip_info  # the manifest's entry, else the truth's own
@@ -611,7 +615,13 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
     recording = truth_path.with_name(base + RECORDING_SUFFIX)
     video = truth_path.with_name(clip_info.get("video") or base + ".mp4")
     estimator = None
-    if use_video or not recording.exists():
+    if true_poses:
+        # The oracle: the coach fed the renderer's true joints instead of the pose model's,
+        # to tell what the pose model's error costs from what the rules and phases cost.
+        # (named anatomically already: only the geometry is turned back, not the sides)
+        frames_src = truth_frames(truth, unmirror=mirrored)
+        source = str(truth_path)
+    elif use_video or not recording.exists():
         if not video.exists():
             raise EvalError(f"{truth_path}: neither {recording.name} nor {video.name} exists")
         frames_src = VideoFileSource(video)
@@ -634,7 +644,7 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
 
     try:
         stats = run(frames_src, estimator=estimator, smoother=smoother, engine=engine, sinks=[_Keep()],
-                    on_event=events.append, mirrored=mirrored)
+                    on_event=events.append, mirrored=mirrored and not true_poses)
     finally:
         if estimator is not None:
             estimator.close()
@@ -739,7 +749,7 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
 
 def score_clips(paths: list[str | Path], *, use_video: bool = False, model: str | None = None,
                 before_s: float = 1.0, after_s: float = 3.0, splits: Iterable[str] | None = None,
-                exercises: Iterable[str] | None = None, on_clip=None) -> ScoreReport:
+                exercises: Iterable[str] | None = None, on_clip=None, true_poses: bool = False) -> ScoreReport:
     """Score every clip under ``paths`` (only those of ``splits`` / ``exercises`` if given)."""
     report = ScoreReport(tolerance_before_s=before_s, tolerance_after_s=after_s)
     manifests: dict[Path, dict | None] = {}
@@ -754,7 +764,7 @@ def score_clips(paths: list[str | Path], *, use_video: bool = False, model: str 
         raise EvalError(f"no clips of split {', '.join(sorted(wanted or []))} in {', '.join(map(str, paths))}")
     for truth_path in found:
         result = score_clip(truth_path, use_video=use_video, model=model, before_s=before_s, after_s=after_s,
-                            manifests=manifests)
+                            manifests=manifests, true_poses=true_poses)
         report.clips.append(result)
         if on_clip is not None:
             on_clip(result)
