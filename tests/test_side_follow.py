@@ -156,3 +156,69 @@ def test_the_real_per_side_phases_can_follow_the_side():
         eng = ExerciseEngine(load_spec(ex))
         per_side = [s for s in eng.steps if s.side is not None and s.kind == "hold"]
         assert per_side and all(s.probes is not None for s in per_side), ex
+
+
+# a side_from measure: which knee is bent up (s4 right, s5 left) tells the side even while
+# the person is not (yet) in that side's position
+SIDE_FROM = SPEC.replace(
+    "  pos: {type: signal, lm: {right: 0, left: 1}, unit: deg}",
+    "  pos: {type: signal, lm: {right: 0, left: 1}, unit: deg}\n"
+    "  knee_up: {type: signal, lm: {right: 4, left: 5}, unit: body}").replace(
+    "settle_s: 1,", "settle_s: 1, side_from: {measure: knee_up, min_body: 0.3},").replace(
+    "min_deg: 50, severity: setup, phases: [twist], persist_s: 5,",
+    "min_deg: 50, severity: form, phases: [twist], persist_s: 1,")
+
+
+def test_the_side_is_followed_from_the_knee_bent_up_before_the_position_is_reached():
+    """The left knee is bent up but never gets over (a mistake on the left): the coach follows
+    the left side and its position cue names the left, not the right it first waited for."""
+    eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)
+    ev += feed(eng, 1500, 12000, s0=0, s1=20, s4=0, s5=0.5)     # left knee up, only part way over
+    followed = [e for e in ev if e.kind == "side" and e.data.get("followed")]
+    assert [(e.data["side_from"], e.data["side_to"]) for e in followed] == [("right", "left")]
+    assert not hold_events(ev)                                  # not in the position: no hold yet
+    cues = [(e.rule_id, e.side) for e in ev if e.kind == "cue"]
+    assert ("in_position", "left") in cues and ("in_position", "right") not in cues
+    # then the knee gets over: the left hold begins and runs
+    ev = feed(eng, 12000, 18000, s0=0, s1=60, s4=0, s5=0.5)
+    assert [(s, st) for s, st, _ in hold_events(ev)] == [("left", "started"), ("left", "done")]
+
+
+def test_without_side_evidence_the_planned_side_stays():
+    eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)
+    ev += feed(eng, 1500, 9000, s0=0, s1=20, s4=0, s5=0.1)      # the left knee barely moves
+    assert not [e for e in ev if e.kind == "side" and e.data.get("followed")]
+
+
+# moving into the position: its cue waits while the person keeps coming closer
+APPROACH = SPEC.replace("min_deg: 50, severity: setup, phases: [twist], persist_s: 5,",
+                        "min_deg: 50, hysteresis_deg: 2, severity: form, phases: [twist], persist_s: 1,")
+
+
+def test_the_position_cue_waits_while_the_person_is_on_the_way():
+    eng = ExerciseEngine(load(APPROACH), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0)
+    # the right knee comes over slowly, 6 deg a second: out of the position for ~8 s
+    ms, v = 1500.0, 0.0
+    while v < 55:
+        ev += eng.update(frame(ms, s3=5.0, s0=v, s1=0))
+        ms += 100.0
+        v += 0.6
+    assert not [e for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    assert hold_events(ev) == [] or hold_events(ev)[0][:2] == ("right", "started")
+
+
+def test_the_position_cue_comes_once_the_person_stops_short():
+    eng = ExerciseEngine(load(APPROACH), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0)
+    ms, v = 1500.0, 0.0
+    while v < 30:                                   # comes over to 30 (the position is 50) ...
+        ev += eng.update(frame(ms, s3=5.0, s0=v, s1=0))
+        ms += 100.0
+        v += 0.6
+    stop = ms
+    ev += feed(eng, ms, ms + 5000, s0=30, s1=0)     # ... and stays there
+    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    assert cues and stop < cues[0] <= stop + 2000 + 200   # said once the approach has stopped (approach_s 2)

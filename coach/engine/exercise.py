@@ -404,10 +404,12 @@ class ExerciseEngine:
         return self.steps[k]
 
     def _follow_side(self, t: float, frame: PoseFrame, current: Step) -> bool:
-        """A per-side step waits for its position while the person is in the other side's:
+        """A per-side step waits for its position while the person is in the other side's
+        (or, with a ``side_from``, clearly doing the other side, e.g. its knee bent up):
         after the step's settle (or recognise) time, at least ``timing.attempt_s``, follow
-        them: that side is done now, this one after it. Never once this side's hold began.
-        True if it swapped."""
+        them: that side is done now, this one after it (its hold begins at once if they are
+        in its position, else it waits for it). Never once this side's hold began. True if
+        it swapped."""
         if not isinstance(current, HoldStep) or current.probes is None or current.hold_state != "waiting" \
                 or self._side_blocks(current) is None:
             return False
@@ -415,7 +417,7 @@ class ExerciseEngine:
         wait_s = max(p.settle_s, p.recognise_s or 0.0, self.timing.attempt_s)
         if not current.other_side_reached(t, frame, wait_s):
             return False
-        since = current.probe_since_ms if current.probe_since_ms is not None else t
+        in_since = current.probe_in_since_ms
         probe = current.probes[1]
         target = self._swap_sides(t, current)
         if not isinstance(target, HoldStep):
@@ -427,7 +429,8 @@ class ExerciseEngine:
         target.take_over(probe)
         target.enter(t)
         self.emit(t, "phase", target, None, None, phase=p.id, phase_kind=p.kind, state="start", followed=True)
-        target.start_followed(self, t, since)
+        if in_since is not None:
+            target.start_followed(self, t, in_since)
         return True
 
     def _jump(self, t: float, current: Step, target: HoldStep) -> None:

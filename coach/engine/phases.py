@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from coach.engine.cues import CueBoard, cant_see_text
 from coach.engine.events import Event
-from coach.engine.rules import CANT_SEE, FAULT, OK, RuleTracker, rule_value
+from coach.engine.rules import CANT_SEE, FAULT, OK, WARNING, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
 from coach.engine.turning import TurningPoints
 from coach.measures.base import seen
@@ -208,19 +208,22 @@ class SideProbe:
     def __init__(self, spec: ExerciseSpec, phase: PhaseSpec, side: str, factory: MeasureFactory) -> None:
         self.side = side
         rules = [spec.rules[rid] for rid in phase.position]
-        self.trackers = {r.id: RuleTracker(r) for r in rules}
+        self.trackers = {r.id: RuleTracker(r, position=True) for r in rules}
         self.side_from = phase.side_from
         names = [n for r in rules for n in (r.measures or (r.measure,))]
         if self.side_from is not None:
             names.append(self.side_from[0])
         self.measures = build_measures(spec, names, side, factory)
 
+    side_seen = False   # its side_from measure says this side (this frame)
+
     def reached(self, t: float, frame: PoseFrame) -> bool:
         values = measure_all(self.measures, frame)
         ok = all_in(self.trackers.values(), values, self.side, t)
         if self.side_from is not None:
             v = values.get(self.side_from[0], math.nan)
-            ok = ok and v == v and v >= self.side_from[1]
+            self.side_seen = v == v and v >= self.side_from[1]
+            ok = ok and self.side_seen
         return ok
 
 
@@ -260,10 +263,18 @@ class HoldStep(Step):
         self.recognise_trackers: dict[str, RuleTracker] = {}
         self.recognise_measures: list[Any] = []
         self.probes: tuple[SideProbe, SideProbe] | None = None   # (this side, the other side)
-        self.probe_since_ms: float | None = None     # the other side's position, not this one's, since
+        self.probe_since_ms: float | None = None     # the other side's position (or side), not this one's, since
+        self.probe_in_since_ms: float | None = None  # the other side's position itself since
+        # moving into a position: per position tracker (this side's and, while the side may
+        # still change, the other side's) the distance out of its bounds it has come down
+        # to, and when it last came closer by a step; the cues wait while it keeps coming
+        self.approach: dict[int, float] = {}
+        self.approached_ms: float | None = None
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
+        self._on_the_way = frozenset(form | {r.id for r in self.measure_rules
+                                             if r.id in p.position and r.severity != "safety"})
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         built = super().build(spec, factory)
@@ -311,8 +322,39 @@ class HoldStep(Step):
     def cues_muted(self) -> frozenset[str]:
         if not self._quiet():
             return _NONE
-        # moving into the position: only the position itself is coached
-        return self._form_not_position if self.hold_state == "waiting" else self._form
+        if self.hold_state == "waiting":
+            # moving into the position: only the position itself is coached, and not while
+            # the person is still on the way to it
+            return self._on_the_way if self.on_the_way else self._form_not_position
+        return self._form
+
+    @property
+    def on_the_way(self) -> bool:
+        return self.approached_ms is not None
+
+    def _follow_approach(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> None:
+        """Is the person on the way into a position (this side's or, while the side may
+        still change, the other side's)? Yes while one of its rules has come closer to its
+        bounds by a step (its hysteresis, or half the measure's known error if larger:
+        more than the noise; a tenth of the way left for a rule with neither) within the
+        last ``timing.approach_s``."""
+        trackers = list(pos)
+        if self.probes is not None and self.hold_started_ms is None:
+            trackers += list(self.probes[1].trackers.values())
+        for tr in trackers:
+            v = tr.judged_value
+            if v != v:
+                continue
+            out = max(tr.lo - v, v - tr.hi, 0.0)
+            key = id(tr)
+            ref = self.approach.get(key)
+            if ref is None or out > ref:
+                self.approach[key] = out   # (moving away: the reference follows)
+            elif ref > 0.0 and out <= ref - (max(tr.rule.hysteresis, 0.5 * tr.rule.error) or 0.1 * ref):
+                self.approach[key] = out
+                self.approached_ms = t
+        if self.approached_ms is not None and t - self.approached_ms > timing.approach_s * 1000.0:
+            self.approached_ms = None
 
     # -- recognised ahead of time -----------------------------------------------------------
     def recognised(self, t: float, frame: PoseFrame) -> bool:
@@ -335,11 +377,20 @@ class HoldStep(Step):
         position (and not in this one's) for ``wait_s``? Never once this side's hold began
         (having moved toward a position both sides share is not having begun)."""
         if self.probes is None or self.hold_state != "waiting" or self.hold_started_ms is not None:
-            self.probe_since_ms = None
+            self.probe_since_ms = self.probe_in_since_ms = None
             return False
         this, other = self.probes
         this_ok = this.reached(t, frame)
-        if not other.reached(t, frame) or this_ok:
+        other_ok = other.reached(t, frame)
+        if not other_ok or this_ok:
+            self.probe_in_since_ms = None
+        elif self.probe_in_since_ms is None:
+            self.probe_in_since_ms = t
+        if self.phase.side_from is not None and not this_ok:
+            # the side_from measure is the side's own evidence: the person is doing the other
+            # side (e.g. its knee is the one bent up) even if not (yet) in its position
+            other_ok = other_ok or (other.side_seen and not this.side_seen)
+        if not other_ok or this_ok:
             self.probe_since_ms = None
             return False
         if self.probe_since_ms is None:
@@ -352,7 +403,13 @@ class HoldStep(Step):
         e.g. a change from the start position) replace this step's fresh ones."""
         by_name = {m.name: m for m in probe.measures}
         self.measures = [by_name.get(m.name, m) for m in self.measures]
-        self.trackers.update({rid: tr for rid, tr in probe.trackers.items() if rid in self.trackers})
+        taken = {rid: tr for rid, tr in probe.trackers.items() if rid in self.trackers}
+        for tr in taken.values():
+            if tr.state == FAULT:
+                # raised inside the probe, where nothing is said: this step raises it itself
+                # (its persist time has passed), so it is reported and coached as usual
+                tr.state = WARNING
+        self.trackers.update(taken)
         self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
 
     def start_followed(self, host: Host, t: float, in_position_since_ms: float) -> None:
@@ -447,6 +504,7 @@ class HoldStep(Step):
         p = self.phase
         if not self.attempted:
             self._track_progress(t, pos, host.timing)
+        self._follow_approach(t, pos, host.timing)
         if where != "in":
             self.ok_since_ms = None
             return

@@ -106,6 +106,8 @@ class TimingSpec(Model):
                               "is coming back from the other side")
     attempt_s: float = seconds(1.0, 0.0, 30.0, "a position rule must stay at least attempt_fraction of the way "
                                "to its bound this long for the side to count as tried")
+    approach_s: float = seconds(2.0, 0.0, 30.0, "while the person came closer to a position within this long, "
+                                "they are on their way: its cues wait")
     attempt_fraction: float = Field(0.5, ge=0.0, le=1.0, description="how far toward its bound a position rule must "
                                     "come (from the farthest it has been) for the side to count as tried")
 
