@@ -148,7 +148,11 @@ class PoseFrame:
 
     @property
     def detected(self) -> bool:
-        return bool(np.isfinite(self.landmarks[:, X]).any())
+        lm = self.landmarks
+        x0 = lm.item(0, X)   # (asked several times a frame: the nose's x settles it at once)
+        if x0 - x0 == 0.0:   # finite
+            return True
+        return bool(np.isfinite(lm[:, X]).any())
 
     @property
     def xy_px(self) -> np.ndarray:

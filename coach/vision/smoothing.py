@@ -64,6 +64,48 @@ def _check_number(name: str, value: Any, low: float, high: float, *, low_open: b
     return v
 
 
+def _finite_step(
+    x: FloatArray, t: float, xh: FloatArray, dx_prev: FloatArray, last_reliable_ms: FloatArray, t_prev: float,
+    rel: NDArray[np.bool_] | None, speed_gain: float | FloatArray, min_cutoff: float, d_cutoff: float,
+    hold_ms: float,
+) -> tuple[FloatArray, FloatArray]:
+    """One One Euro step of finite rows (``OneEuroFilter._update_finite``): the new output
+    and derivative (new arrays); ``last_reliable_ms`` is updated in place. ``speed_gain`` is
+    value_scale x beta, a number or one per row (a (rows, 1) column)."""
+    dt_s = (t - t_prev) / 1000.0
+    diff = x - xh
+    a_d = 1.0 / (1.0 + 1.0 / (_TWO_PI * d_cutoff * dt_s))
+    dx_hat = diff / dt_s
+    dx_hat -= dx_prev
+    dx_hat *= a_d
+    dx_hat += dx_prev
+    cutoff = np.abs(dx_hat)
+    cutoff *= speed_gain
+    cutoff += min_cutoff
+    all_rel = rel is None or bool(rel.all())
+    if not all_rel:
+        assert rel is not None
+        cutoff[~rel] = min_cutoff
+    a = cutoff  # alpha = 1 / (1 + 1 / (2 pi cutoff dt))
+    a *= _TWO_PI * dt_s
+    np.reciprocal(a, out=a)
+    a += 1.0
+    np.reciprocal(a, out=a)
+    diff *= a
+    x_hat = diff
+    x_hat += xh
+    if all_rel:
+        last_reliable_ms.fill(t)
+    else:
+        assert rel is not None
+        held = ~rel & ((t - last_reliable_ms) <= hold_ms)
+        if held.any():
+            x_hat[held] = xh[held]
+            dx_hat[held] = dx_prev[held]
+        last_reliable_ms[rel] = t
+    return x_hat, dx_hat
+
+
 class OneEuroFilter:
     """One Euro filter (Casiez et al. 2012) over an array of rows, vectorised.
 
@@ -116,57 +158,34 @@ class OneEuroFilter:
     ) -> FloatArray:
         """Filter one sample ``x`` (rows, k) taken at ``timestamp_ms``; returns a new array."""
         x = np.asarray(x, dtype=np.float64)
-        xh = self._x_hat
         t = float(timestamp_ms)
-        if (
-            x.ndim == 2 and xh is not None and xh.shape == x.shape and self._t_ms is not None
-            and 0.0 < t - self._t_ms <= self.max_gap_ms
-            and math.isfinite(float(x.sum())) and math.isfinite(float(xh.sum()))
-        ):
-            return self._update_finite(x, t, xh, reliable, value_scale)
+        if self.fast_path(x, t):
+            assert self._x_hat is not None
+            return self._update_finite(x, t, self._x_hat, reliable, value_scale)
         return self._update_general(x, t, reliable, value_scale)
 
     def _update_finite(
         self, x: FloatArray, t: float, xh: FloatArray, reliable: NDArray[np.bool_] | None, value_scale: float
     ) -> FloatArray:
         """The common case (no NaN in the input or the state), in place: same results as
-        ``_update_general`` with about a third of the numpy calls (benchmarks/fixes.py)."""
+        ``_update_general`` with about a third of the numpy calls."""
         assert self._t_ms is not None and self._dx_hat is not None and self._last_reliable_ms is not None
-        dt_s = (t - self._t_ms) / 1000.0
-        dx_prev = self._dx_hat
-        diff = x - xh
-        a_d = 1.0 / (1.0 + 1.0 / (_TWO_PI * self.d_cutoff * dt_s))
-        dx_hat = diff / dt_s
-        dx_hat -= dx_prev
-        dx_hat *= a_d
-        dx_hat += dx_prev
-        cutoff = np.abs(dx_hat)
-        cutoff *= value_scale * self.beta
-        cutoff += self.min_cutoff
         rel = None if reliable is None else np.asarray(reliable, dtype=bool)
-        all_rel = rel is None or bool(rel.all())
-        if not all_rel:
-            cutoff[~rel] = self.min_cutoff
-        a = cutoff  # alpha = 1 / (1 + 1 / (2 pi cutoff dt))
-        a *= _TWO_PI * dt_s
-        np.reciprocal(a, out=a)
-        a += 1.0
-        np.reciprocal(a, out=a)
-        diff *= a
-        x_hat = diff
-        x_hat += xh
-        if all_rel:
-            self._last_reliable_ms.fill(t)
-        else:
-            held = ~rel & ((t - self._last_reliable_ms) <= self.hold_ms)
-            if held.any():
-                x_hat[held] = xh[held]
-                dx_hat[held] = dx_prev[held]
-            self._last_reliable_ms[rel] = t
+        x_hat, dx_hat = _finite_step(x, t, xh, self._dx_hat, self._last_reliable_ms, self._t_ms, rel,
+                                     value_scale * self.beta, self.min_cutoff, self.d_cutoff, self.hold_ms)
         self._x_hat = x_hat
         self._dx_hat = dx_hat
         self._t_ms = t
         return x_hat.copy()
+
+    def fast_path(self, x: FloatArray, t: float) -> bool:
+        """Would ``update(x, t)`` take the common, finite case (``_update_finite``)?"""
+        xh = self._x_hat
+        return (
+            x.ndim == 2 and xh is not None and xh.shape == x.shape and self._t_ms is not None
+            and 0.0 < t - self._t_ms <= self.max_gap_ms
+            and math.isfinite(float(x.sum())) and math.isfinite(float(xh.sum()))
+        )
 
     def _update_general(
         self, x: FloatArray, t: float, reliable: NDArray[np.bool_] | None, value_scale: float
@@ -299,10 +318,20 @@ class PoseSmoother:
             c.world_min_cutoff, c.world_beta, c.world_d_cutoff,
             hold_ms=c.hold_ms, max_gap_ms=c.max_gap_ms,
         )
+        # Both filters in one step when they share their parameters (the defaults do): the
+        # same arithmetic row by row, half the numpy calls. ``_joint`` holds the stacked
+        # state (image rows, then world rows) whose halves the two filters hold as views.
+        self._joinable = (c.min_cutoff, c.beta, c.d_cutoff) == (c.world_min_cutoff, c.world_beta, c.world_d_cutoff)
+        self._joint: tuple[FloatArray, FloatArray, FloatArray] | None = None
+        self._joint_views: tuple[FloatArray, ...] = ()
+        self._gain = np.empty((0, 1))
+        self._scale_xyz: tuple[tuple[int, int], FloatArray] | None = None
 
     def reset(self) -> None:
         self._image.reset()
         self._world.reset()
+        self._joint = None
+        self._joint_views = ()
 
     def update(self, frame: PoseFrame) -> PoseFrame:
         """Return a new, smoothed PoseFrame (the input is not modified)."""
@@ -312,20 +341,29 @@ class PoseSmoother:
         if not frame.detected:
             self.reset()
             return frame
-        w, h = frame.image_wh
-        if w <= 0 or h <= 0:
-            w, h = 1, 1
-        scale_xyz = np.array([w, h, w], dtype=np.float64)
+        wh = frame.image_wh
+        cached = self._scale_xyz
+        if cached is not None and cached[0] == wh:
+            scale_xyz = cached[1]
+        else:
+            w, h = wh
+            if w <= 0 or h <= 0:
+                w, h = 1, 1
+            scale_xyz = np.array([w, h, w], dtype=np.float64)
+            self._scale_xyz = (wh, scale_xyz)
         px = lm[:, X : Z + 1] * scale_xyz
         vis = lm[:, VIS]
         reliable = vis >= self.config.min_visibility
         value_scale = 1.0 / _object_scale(px, reliable)
         t = frame.timestamp_ms
         out_lm = lm.copy()
-        out_lm[:, X : Z + 1] = self._image.update(
-            px, t, reliable=reliable, value_scale=value_scale
-        ) / scale_xyz
-        out_world = self._world.update(frame.world, t, reliable=reliable)
+        both = self._joint_update(px, frame.world, float(t), reliable, value_scale)
+        if both is None:
+            image = self._image.update(px, t, reliable=reliable, value_scale=value_scale)
+            out_world = self._world.update(frame.world, t, reliable=reliable)
+        else:
+            image, out_world = both
+        out_lm[:, X : Z + 1] = image / scale_xyz
         return PoseFrame(
             timestamp_ms=t,
             landmarks=out_lm,
@@ -337,6 +375,49 @@ class PoseSmoother:
         )
 
 
+    def _joint_update(self, px: FloatArray, world: FloatArray, t: float, reliable: NDArray[np.bool_],
+                      value_scale: float) -> tuple[FloatArray, FloatArray] | None:
+        """Both filters' common case (``OneEuroFilter._update_finite``) in one step on the
+        stacked rows, with the same results row by row; None when either filter would take
+        another path (then each updates on its own)."""
+        img, wld = self._image, self._world
+        if not self._joinable:
+            return None
+        world = np.asarray(world, dtype=np.float64)
+        n = px.shape[0]
+        xh = img._x_hat
+        if xh is None or wld._x_hat is None or img._t_ms is None or img._t_ms != wld._t_ms \
+                or px.ndim != 2 or xh.shape != px.shape or wld._x_hat.shape != world.shape \
+                or not 0.0 < t - img._t_ms <= img.max_gap_ms or img.max_gap_ms != wld.max_gap_ms:
+            return None
+        views = self._joint_views
+        joint = self._joint
+        if joint is None or len(views) != 6 or not (
+            xh is views[0] and img._dx_hat is views[1] and img._last_reliable_ms is views[2]
+            and wld._x_hat is views[3] and wld._dx_hat is views[4] and wld._last_reliable_ms is views[5]
+        ):   # a filter moved on alone (a NaN row, a restart): stack their states again
+            assert img._dx_hat is not None and img._last_reliable_ms is not None
+            assert wld._dx_hat is not None and wld._last_reliable_ms is not None
+            joint = (np.concatenate((xh, wld._x_hat)), np.concatenate((img._dx_hat, wld._dx_hat)),
+                     np.concatenate((img._last_reliable_ms, wld._last_reliable_ms)))
+            self._gain = np.full((2 * n, 1), 1.0 * wld.beta)
+        x = np.concatenate((px, world))
+        # finite input and state (a sum is finite only when every term is): each filter's
+        # own test (``OneEuroFilter.fast_path``) would pass too
+        if not (math.isfinite(float(x.sum())) and math.isfinite(float(joint[0].sum()))):
+            return None
+        gain = self._gain
+        gain[:n] = value_scale * img.beta    # (the world rows: 1.0 x beta, unscaled)
+        last = joint[2]
+        x_hat, dx_hat = _finite_step(x, t, joint[0], joint[1], last, img._t_ms, np.concatenate((reliable, reliable)),
+                                     gain, img.min_cutoff, img.d_cutoff, img.hold_ms)
+        self._joint = (x_hat, dx_hat, last)
+        self._joint_views = views = (x_hat[:n], dx_hat[:n], last[:n], x_hat[n:], dx_hat[n:], last[n:])
+        img._x_hat, img._dx_hat, img._last_reliable_ms = views[:3]
+        wld._x_hat, wld._dx_hat, wld._last_reliable_ms = views[3:]
+        img._t_ms = wld._t_ms = t
+        return views[0], views[3].copy()
+
 def _object_scale(px: FloatArray, reliable: NDArray[np.bool_]) -> float:
     """Mean of the width and height of the bounding box of the reliable landmarks (px)."""
     pts = px[reliable, :2]
@@ -344,5 +425,6 @@ def _object_scale(px: FloatArray, reliable: NDArray[np.bool_]) -> float:
         pts = px[np.isfinite(px[:, :2]).all(axis=1), :2]
     if pts.shape[0] < 2:
         return 1.0
-    span = pts.max(axis=0) - pts.min(axis=0)
-    return max(float(span.sum()) / 2.0, 1e-6)
+    ends = np.sort(pts, axis=0)   # one call for both ends of both columns (max/min: two each)
+    lo, hi = ends[0].tolist(), ends[-1].tolist()
+    return max(((hi[0] - lo[0]) + (hi[1] - lo[1])) / 2.0, 1e-6)
