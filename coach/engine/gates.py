@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.engine.texts import ENGINE_TEXT
-from coach.measures.body import ViewEstimate, body_axes, posture_fit
+from coach.measures.body import POSTURE_CHECKS, ViewEstimate, axes_fit, body_axes
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec
 
@@ -176,14 +176,13 @@ def clearly_out(frame: PoseFrame, posture: str) -> bool | None:
     attitude: the trunk upright when the exercise lies or kneels on all fours; lying, or
     standing straight (hip open), or hanging when it sits; arms down or the trunk tipped
     when it hangs."""
-    fit = posture_fit(frame, posture)
-    if fit is None:
-        return None
-    if fit:
-        return False
-    ax = body_axes(frame)
+    if posture not in POSTURE_CHECKS:
+        raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
+    ax = body_axes(frame)     # (once: posture_fit would work them out again)
     if ax is None:
         return None
+    if axes_fit(ax, posture):
+        return False
     trunk = ax.trunk_from_vertical_deg
     flex = ax.hip_flexion_deg
     if posture in ("lying", "all_fours"):

@@ -165,70 +165,67 @@ class BodyAxes:
     face_up: float                   # (nose - mid-ear) . up / |nose - mid-ear|: +1 face to the ceiling
 
 
+# the rows body_axes reads, and their places in its copy of them
+_AXES_ROWS = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_WRIST, L.RIGHT_WRIST,
+              L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
+_AXES_TAKE = np.array([int(i) for i in _AXES_ROWS], dtype=np.intp)
+_AXES_VIS = np.array([[int(i), VIS] for i in _AXES_ROWS], dtype=np.intp).T
+
+
 def body_axes(frame: PoseFrame, min_vis: float = 0.3) -> BodyAxes | None:
     """The numbers ``posture_fit`` judges; None without shoulders and hips. (Plain floats:
     it runs on every frame the gates see, and numpy on 3-vectors costs ~10x more.)"""
-    w = frame.world.tolist()
-    vis = frame.landmarks[:, VIS].tolist()
+    # (the arithmetic is written out, with no helper calls: it runs on every frame)
+    nose, lear, rear, lsh, rsh, lwr, rwr, lhp, rhp, lkn, rkn = frame.world.take(_AXES_TAKE, axis=0).tolist()
+    vnose, vlear, vrear, vlsh, vrsh, vlwr, vrwr, vlhp, vrhp, vlkn, vrkn = frame.landmarks[_AXES_VIS[0], _AXES_VIS[1]].tolist()
     fin = math.isfinite
-
-    def ok(i: int) -> bool:
-        x, y, z = w[i]
-        return fin(x) and fin(y) and fin(z)
-
-    if not (ok(L.LEFT_SHOULDER) and ok(L.RIGHT_SHOULDER) and ok(L.LEFT_HIP) and ok(L.RIGHT_HIP)):
+    if not (fin(lsh[0]) and fin(lsh[1]) and fin(lsh[2]) and fin(rsh[0]) and fin(rsh[1]) and fin(rsh[2])
+            and fin(lhp[0]) and fin(lhp[1]) and fin(lhp[2]) and fin(rhp[0]) and fin(rhp[1]) and fin(rhp[2])):
         return None
-
-    def mid(i: int, j: int) -> tuple[float, float, float]:
-        return ((w[i][0] + w[j][0]) / 2, (w[i][1] + w[j][1]) / 2, (w[i][2] + w[j][2]) / 2)
-
-    def sub(a, b) -> tuple[float, float, float]:
-        return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
-
-    def norm(a) -> float:
-        return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
 
     # "up" is the camera's -y: a vector's height is -v[1]
-    sh = mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    hp = mid(L.LEFT_HIP, L.RIGHT_HIP)
-    trunk = sub(sh, hp)
-    torso = norm(trunk)
+    sh = ((lsh[0] + rsh[0]) / 2, (lsh[1] + rsh[1]) / 2, (lsh[2] + rsh[2]) / 2)
+    hp = ((lhp[0] + rhp[0]) / 2, (lhp[1] + rhp[1]) / 2, (lhp[2] + rhp[2]) / 2)
+    tx, ty, tz = sh[0] - hp[0], sh[1] - hp[1], sh[2] - hp[2]
+    torso = math.sqrt(tx * tx + ty * ty + tz * tz)
     if torso < 1e-3:
         return None
-    trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, -trunk[1] / torso))))
+    trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, -ty / torso))))
 
-    def seen(i: int) -> bool:
-        v = vis[i]
-        return ok(i) and (not fin(v) or v >= min_vis)
+    # seen: finite, and visible enough (an unknown visibility counts as seen)
+    def seen(p: list[float], v: float) -> bool:
+        return fin(p[0]) and fin(p[1]) and fin(p[2]) and (not fin(v) or v >= min_vis)
 
-    def below(points: tuple[int, ...], ref) -> float:
-        vals = [(w[i][1] - ref[1]) / torso for i in points if seen(i)]   # (ref - p) . up
-        return sum(vals) / len(vals) if vals else NAN
-
-    wrists = below((L.LEFT_WRIST, L.RIGHT_WRIST), sh)
-    knees = below((L.LEFT_KNEE, L.RIGHT_KNEE), hp)
-    nose_ok = ok(L.NOSE)
-    above_nose = tuple(
-        (w[L.NOSE][1] - w[i][1]) / torso if seen(i) and nose_ok else NAN   # (p - nose) . up
-        for i in (L.LEFT_WRIST, L.RIGHT_WRIST)
+    lwr_seen, rwr_seen = seen(lwr, vlwr), seen(rwr, vrwr)
+    lkn_seen, rkn_seen = seen(lkn, vlkn), seen(rkn, vrkn)
+    # mean height below the reference over the seen points ((ref - p) . up)
+    vals = [(p[1] - sh[1]) / torso for p, ok in ((lwr, lwr_seen), (rwr, rwr_seen)) if ok]
+    wrists = sum(vals) / len(vals) if vals else NAN
+    vals = [(p[1] - hp[1]) / torso for p, ok in ((lkn, lkn_seen), (rkn, rkn_seen)) if ok]
+    knees = sum(vals) / len(vals) if vals else NAN
+    nose_ok = fin(nose[0]) and fin(nose[1]) and fin(nose[2])
+    above_nose = (
+        (nose[1] - lwr[1]) / torso if lwr_seen and nose_ok else NAN,   # (p - nose) . up
+        (nose[1] - rwr[1]) / torso if rwr_seen and nose_ok else NAN,
     )
     flex = []
-    for s, h, k in ((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_SHOULDER, L.RIGHT_HIP, L.RIGHT_KNEE)):
-        if not seen(k):
+    for s, h, k, k_seen in ((lsh, lhp, lkn, lkn_seen), (rsh, rhp, rkn, rkn_seen)):
+        if not k_seen:
             continue
-        a, b = sub(w[s], w[h]), sub(w[k], w[h])
-        na, nb = norm(a), norm(b)
+        a0, a1, a2 = s[0] - h[0], s[1] - h[1], s[2] - h[2]
+        b0, b1, b2 = k[0] - h[0], k[1] - h[1], k[2] - h[2]
+        na, nb = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2), math.sqrt(b0 * b0 + b1 * b1 + b2 * b2)
         if na > 1e-6 and nb > 1e-6:
-            dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+            dot = a0 * b0 + a1 * b1 + a2 * b2
             flex.append(math.degrees(math.acos(max(-1.0, min(1.0, dot / (na * nb))))))
-    ears = [w[i] for i in (L.LEFT_EAR, L.RIGHT_EAR) if ok(i)]
+    ears = [e for e in (lear, rear) if fin(e[0]) and fin(e[1]) and fin(e[2])]
     face = NAN
     if ears and nose_ok:
         ear = tuple(sum(e[c] for e in ears) / len(ears) for c in range(3))
-        d = sub(w[L.NOSE], ear)
-        n = norm(d)
+        d0, d1, d2 = nose[0] - ear[0], nose[1] - ear[1], nose[2] - ear[2]
+        n = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
         if n > 1e-6:
-            face = -d[1] / n
+            face = -d1 / n
     return BodyAxes(trunk_deg, wrists, knees, above_nose, sum(flex) / len(flex) if flex else NAN, face)
 
 
@@ -240,8 +237,11 @@ def posture_fit(frame: PoseFrame, posture: str) -> bool | None:
     if posture not in POSTURE_CHECKS:
         raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
     ax = body_axes(frame)
-    if ax is None:
-        return None
+    return None if ax is None else axes_fit(ax, posture)
+
+
+def axes_fit(ax: BodyAxes, posture: str) -> bool:
+    """``posture_fit`` on axes already worked out (``posture`` one of POSTURE_CHECKS)."""
     trunk = ax.trunk_from_vertical_deg
     on_all_fours = ax.wrists_below_shoulders > 0.5 and ax.knees_below_hips > 0.35
     hands_up = [v for v in ax.wrists_above_nose if v == v]
