@@ -211,13 +211,7 @@ def seen(measure: Any, frame: PoseFrame, known: Mapping[str, float]) -> float:
     it reads (``known``: name -> their ``seen`` this frame); 1.0 when it names no points."""
     refs = getattr(measure, "refs", ())
     if refs:
-        view = view_of(frame)
-        low = 1.0
-        for r in refs:
-            v = view.vis(r)
-            if not v >= low:
-                low = v if v == v else 0.0
-        return low
+        return view_of(frame).lowest_vis(refs)
     deps = getattr(measure, "depends_on", ())
     if deps:
         return min(known.get(d, 1.0) for d in deps)

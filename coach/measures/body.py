@@ -193,40 +193,54 @@ def body_axes(frame: PoseFrame, min_vis: float = 0.3) -> BodyAxes | None:
     trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, -ty / torso))))
 
     # seen: finite, and visible enough (an unknown visibility counts as seen)
-    def seen(p: list[float], v: float) -> bool:
-        return fin(p[0]) and fin(p[1]) and fin(p[2]) and (not fin(v) or v >= min_vis)
-
-    lwr_seen, rwr_seen = seen(lwr, vlwr), seen(rwr, vrwr)
-    lkn_seen, rkn_seen = seen(lkn, vlkn), seen(rkn, vrkn)
-    # mean height below the reference over the seen points ((ref - p) . up)
-    vals = [(p[1] - sh[1]) / torso for p, ok in ((lwr, lwr_seen), (rwr, rwr_seen)) if ok]
-    wrists = sum(vals) / len(vals) if vals else NAN
-    vals = [(p[1] - hp[1]) / torso for p, ok in ((lkn, lkn_seen), (rkn, rkn_seen)) if ok]
-    knees = sum(vals) / len(vals) if vals else NAN
+    lwr_seen = fin(lwr[0]) and fin(lwr[1]) and fin(lwr[2]) and (not fin(vlwr) or vlwr >= min_vis)
+    rwr_seen = fin(rwr[0]) and fin(rwr[1]) and fin(rwr[2]) and (not fin(vrwr) or vrwr >= min_vis)
+    lkn_seen = fin(lkn[0]) and fin(lkn[1]) and fin(lkn[2]) and (not fin(vlkn) or vlkn >= min_vis)
+    rkn_seen = fin(rkn[0]) and fin(rkn[1]) and fin(rkn[2]) and (not fin(vrkn) or vrkn >= min_vis)
+    # mean height below the reference over the seen points ((ref - p) . up); a mean of
+    # two is (0.0 + a + b) / 2, the sum() it was
+    wrists = _mean2((lwr[1] - sh[1]) / torso if lwr_seen else None, (rwr[1] - sh[1]) / torso if rwr_seen else None)
+    knees = _mean2((lkn[1] - hp[1]) / torso if lkn_seen else None, (rkn[1] - hp[1]) / torso if rkn_seen else None)
     nose_ok = fin(nose[0]) and fin(nose[1]) and fin(nose[2])
     above_nose = (
         (nose[1] - lwr[1]) / torso if lwr_seen and nose_ok else NAN,   # (p - nose) . up
         (nose[1] - rwr[1]) / torso if rwr_seen and nose_ok else NAN,
     )
-    flex = []
-    for s, h, k, k_seen in ((lsh, lhp, lkn, lkn_seen), (rsh, rhp, rkn, rkn_seen)):
-        if not k_seen:
-            continue
-        a0, a1, a2 = s[0] - h[0], s[1] - h[1], s[2] - h[2]
-        b0, b1, b2 = k[0] - h[0], k[1] - h[1], k[2] - h[2]
-        na, nb = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2), math.sqrt(b0 * b0 + b1 * b1 + b2 * b2)
-        if na > 1e-6 and nb > 1e-6:
-            dot = a0 * b0 + a1 * b1 + a2 * b2
-            flex.append(math.degrees(math.acos(max(-1.0, min(1.0, dot / (na * nb))))))
-    ears = [e for e in (lear, rear) if fin(e[0]) and fin(e[1]) and fin(e[2])]
+    flex = _mean2(_hip_flexion(lsh, lhp, lkn) if lkn_seen else None,
+                  _hip_flexion(rsh, rhp, rkn) if rkn_seen else None)
+    lear_ok = fin(lear[0]) and fin(lear[1]) and fin(lear[2])
+    rear_ok = fin(rear[0]) and fin(rear[1]) and fin(rear[2])
     face = NAN
-    if ears and nose_ok:
-        ear = tuple(sum(e[c] for e in ears) / len(ears) for c in range(3))
+    if (lear_ok or rear_ok) and nose_ok:
+        if lear_ok and rear_ok:
+            ear = ((0.0 + lear[0] + rear[0]) / 2, (0.0 + lear[1] + rear[1]) / 2, (0.0 + lear[2] + rear[2]) / 2)
+        else:
+            e = lear if lear_ok else rear
+            ear = ((0.0 + e[0]) / 1, (0.0 + e[1]) / 1, (0.0 + e[2]) / 1)
         d0, d1, d2 = nose[0] - ear[0], nose[1] - ear[1], nose[2] - ear[2]
         n = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
         if n > 1e-6:
             face = -d1 / n
-    return BodyAxes(trunk_deg, wrists, knees, above_nose, sum(flex) / len(flex) if flex else NAN, face)
+    return BodyAxes(trunk_deg, wrists, knees, above_nose, flex, face)
+
+
+def _mean2(a: float | None, b: float | None) -> float:
+    """The mean of the given ones of two numbers, as ``sum(vals) / len(vals)`` gives it; NaN
+    for none."""
+    if a is None:
+        return NAN if b is None else (0.0 + b) / 1
+    return (0.0 + a) / 1 if b is None else (0.0 + a + b) / 2
+
+
+def _hip_flexion(s: list[float], h: list[float], k: list[float]) -> float | None:
+    """The angle shoulder-hip-knee (deg), None when a segment has no length."""
+    a0, a1, a2 = s[0] - h[0], s[1] - h[1], s[2] - h[2]
+    b0, b1, b2 = k[0] - h[0], k[1] - h[1], k[2] - h[2]
+    na, nb = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2), math.sqrt(b0 * b0 + b1 * b1 + b2 * b2)
+    if na > 1e-6 and nb > 1e-6:
+        dot = a0 * b0 + a1 * b1 + a2 * b2
+        return math.degrees(math.acos(max(-1.0, min(1.0, dot / (na * nb)))))
+    return None
 
 
 def posture_fit(frame: PoseFrame, posture: str) -> bool | None:
