@@ -212,7 +212,11 @@ def seen(measure: Any, frame: PoseFrame, known: Mapping[str, float]) -> float:
     refs = getattr(measure, "refs", ())
     if refs:
         return view_of(frame).lowest_vis(refs)
-    deps = getattr(measure, "depends_on", ())
+    return seen_of_deps(getattr(measure, "depends_on", ()), known)
+
+
+def seen_of_deps(deps: tuple[str, ...], known: Mapping[str, float]) -> float:
+    """``seen`` of a measure without points of its own: that of the measures it reads."""
     if deps:
         return min(known.get(d, 1.0) for d in deps)
     return 1.0
