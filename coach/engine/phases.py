@@ -402,7 +402,7 @@ class HoldStep(Step):
         blocker = None
         position = self.phase.position
         for tr in self.trackers.values():
-            if tr.rule.pauses_hold and tr.rule.id not in position and tr.state == FAULT:
+            if tr.state == FAULT and tr.rule.pauses_hold and tr.rule.id not in position:   # (rarely at fault: asked first)
                 if blocker is None or tr.rule.rank < blocker.rule.rank:
                     blocker = tr
         return blocker
