@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.engine.texts import ENGINE_TEXT
-from coach.measures.body import POSTURE_CHECKS, ViewEstimate, axes_fit, body_axes
+from coach.measures.body import POSTURE_CHECKS, POSTURE_PARTS, ViewEstimate, axes_fit, body_axes
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec
 
@@ -188,7 +188,7 @@ def clearly_out(frame: PoseFrame, posture: str) -> bool | None:
     when it hangs."""
     if posture not in POSTURE_CHECKS:
         raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
-    ax = body_axes(frame)     # (once: posture_fit would work them out again)
+    ax = body_axes(frame, parts=POSTURE_PARTS[posture])   # (once; and only the parts read below)
     if ax is None:
         return None
     if axes_fit(ax, posture):

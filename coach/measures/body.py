@@ -172,9 +172,20 @@ _AXES_TAKE = np.array([int(i) for i in _AXES_ROWS], dtype=np.intp)
 _AXES_VIS = np.array([[int(i), VIS] for i in _AXES_ROWS], dtype=np.intp).T
 
 
-def body_axes(frame: PoseFrame, min_vis: float = 0.3) -> BodyAxes | None:
+#: the optional parts of BodyAxes: hip_flexion_deg, face_up, wrists_above_nose
+AXES_PARTS = frozenset(("flexion", "face", "above_nose"))
+#: the parts posture_fit (and the posture gate's clearly_out) read for each posture
+POSTURE_PARTS: dict[str, frozenset[str]] = {
+    "lying": frozenset(("face",)), "all_fours": frozenset(), "seated": frozenset(("flexion", "above_nose")),
+    "hanging": frozenset(("above_nose",)), "standing": frozenset(("flexion",)), "kneeling": frozenset(),
+}
+
+
+def body_axes(frame: PoseFrame, min_vis: float = 0.3, parts: frozenset[str] = AXES_PARTS) -> BodyAxes | None:
     """The numbers ``posture_fit`` judges; None without shoulders and hips. (Plain floats:
-    it runs on every frame the gates see, and numpy on 3-vectors costs ~10x more.)"""
+    it runs on every frame the gates see, and numpy on 3-vectors costs ~10x more.)
+    ``parts``: which of AXES_PARTS to work out (the others are NaN), for a caller that
+    reads only some (POSTURE_PARTS)."""
     # (the arithmetic is written out, with no helper calls: it runs on every frame)
     nose, lear, rear, lsh, rsh, lwr, rwr, lhp, rhp, lkn, rkn = frame.world.take(_AXES_TAKE, axis=0).tolist()
     vnose, vlear, vrear, vlsh, vrsh, vlwr, vrwr, vlhp, vrhp, vlkn, vrkn = frame.landmarks[_AXES_VIS[0], _AXES_VIS[1]].tolist()
@@ -205,12 +216,14 @@ def body_axes(frame: PoseFrame, min_vis: float = 0.3) -> BodyAxes | None:
     above_nose = (
         (nose[1] - lwr[1]) / torso if lwr_seen and nose_ok else NAN,   # (p - nose) . up
         (nose[1] - rwr[1]) / torso if rwr_seen and nose_ok else NAN,
-    )
+    ) if "above_nose" in parts else (NAN, NAN)
     flex = _mean2(_hip_flexion(lsh, lhp, lkn) if lkn_seen else None,
-                  _hip_flexion(rsh, rhp, rkn) if rkn_seen else None)
-    lear_ok = fin(lear[0]) and fin(lear[1]) and fin(lear[2])
-    rear_ok = fin(rear[0]) and fin(rear[1]) and fin(rear[2])
+                  _hip_flexion(rsh, rhp, rkn) if rkn_seen else None) if "flexion" in parts else NAN
     face = NAN
+    lear_ok = rear_ok = False
+    if "face" in parts:
+        lear_ok = fin(lear[0]) and fin(lear[1]) and fin(lear[2])
+        rear_ok = fin(rear[0]) and fin(rear[1]) and fin(rear[2])
     if (lear_ok or rear_ok) and nose_ok:
         if lear_ok and rear_ok:
             ear = ((0.0 + lear[0] + rear[0]) / 2, (0.0 + lear[1] + rear[1]) / 2, (0.0 + lear[2] + rear[2]) / 2)
@@ -250,12 +263,13 @@ def posture_fit(frame: PoseFrame, posture: str) -> bool | None:
     doing the exercise, at any point of its range, from any camera the corpus has."""
     if posture not in POSTURE_CHECKS:
         raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
-    ax = body_axes(frame)
+    ax = body_axes(frame, parts=POSTURE_PARTS[posture])
     return None if ax is None else axes_fit(ax, posture)
 
 
 def axes_fit(ax: BodyAxes, posture: str) -> bool:
-    """``posture_fit`` on axes already worked out (``posture`` one of POSTURE_CHECKS)."""
+    """``posture_fit`` on axes already worked out (``posture`` one of POSTURE_CHECKS),
+    with at least its POSTURE_PARTS."""
     trunk = ax.trunk_from_vertical_deg
     on_all_fours = ax.wrists_below_shoulders > 0.5 and ax.knees_below_hips > 0.35
     hands_up = [v for v in ax.wrists_above_nose if v == v]
