@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.measures.points import view_of
 from coach.pose import VIS, Landmark as L, PoseFrame
 
 NAN = math.nan
@@ -178,7 +179,7 @@ class BodyAxes:
 _AXES_ROWS = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_WRIST, L.RIGHT_WRIST,
               L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
 _AXES_TAKE = np.array([int(i) for i in _AXES_ROWS], dtype=np.intp)
-_AXES_VIS = np.array([[int(i), VIS] for i in _AXES_ROWS], dtype=np.intp).T
+_LW, _RW, _LK, _RK = int(L.LEFT_WRIST), int(L.RIGHT_WRIST), int(L.LEFT_KNEE), int(L.RIGHT_KNEE)
 
 
 #: the optional parts of BodyAxes: hip_flexion_deg, face_up, wrists_above_nose
@@ -197,7 +198,8 @@ def body_axes(frame: PoseFrame, min_vis: float = 0.3, parts: frozenset[str] = AX
     reads only some (POSTURE_PARTS)."""
     # (the arithmetic is written out, with no helper calls: it runs on every frame)
     nose, lear, rear, lsh, rsh, lwr, rwr, lhp, rhp, lkn, rkn = frame.world.take(_AXES_TAKE, axis=0).tolist()
-    vnose, vlear, vrear, vlsh, vrsh, vlwr, vrwr, vlhp, vrhp, vlkn, vrkn = frame.landmarks[_AXES_VIS[0], _AXES_VIS[1]].tolist()
+    rows = view_of(frame).rows   # (the frame's landmarks as lists, shared with the measures)
+    vlwr, vrwr, vlkn, vrkn = rows[_LW][VIS], rows[_RW][VIS], rows[_LK][VIS], rows[_RK][VIS]
     fin = math.isfinite
     if not (fin(lsh[0]) and fin(lsh[1]) and fin(lsh[2]) and fin(rsh[0]) and fin(rsh[1]) and fin(rsh[2])
             and fin(lhp[0]) and fin(lhp[1]) and fin(lhp[2]) and fin(rhp[0]) and fin(rhp[1]) and fin(rhp[2])):
