@@ -45,6 +45,7 @@ FloatArray = NDArray[np.float64]
 __all__ = ["SmoothingError", "OneEuroFilter", "SmootherConfig", "PoseSmoother"]
 
 _TWO_PI = 2.0 * math.pi
+_ONE = np.array(1.0)   # (a 0-d array operand costs a ufunc less than a Python float: same float64 sums)
 
 
 class SmoothingError(CoachError):
@@ -66,7 +67,7 @@ def _check_number(name: str, value: Any, low: float, high: float, *, low_open: b
 
 def _finite_step(
     diff: FloatArray, t: float, xh: FloatArray, dx_prev: FloatArray, last_reliable_ms: FloatArray, t_prev: float,
-    rel: NDArray[np.bool_] | None, speed_gain: float | FloatArray, min_cutoff: float, d_cutoff: float,
+    rel: NDArray[np.bool_] | None, speed_gain: float | FloatArray, min_cutoff: float | FloatArray, d_cutoff: float,
     hold_ms: float,
 ) -> tuple[FloatArray, FloatArray]:
     """One One Euro step of finite rows (``OneEuroFilter._update_finite``) from ``diff`` =
@@ -82,7 +83,8 @@ def _finite_step(
     cutoff = np.abs(dx_hat)
     cutoff *= speed_gain
     cutoff += min_cutoff
-    all_rel = rel is None or bool(rel.all())
+    # (np.count_nonzero: a quarter of the cost of .all() / .any() on these small arrays)
+    all_rel = rel is None or np.count_nonzero(rel) == rel.size
     unrel = None
     if not all_rel:
         assert rel is not None
@@ -91,7 +93,7 @@ def _finite_step(
     a = cutoff  # alpha = 1 / (1 + 1 / (2 pi cutoff dt))
     a *= _TWO_PI * dt_s
     np.reciprocal(a, out=a)
-    a += 1.0
+    a += _ONE
     np.reciprocal(a, out=a)
     diff *= a
     x_hat = diff
@@ -101,7 +103,7 @@ def _finite_step(
     else:
         assert rel is not None and unrel is not None
         held = unrel & ((t - last_reliable_ms) <= hold_ms)
-        if held.any():
+        if np.count_nonzero(held):
             rows = held[:, None]
             np.copyto(x_hat, xh, where=rows)
             np.copyto(dx_hat, dx_prev, where=rows)
@@ -327,6 +329,7 @@ class PoseSmoother:
         # and the time), not the filters' own (``_unstack`` gives it back to them).
         self._joinable = (c.min_cutoff, c.beta, c.d_cutoff) == (c.world_min_cutoff, c.world_beta, c.world_d_cutoff)
         self._joint: tuple[FloatArray, FloatArray, FloatArray, float] | None = None
+        self._min_cutoff = np.array(c.min_cutoff)   # (0-d: see _ONE)
         self._gain = np.empty((0, 1))
         self._scale_xyz: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
 
@@ -409,9 +412,9 @@ class PoseSmoother:
             return None
         diff = np.concatenate((px, world))
         diff -= xh
-        # finite input and state: a difference is finite only when both terms are, a sum only
-        # when every term is (each filter's own test, OneEuroFilter.fast_path, would pass)
-        if not math.isfinite(float(diff.sum())):
+        # finite input and state: a difference is finite only when both terms are (each
+        # filter's own test, OneEuroFilter.fast_path, would pass)
+        if np.count_nonzero(np.isfinite(diff)) != diff.size:
             self._unstack()
             return None
         n = px.shape[0]
@@ -420,7 +423,7 @@ class PoseSmoother:
         gain[:n] = value_scale * img.beta    # (the world rows: 1.0 x beta, unscaled)
         last = joint[2]
         x_hat, dx_hat = _finite_step(diff, t, xh, joint[1], last, t_prev, np.concatenate((reliable, reliable)),
-                                     gain, img.min_cutoff, img.d_cutoff, img.hold_ms)
+                                     gain, self._min_cutoff, img.d_cutoff, img.hold_ms)
         self._joint = (x_hat, dx_hat, last, t)
         return x_hat[:n], x_hat[n:].copy()
 
