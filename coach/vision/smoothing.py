@@ -372,15 +372,7 @@ class PoseSmoother:
         else:
             image, out_world = both
         np.divide(image, scale_xyz, out=out_lm[:, X : Z + 1])
-        return PoseFrame(
-            timestamp_ms=t,
-            landmarks=out_lm,
-            world=out_world,
-            image_wh=frame.image_wh,
-            mask=frame.mask,
-            people=frame.people,
-            people_overlap=frame.people_overlap,
-        )
+        return frame.with_arrays(out_lm, out_world)
 
     def _joint_update(self, px: FloatArray, world: FloatArray, t: float, reliable: NDArray[np.bool_],
                       value_scale: float) -> tuple[FloatArray, FloatArray] | None:
