@@ -73,7 +73,7 @@ def _finite_step(
     """One One Euro step of finite rows (``OneEuroFilter._update_finite``) from ``diff`` =
     input - ``xh`` (a new array, used up): the new output and derivative (new arrays);
     ``last_reliable_ms`` is updated in place. ``speed_gain`` is value_scale x beta, a number
-    or one per row (a (rows, 1) column)."""
+    or an array of ``diff``'s shape (one value per row, repeated across its columns)."""
     dt_s = (t - t_prev) / 1000.0
     a_d = 1.0 / (1.0 + 1.0 / (_TWO_PI * d_cutoff * dt_s))
     dx_hat = diff / dt_s
@@ -330,7 +330,7 @@ class PoseSmoother:
         self._joinable = (c.min_cutoff, c.beta, c.d_cutoff) == (c.world_min_cutoff, c.world_beta, c.world_d_cutoff)
         self._joint: tuple[FloatArray, FloatArray, FloatArray, float] | None = None
         self._min_cutoff = np.array(c.min_cutoff)   # (0-d: see _ONE)
-        self._gain = np.empty((0, 1))
+        self._gain = np.empty((0, 3))
         self._scale_xyz: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
 
     def reset(self) -> None:
@@ -393,7 +393,7 @@ class PoseSmoother:
             assert wld._dx_hat is not None and wld._last_reliable_ms is not None
             joint = (np.concatenate((xi, xw)), np.concatenate((img._dx_hat, wld._dx_hat)),
                      np.concatenate((img._last_reliable_ms, wld._last_reliable_ms)), img._t_ms)
-            self._gain = np.full((2 * px.shape[0], 1), 1.0 * wld.beta)
+            self._gain = np.full((2 * px.shape[0], px.shape[1]), 1.0 * wld.beta)   # (full shape: no broadcasting)
         elif px.ndim != 2 or 2 * px.shape[0] != joint[0].shape[0] or px.shape[1] != joint[0].shape[1] \
                 or world.shape != px.shape:
             self._unstack()
