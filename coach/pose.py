@@ -140,6 +140,20 @@ class PoseFrame:
             raise ValueError(f"people must be >= 0, got {self.people}")
         self.people_overlap = bool(self.people_overlap)
 
+    def with_arrays(self, landmarks: np.ndarray, world: np.ndarray) -> "PoseFrame":
+        """This frame with other landmark arrays (float64, of shapes (33, 5) and (33, 3): the
+        smoother's output), its other fields as they are. Nothing is checked again (this
+        frame's fields were when it was made): it runs on every frame."""
+        f = object.__new__(PoseFrame)
+        f.timestamp_ms = self.timestamp_ms
+        f.landmarks = landmarks
+        f.world = world
+        f.image_wh = self.image_wh
+        f.mask = self.mask
+        f.people = self.people
+        f.people_overlap = self.people_overlap
+        return f
+
     @classmethod
     def empty(cls, timestamp_ms: float, image_wh: tuple[int, int], people: int = 0) -> "PoseFrame":
         """A frame with no skeleton to coach: nobody found (``people`` 0), or everyone found
@@ -148,7 +162,11 @@ class PoseFrame:
 
     @property
     def detected(self) -> bool:
-        return bool(np.isfinite(self.landmarks[:, X]).any())
+        lm = self.landmarks
+        x0 = lm.item(0, X)   # (asked several times a frame: the nose's x settles it at once)
+        if x0 - x0 == 0.0:   # finite
+            return True
+        return bool(np.isfinite(lm[:, X]).any())
 
     @property
     def xy_px(self) -> np.ndarray:

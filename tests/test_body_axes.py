@@ -84,3 +84,38 @@ def test_posture_unknown_without_trunk():
 def test_posture_name_is_checked():
     with pytest.raises(ValueError, match="posture must be one of"):
         posture_fit(frame_for("lying", "side"), "sleeping")
+
+
+def test_each_posture_reads_only_its_parts(monkeypatch):
+    # posture_fit and the posture gate work out only POSTURE_PARTS[p] of the axes: reading a
+    # part left out (NaN) would change the verdict silently. Every posture judged on every
+    # hand-built body (also with a hand raised, a knee unseen) as on the full axes.
+    from coach.engine import gates
+    from coach.measures.body import AXES_PARTS, POSTURE_CHECKS, POSTURE_PARTS, axes_fit, body_axes
+    frames = []
+    for name in ("lying", "all_fours", "seated", "hanging", "standing"):
+        for view in ("side", "front"):
+            for pitch in (0, 25, 60):
+                for az in (0, 20, 70):
+                    fr = frame_for(name, view, pitch_deg=pitch, azimuth_deg=az)
+                    frames.append(fr)
+                    hand = frame_for(name, view, pitch_deg=pitch, azimuth_deg=az)
+                    hand.world[15] = hand.world[0] - np.array([0.0, 0.5, 0.0])   # left wrist above the head
+                    knee = frame_for(name, view, pitch_deg=pitch, azimuth_deg=az)
+                    knee.landmarks[25:27, 3] = 0.1                               # knees not seen
+                    frames += [hand, knee]
+    verdicts = set()
+    clearly_out = {}
+    for fr in frames:
+        full = body_axes(fr)
+        for p in POSTURE_CHECKS:
+            part = body_axes(fr, parts=POSTURE_PARTS[p])
+            assert axes_fit(part, p) == axes_fit(full, p)
+            verdicts.add(axes_fit(full, p))
+            clearly_out[id(fr), p] = gates.clearly_out(fr, p)
+    monkeypatch.setattr(gates, "POSTURE_PARTS", {p: AXES_PARTS for p in POSTURE_CHECKS})
+    for fr in frames:
+        for p in POSTURE_CHECKS:
+            assert gates.clearly_out(fr, p) is clearly_out[id(fr), p]
+            verdicts.add(clearly_out[id(fr), p])
+    assert {True, False} <= verdicts   # both verdicts occur

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
@@ -729,6 +730,28 @@ def test_rolling_max_min_median_over_a_time_window() -> None:
     # unseen frames are left out; NaN once nothing seen is left in the window
     assert mx.update(_t(6000.0), {"v": NAN}) == 0.2
     assert math.isnan(mx.update(_t(7500.0), {"v": NAN}))
+
+
+def test_rolling_max_min_equal_the_max_min_of_the_window() -> None:
+    # max / min keep only the samples no later one beats: the answer must be exactly
+    # max() / min() of every seen value in the window, ties and signed zeros included
+    rng = random.Random(3)
+    mx = build({"type": "rolling", "of": "v", "stat": "max", "window_s": 0.7})
+    mn = build({"type": "rolling", "of": "v", "stat": "min", "window_s": 0.7})
+    seen: list[tuple[float, float]] = []
+    t = 0.0
+    for _ in range(2000):
+        t += rng.choice((33.0, 33.0, 100.0, 900.0))      # now and then a gap that empties the window
+        v = rng.choice((NAN, 0.0, -0.0, 1.0, 1.0, rng.uniform(-2, 2), rng.uniform(-2, 2)))
+        if v == v:
+            seen.append((t, v))
+        window = [x for tx, x in seen if tx > t - 700.0]
+        got_max, got_min = mx.update(_t(t), {"v": v}), mn.update(_t(t), {"v": v})
+        if not window:
+            assert math.isnan(got_max) and math.isnan(got_min)
+            continue
+        assert got_max == max(window) and math.copysign(1, got_max) == math.copysign(1, max(window))
+        assert got_min == min(window) and math.copysign(1, got_min) == math.copysign(1, min(window))
 
 
 def test_rolling_rejects_a_bad_stat() -> None:

@@ -194,3 +194,63 @@ def test_disabled_smoother_is_identity() -> None:
     s = PoseSmoother({"enabled": False})
     f = _frame(0.0)
     assert s.update(f) is f
+
+
+def _smoothed_apart(frames: list[PoseFrame]) -> list[PoseFrame]:
+    """PoseSmoother's arithmetic with one OneEuroFilter for the image and one for the world
+    (what it did before both were filtered in one step)."""
+    image, world = OneEuroFilter(), OneEuroFilter()
+    out = []
+    for f in frames:
+        if not f.detected:
+            image.reset()
+            world.reset()
+            out.append(f)
+            continue
+        w, h = f.image_wh
+        scale = np.array([w, h, w], dtype=np.float64)
+        px = f.landmarks[:, :3] * scale
+        reliable = f.landmarks[:, VIS] >= 0.5
+        pts = px[reliable, :2]
+        size = max(float((pts.max(axis=0) - pts.min(axis=0)).sum()) / 2.0, 1e-6)
+        lm = f.landmarks.copy()
+        lm[:, :3] = image.update(px, f.timestamp_ms, reliable=reliable, value_scale=1.0 / size) / scale
+        out.append(PoseFrame(f.timestamp_ms, lm, world.update(f.world, f.timestamp_ms, reliable=reliable),
+                             f.image_wh))
+    return out
+
+
+def test_pose_smoother_one_step_equals_two_filters_bit_for_bit() -> None:
+    # image and world filtered in one numpy step (the checker's budget) must give exactly
+    # the two filters' numbers, also across the paths that leave that step: a NaN row in
+    # either array, unreliable (held) rows, a repeated timestamp, a long gap, nobody
+    rng = np.random.default_rng(5)
+    frames = []
+    t = 0.0
+    for i in range(120):
+        t += 1000 / 30 if i != 60 else 900.0          # a gap: both filters restart
+        if i == 40:
+            t -= 1000 / 30                             # a repeated timestamp
+        f = _frame(t, shift_px=3.0 * math.sin(i / 7.0), noise=rng.normal(0, 2 / 640, (33, 2)))
+        f.world[:] += rng.normal(0, 0.01, (33, 3))
+        f.landmarks[:, VIS] = rng.uniform(0.3, 1.0, 33)   # some rows unreliable: held
+        if i == 20:
+            f.world[Landmark.LEFT_KNEE] = np.nan          # the world filter alone takes its slow path
+        if i == 30:
+            f.landmarks[Landmark.RIGHT_WRIST, :3] = np.nan  # the image filter alone
+        frames.append(f)
+    frames.insert(90, PoseFrame.empty(frames[89].timestamp_ms + 10, (640, 480)))
+    s = PoseSmoother()
+    for got, want in zip([s.update(f) for f in frames], _smoothed_apart(frames)):
+        np.testing.assert_array_equal(got.landmarks, want.landmarks)
+        np.testing.assert_array_equal(got.world, want.world)
+
+
+def test_detected_needs_any_finite_landmark() -> None:
+    f = _frame(0.0)
+    assert f.detected
+    f.landmarks[Landmark.NOSE, :3] = np.nan   # the nose is looked at first; others still count
+    assert f.detected
+    f.landmarks[:, 0] = np.nan
+    assert not f.detected
+    assert not PoseFrame.empty(0.0, (640, 480)).detected

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.engine.texts import ENGINE_TEXT
-from coach.measures.body import ViewEstimate, body_axes, posture_fit
+from coach.measures.body import POSTURE_CHECKS, POSTURE_PARTS, ViewEstimate, axes_fit, body_axes
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec
 
@@ -90,10 +90,12 @@ class Gates:
         self.posture_min_frames = posture_min_frames
         self.people_release_ms = people_release_s * 1000.0
         self._fits: deque[tuple[float, bool]] = deque()
+        self._n_out = 0      # frames in _fits that could not be in the posture
         self.out_of_posture = False
         self._people_until = -math.inf
         self.supported: bool | None = None     # the camera's verdict (None: no view yet)
         self._rest_cache: dict[str | None, frozenset[str]] = {}
+        self._open: dict[frozenset[str], GateDecision] = {}
 
     # -- the gates ------------------------------------------------------------------------
     def update(self, frame: PoseFrame, start_position: bool = True) -> GateDecision:
@@ -118,19 +120,27 @@ class Gates:
         if self.supported is False:
             return GateDecision(False, prompt=CAMERA_RULE, text=self.move_text(view), camera=camera,
                                 reason="camera")
-        return GateDecision(True, rest=self._rest(view), camera=camera)
+        rest = self._rest(view)
+        if camera is not None:
+            return GateDecision(True, rest=rest, camera=camera)
+        decision = self._open.get(rest)   # (frozen: one instance per set of resting rules)
+        if decision is None:
+            decision = self._open[rest] = GateDecision(True, rest=rest)
+        return decision
 
     def _posture(self, t: float, frame: PoseFrame) -> bool | None:
         if self.posture is None:
             return None
         fit = clearly_out(frame, self.posture)
+        fits = self._fits
         if fit is not None:
             fit = not fit
-            self._fits.append((t, fit))
-        while self._fits and t - self._fits[0][0] > self.posture_window_ms:
-            self._fits.popleft()
-        if len(self._fits) >= self.posture_min_frames:
-            out = sum(1 for _, f in self._fits if not f) / len(self._fits)
+            fits.append((t, fit))
+            self._n_out += not fit
+        while fits and t - fits[0][0] > self.posture_window_ms:
+            self._n_out -= not fits.popleft()[1]
+        if len(fits) >= self.posture_min_frames:
+            out = self._n_out / len(fits)
             if not self.out_of_posture and out >= self.posture_close:
                 self.out_of_posture = True
             elif self.out_of_posture and out <= self.posture_open:
@@ -176,14 +186,13 @@ def clearly_out(frame: PoseFrame, posture: str) -> bool | None:
     attitude: the trunk upright when the exercise lies or kneels on all fours; lying, or
     standing straight (hip open), or hanging when it sits; arms down or the trunk tipped
     when it hangs."""
-    fit = posture_fit(frame, posture)
-    if fit is None:
-        return None
-    if fit:
-        return False
-    ax = body_axes(frame)
+    if posture not in POSTURE_CHECKS:
+        raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
+    ax = body_axes(frame, parts=POSTURE_PARTS[posture])   # (once; and only the parts read below)
     if ax is None:
         return None
+    if axes_fit(ax, posture):
+        return False
     trunk = ax.trunk_from_vertical_deg
     flex = ax.hip_flexion_deg
     if posture in ("lying", "all_fours"):

@@ -21,7 +21,8 @@ from coach.engine.events import Event
 from coach.engine.rules import CANT_SEE, FAULT, OK, WARNING, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
 from coach.engine.turning import TurningPoints
-from coach.measures.base import seen
+from coach.measures.base import seen_of_deps
+from coach.measures.points import view_of
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec, PhaseSpec, RuleSpec, TimingSpec
 from coach.vocab import OTHER_SIDE
@@ -106,6 +107,7 @@ class Step:
             names.add(phase.measure)
         self.measure_names = names
         self.measures: list[Any] = []
+        self._plan: tuple[list[Any], list[tuple[Any, str, tuple, tuple]]] | None = None  # measure() reads these
         self.seen: dict[str, float] = {}   # measure -> lowest visibility of its points this frame
         self.trackers: dict[str, RuleTracker] = {}
         self.ordered_trackers: list[tuple[str, RuleTracker]] = []
@@ -128,9 +130,14 @@ class Step:
     def measure(self, frame: PoseFrame) -> dict[str, float]:
         values: dict[str, float] = {}
         self.seen = seen_now = {}
-        for m in self.measures:
-            values[m.name] = float(m.update(frame, values))
-            seen_now[m.name] = seen(m, frame, seen_now)
+        plan = self._plan
+        if plan is None or plan[0] is not self.measures:
+            plan = self._plan = (self.measures, [(m, m.name, getattr(m, "refs", ()), getattr(m, "depends_on", ()))
+                                                 for m in self.measures])
+        view = view_of(frame)
+        for m, name, refs, deps in plan[1]:   # (measures.seen, with the lookups done once)
+            values[name] = float(m.update(frame, values))
+            seen_now[name] = view.lowest_vis(refs) if refs else seen_of_deps(deps, seen_now)
         return values
 
     def params(self, **extra: Any) -> dict[str, Any]:
@@ -452,7 +459,7 @@ class HoldStep(Step):
         blocker = None
         position = self.phase.position
         for tr in self.trackers.values():
-            if tr.rule.pauses_hold and tr.rule.id not in position and tr.state == FAULT:
+            if tr.state == FAULT and tr.rule.pauses_hold and tr.rule.id not in position:   # (rarely at fault: asked first)
                 if blocker is None or tr.rule.rank < blocker.rule.rank:
                     blocker = tr
         return blocker

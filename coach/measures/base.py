@@ -211,14 +211,12 @@ def seen(measure: Any, frame: PoseFrame, known: Mapping[str, float]) -> float:
     it reads (``known``: name -> their ``seen`` this frame); 1.0 when it names no points."""
     refs = getattr(measure, "refs", ())
     if refs:
-        view = view_of(frame)
-        low = 1.0
-        for r in refs:
-            v = view.vis(r)
-            if not v >= low:
-                low = v if v == v else 0.0
-        return low
-    deps = getattr(measure, "depends_on", ())
+        return view_of(frame).lowest_vis(refs)
+    return seen_of_deps(getattr(measure, "depends_on", ()), known)
+
+
+def seen_of_deps(deps: tuple[str, ...], known: Mapping[str, float]) -> float:
+    """``seen`` of a measure without points of its own: that of the measures it reads."""
     if deps:
         return min(known.get(d, 1.0) for d in deps)
     return 1.0

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coach.measures.points import view_of
 from coach.pose import VIS, Landmark as L, PoseFrame
 
 NAN = math.nan
@@ -42,22 +43,25 @@ VIEW_CLASSES = ("front", "oblique", "side")
 
 _LATERAL_PAIRS = ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
 _LATERAL_WEIGHTS = (2.0, 1.0)  # the hip line is the steadier one (shoulders turn in twists)
+_LATERAL_TAKE = np.array([int(i) for pair in _LATERAL_PAIRS for i in pair], dtype=np.intp)
 
 
 def lateral_azimuth_deg(frame: PoseFrame) -> float:
     """Folded azimuth 0..90 of the camera around the body (see module docstring); NaN when
     neither the hips nor the shoulders are in the world landmarks."""
-    w = frame.world
+    w = frame.world.take(_LATERAL_TAKE, axis=0).tolist()   # (plain floats: the same numbers, less cost)
+    fin = math.isfinite
     num = 0.0
     den = 0.0
-    for (a, b), weight in zip(_LATERAL_PAIRS, _LATERAL_WEIGHTS):
-        d = w[a] - w[b]
-        if not np.isfinite(d).all():
+    for k, weight in enumerate(_LATERAL_WEIGHTS):
+        pa, pb = w[2 * k], w[2 * k + 1]
+        d0, d1, d2 = pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]
+        if not (fin(d0) and fin(d1) and fin(d2)):
             continue
-        horiz = math.hypot(float(d[0]), float(d[2]))
+        horiz = math.hypot(d0, d2)
         if horiz < 1e-6:
             continue
-        az = math.degrees(math.atan2(abs(float(d[2])), abs(float(d[0]))))
+        az = math.degrees(math.atan2(abs(d2), abs(d0)))
         num += weight * az
         den += weight
     return num / den if den else NAN
@@ -105,6 +109,12 @@ def view_class(azimuth_deg: float, previous: str | None = None, hysteresis_deg: 
     return "oblique"
 
 
+def _median(vals: list[float]) -> float:
+    """The median of sorted finite numbers, as ``np.median`` gives it (the mean of the middle two)."""
+    n = len(vals)
+    return vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+
+
 class ViewEstimate:
     """The camera's view from a window of frames: the median folded azimuth over the last
     ``window_s`` seconds (frame time), classified with hysteresis. Feed only frames in which
@@ -140,7 +150,7 @@ class ViewEstimate:
         while self._samples and t - self._samples[0][0] > self.window_ms:
             self._samples.popleft()
         if len(self._samples) >= self.min_frames:
-            self.azimuth_deg = float(np.median([a for _, a in self._samples]))
+            self.azimuth_deg = _median(sorted(a for _, a in self._samples))
             self.view = view_class(self.azimuth_deg, self.view, self.hysteresis_deg)
         return self.view
 
@@ -165,71 +175,96 @@ class BodyAxes:
     face_up: float                   # (nose - mid-ear) . up / |nose - mid-ear|: +1 face to the ceiling
 
 
-def body_axes(frame: PoseFrame, min_vis: float = 0.3) -> BodyAxes | None:
+# the rows body_axes reads, and their places in its copy of them
+_AXES_ROWS = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_WRIST, L.RIGHT_WRIST,
+              L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE)
+_AXES_TAKE = np.array([int(i) for i in _AXES_ROWS], dtype=np.intp)
+_LW, _RW, _LK, _RK = int(L.LEFT_WRIST), int(L.RIGHT_WRIST), int(L.LEFT_KNEE), int(L.RIGHT_KNEE)
+
+
+#: the optional parts of BodyAxes: hip_flexion_deg, face_up, wrists_above_nose
+AXES_PARTS = frozenset(("flexion", "face", "above_nose"))
+#: the parts posture_fit (and the posture gate's clearly_out) read for each posture
+POSTURE_PARTS: dict[str, frozenset[str]] = {
+    "lying": frozenset(("face",)), "all_fours": frozenset(), "seated": frozenset(("flexion", "above_nose")),
+    "hanging": frozenset(("above_nose",)), "standing": frozenset(("flexion",)), "kneeling": frozenset(),
+}
+
+
+def body_axes(frame: PoseFrame, min_vis: float = 0.3, parts: frozenset[str] = AXES_PARTS) -> BodyAxes | None:
     """The numbers ``posture_fit`` judges; None without shoulders and hips. (Plain floats:
-    it runs on every frame the gates see, and numpy on 3-vectors costs ~10x more.)"""
-    w = frame.world.tolist()
-    vis = frame.landmarks[:, VIS].tolist()
+    it runs on every frame the gates see, and numpy on 3-vectors costs ~10x more.)
+    ``parts``: which of AXES_PARTS to work out (the others are NaN), for a caller that
+    reads only some (POSTURE_PARTS)."""
+    # (the arithmetic is written out, with no helper calls: it runs on every frame)
+    nose, lear, rear, lsh, rsh, lwr, rwr, lhp, rhp, lkn, rkn = frame.world.take(_AXES_TAKE, axis=0).tolist()
+    rows = view_of(frame).rows   # (the frame's landmarks as lists, shared with the measures)
+    vlwr, vrwr, vlkn, vrkn = rows[_LW][VIS], rows[_RW][VIS], rows[_LK][VIS], rows[_RK][VIS]
     fin = math.isfinite
-
-    def ok(i: int) -> bool:
-        x, y, z = w[i]
-        return fin(x) and fin(y) and fin(z)
-
-    if not (ok(L.LEFT_SHOULDER) and ok(L.RIGHT_SHOULDER) and ok(L.LEFT_HIP) and ok(L.RIGHT_HIP)):
+    if not (fin(lsh[0]) and fin(lsh[1]) and fin(lsh[2]) and fin(rsh[0]) and fin(rsh[1]) and fin(rsh[2])
+            and fin(lhp[0]) and fin(lhp[1]) and fin(lhp[2]) and fin(rhp[0]) and fin(rhp[1]) and fin(rhp[2])):
         return None
-
-    def mid(i: int, j: int) -> tuple[float, float, float]:
-        return ((w[i][0] + w[j][0]) / 2, (w[i][1] + w[j][1]) / 2, (w[i][2] + w[j][2]) / 2)
-
-    def sub(a, b) -> tuple[float, float, float]:
-        return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
-
-    def norm(a) -> float:
-        return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
 
     # "up" is the camera's -y: a vector's height is -v[1]
-    sh = mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    hp = mid(L.LEFT_HIP, L.RIGHT_HIP)
-    trunk = sub(sh, hp)
-    torso = norm(trunk)
+    sh = ((lsh[0] + rsh[0]) / 2, (lsh[1] + rsh[1]) / 2, (lsh[2] + rsh[2]) / 2)
+    hp = ((lhp[0] + rhp[0]) / 2, (lhp[1] + rhp[1]) / 2, (lhp[2] + rhp[2]) / 2)
+    tx, ty, tz = sh[0] - hp[0], sh[1] - hp[1], sh[2] - hp[2]
+    torso = math.sqrt(tx * tx + ty * ty + tz * tz)
     if torso < 1e-3:
         return None
-    trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, -trunk[1] / torso))))
+    trunk_deg = math.degrees(math.acos(max(-1.0, min(1.0, -ty / torso))))
 
-    def seen(i: int) -> bool:
-        v = vis[i]
-        return ok(i) and (not fin(v) or v >= min_vis)
-
-    def below(points: tuple[int, ...], ref) -> float:
-        vals = [(w[i][1] - ref[1]) / torso for i in points if seen(i)]   # (ref - p) . up
-        return sum(vals) / len(vals) if vals else NAN
-
-    wrists = below((L.LEFT_WRIST, L.RIGHT_WRIST), sh)
-    knees = below((L.LEFT_KNEE, L.RIGHT_KNEE), hp)
-    nose_ok = ok(L.NOSE)
-    above_nose = tuple(
-        (w[L.NOSE][1] - w[i][1]) / torso if seen(i) and nose_ok else NAN   # (p - nose) . up
-        for i in (L.LEFT_WRIST, L.RIGHT_WRIST)
-    )
-    flex = []
-    for s, h, k in ((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_SHOULDER, L.RIGHT_HIP, L.RIGHT_KNEE)):
-        if not seen(k):
-            continue
-        a, b = sub(w[s], w[h]), sub(w[k], w[h])
-        na, nb = norm(a), norm(b)
-        if na > 1e-6 and nb > 1e-6:
-            dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-            flex.append(math.degrees(math.acos(max(-1.0, min(1.0, dot / (na * nb))))))
-    ears = [w[i] for i in (L.LEFT_EAR, L.RIGHT_EAR) if ok(i)]
+    # seen: finite, and visible enough (an unknown visibility counts as seen)
+    lwr_seen = fin(lwr[0]) and fin(lwr[1]) and fin(lwr[2]) and (not fin(vlwr) or vlwr >= min_vis)
+    rwr_seen = fin(rwr[0]) and fin(rwr[1]) and fin(rwr[2]) and (not fin(vrwr) or vrwr >= min_vis)
+    lkn_seen = fin(lkn[0]) and fin(lkn[1]) and fin(lkn[2]) and (not fin(vlkn) or vlkn >= min_vis)
+    rkn_seen = fin(rkn[0]) and fin(rkn[1]) and fin(rkn[2]) and (not fin(vrkn) or vrkn >= min_vis)
+    # mean height below the reference over the seen points ((ref - p) . up); a mean of
+    # two is (0.0 + a + b) / 2, the sum() it was
+    wrists = _mean2((lwr[1] - sh[1]) / torso if lwr_seen else None, (rwr[1] - sh[1]) / torso if rwr_seen else None)
+    knees = _mean2((lkn[1] - hp[1]) / torso if lkn_seen else None, (rkn[1] - hp[1]) / torso if rkn_seen else None)
+    nose_ok = fin(nose[0]) and fin(nose[1]) and fin(nose[2])
+    above_nose = (
+        (nose[1] - lwr[1]) / torso if lwr_seen and nose_ok else NAN,   # (p - nose) . up
+        (nose[1] - rwr[1]) / torso if rwr_seen and nose_ok else NAN,
+    ) if "above_nose" in parts else (NAN, NAN)
+    flex = _mean2(_hip_flexion(lsh, lhp, lkn) if lkn_seen else None,
+                  _hip_flexion(rsh, rhp, rkn) if rkn_seen else None) if "flexion" in parts else NAN
     face = NAN
-    if ears and nose_ok:
-        ear = tuple(sum(e[c] for e in ears) / len(ears) for c in range(3))
-        d = sub(w[L.NOSE], ear)
-        n = norm(d)
+    lear_ok = rear_ok = False
+    if "face" in parts:
+        lear_ok = fin(lear[0]) and fin(lear[1]) and fin(lear[2])
+        rear_ok = fin(rear[0]) and fin(rear[1]) and fin(rear[2])
+    if (lear_ok or rear_ok) and nose_ok:
+        if lear_ok and rear_ok:
+            ear = ((0.0 + lear[0] + rear[0]) / 2, (0.0 + lear[1] + rear[1]) / 2, (0.0 + lear[2] + rear[2]) / 2)
+        else:
+            e = lear if lear_ok else rear
+            ear = ((0.0 + e[0]) / 1, (0.0 + e[1]) / 1, (0.0 + e[2]) / 1)
+        d0, d1, d2 = nose[0] - ear[0], nose[1] - ear[1], nose[2] - ear[2]
+        n = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
         if n > 1e-6:
-            face = -d[1] / n
-    return BodyAxes(trunk_deg, wrists, knees, above_nose, sum(flex) / len(flex) if flex else NAN, face)
+            face = -d1 / n
+    return BodyAxes(trunk_deg, wrists, knees, above_nose, flex, face)
+
+
+def _mean2(a: float | None, b: float | None) -> float:
+    """The mean of the given ones of two numbers, as ``sum(vals) / len(vals)`` gives it; NaN
+    for none."""
+    if a is None:
+        return NAN if b is None else (0.0 + b) / 1
+    return (0.0 + a) / 1 if b is None else (0.0 + a + b) / 2
+
+
+def _hip_flexion(s: list[float], h: list[float], k: list[float]) -> float | None:
+    """The angle shoulder-hip-knee (deg), None when a segment has no length."""
+    a0, a1, a2 = s[0] - h[0], s[1] - h[1], s[2] - h[2]
+    b0, b1, b2 = k[0] - h[0], k[1] - h[1], k[2] - h[2]
+    na, nb = math.sqrt(a0 * a0 + a1 * a1 + a2 * a2), math.sqrt(b0 * b0 + b1 * b1 + b2 * b2)
+    if na > 1e-6 and nb > 1e-6:
+        dot = a0 * b0 + a1 * b1 + a2 * b2
+        return math.degrees(math.acos(max(-1.0, min(1.0, dot / (na * nb)))))
+    return None
 
 
 def posture_fit(frame: PoseFrame, posture: str) -> bool | None:
@@ -239,9 +274,13 @@ def posture_fit(frame: PoseFrame, posture: str) -> bool | None:
     doing the exercise, at any point of its range, from any camera the corpus has."""
     if posture not in POSTURE_CHECKS:
         raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
-    ax = body_axes(frame)
-    if ax is None:
-        return None
+    ax = body_axes(frame, parts=POSTURE_PARTS[posture])
+    return None if ax is None else axes_fit(ax, posture)
+
+
+def axes_fit(ax: BodyAxes, posture: str) -> bool:
+    """``posture_fit`` on axes already worked out (``posture`` one of POSTURE_CHECKS),
+    with at least its POSTURE_PARTS."""
     trunk = ax.trunk_from_vertical_deg
     on_all_fours = ax.wrists_below_shoulders > 0.5 and ax.knees_below_hips > 0.35
     hands_up = [v for v in ax.wrists_above_nose if v == v]

@@ -121,18 +121,26 @@ class Rolling(_Derived):
         v = values.get(self.of, NAN)
         t = frame.timestamp_ms
         hist = self._hist
+        stat = self.stat
         if v is not None and v == v and (not hist or t > hist[-1][0]):
+            # max / min: only the samples no later one beats are kept (a 20 s window holds
+            # hundreds), so the first is the window's max (min), the first one of equals as
+            # max() gives it; the last is still the latest sample
+            if stat == "max":
+                while hist and hist[-1][1] < v:
+                    hist.pop()
+            elif stat == "min":
+                while hist and hist[-1][1] > v:
+                    hist.pop()
             hist.append((t, v))
         cutoff = t - self.window_ms
         while hist and hist[0][0] <= cutoff:
             hist.popleft()
         if not hist:
             return NAN
+        if stat != "median":
+            return hist[0][1]
         vals = [x for _t, x in hist]   # a few dozen values: plain Python is fastest here
-        if self.stat == "max":
-            return max(vals)
-        if self.stat == "min":
-            return min(vals)
         vals.sort()
         n = len(vals)
         return vals[n // 2] if n % 2 else 0.5 * (vals[n // 2 - 1] + vals[n // 2])

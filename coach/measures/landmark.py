@@ -186,23 +186,24 @@ class YawBetween(BaseMeasure):
         if a is None or b is None or c is None or d is None:
             return NAN
         ux, uy, uz = self.u
-        d1 = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
-        d2 = (d[0] - c[0], d[1] - c[1], d[2] - c[2])
-        k1 = d1[0] * ux + d1[1] * uy + d1[2] * uz
-        k2 = d2[0] * ux + d2[1] * uy + d2[2] * uz
-        p1 = (d1[0] - k1 * ux, d1[1] - k1 * uy, d1[2] - k1 * uz)
-        p2 = (d2[0] - k2 * ux, d2[1] - k2 * uy, d2[2] - k2 * uz)
-        n1 = p1[0] ** 2 + p1[1] ** 2 + p1[2] ** 2
-        n2 = p2[0] ** 2 + p2[1] ** 2 + p2[2] ** 2
-        ref = max(d1[0] ** 2 + d1[1] ** 2 + d1[2] ** 2, d2[0] ** 2 + d2[1] ** 2 + d2[2] ** 2)
+        # (components as plain names, no tuples: the same operations in the same order)
+        d10, d11, d12 = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+        d20, d21, d22 = d[0] - c[0], d[1] - c[1], d[2] - c[2]
+        k1 = d10 * ux + d11 * uy + d12 * uz
+        k2 = d20 * ux + d21 * uy + d22 * uz
+        p10, p11, p12 = d10 - k1 * ux, d11 - k1 * uy, d12 - k1 * uz
+        p20, p21, p22 = d20 - k2 * ux, d21 - k2 * uy, d22 - k2 * uz
+        n1 = p10 ** 2 + p11 ** 2 + p12 ** 2
+        n2 = p20 ** 2 + p21 ** 2 + p22 ** 2
+        ref = max(d10 ** 2 + d11 ** 2 + d12 ** 2, d20 ** 2 + d21 ** 2 + d22 ** 2)
         if not (n1 > 1e-12 * ref and n2 > 1e-12 * ref):
             return NAN
         # (p2 x p1) . u
-        cx = p2[1] * p1[2] - p2[2] * p1[1]
-        cy = p2[2] * p1[0] - p2[0] * p1[2]
-        cz = p2[0] * p1[1] - p2[1] * p1[0]
+        cx = p21 * p12 - p22 * p11
+        cy = p22 * p10 - p20 * p12
+        cz = p20 * p11 - p21 * p10
         sin = cx * ux + cy * uy + cz * uz
-        cos = p1[0] * p2[0] + p1[1] * p2[1] + p1[2] * p2[2]
+        cos = p10 * p20 + p11 * p21 + p12 * p22
         angle = math.degrees(math.atan2(sin, cos))
         return 180.0 if angle == -180.0 else angle
 

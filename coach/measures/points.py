@@ -105,6 +105,7 @@ _SIDE_PAIRS: tuple[tuple[int, int], ...] = (
 _SIDE_VIS_WEIGHT = 0.5
 _SHARED: "tuple[PoseFrame, FrameView] | None" = None
 _SIDE_ROWS = np.array([i for pair in _SIDE_PAIRS for i in pair], dtype=np.intp)
+_SIDE_ROWS_LIST = tuple(int(i) for i in _SIDE_ROWS)
 
 
 def near_side(lm: np.ndarray, image_wh: tuple[int, int] = (1, 1)) -> str | None:
@@ -115,7 +116,11 @@ def near_side(lm: np.ndarray, image_wh: tuple[int, int] = (1, 1)) -> str | None:
     mean (visibility_left - visibility_right). Depth dominates because visibility can read
     ~0.99 on joints hidden behind the body. None when nothing is known or the score is 0.
     """
-    rows = lm.take(_SIDE_ROWS, axis=0).tolist()  # one copy of 10 rows, then plain floats
+    return _near_side_rows(lm.take(_SIDE_ROWS, axis=0).tolist(), image_wh)  # 10 rows, then plain floats
+
+
+def _near_side_rows(rows: list[list[float]], image_wh: tuple[int, int]) -> str | None:
+    """``near_side`` on the rows of ``_SIDE_PAIRS`` (left, right, left, right, ...) as lists."""
     dz = 0.0
     dv = 0.0
     n_z = 0
@@ -169,13 +174,16 @@ def view_of(frame: PoseFrame) -> "FrameView":
 
 
 class FrameView:
-    """What a landmark measure needs from one frame (no copies of the arrays)."""
+    """What a landmark measure needs from one frame: its landmarks as plain lists (one
+    ``tolist`` a frame; reading floats from lists costs a fraction of ``ndarray.item``)."""
 
-    __slots__ = ("lm", "world", "w", "h", "_wh", "_near", "_scale")
+    __slots__ = ("lm", "world", "rows", "_wrows", "w", "h", "_wh", "_near", "_scale")
 
     def __init__(self, frame: PoseFrame) -> None:
         self.lm = frame.landmarks
         self.world = frame.world
+        self.rows: list[list[float]] = frame.landmarks.tolist()
+        self._wrows: list[list[float]] | None = None   # the world landmarks, when first read
         w, h = frame.image_wh
         self.w = float(w) if w > 0 else 1.0
         self.h = float(h) if h > 0 else 1.0
@@ -185,7 +193,8 @@ class FrameView:
 
     def side_index(self, ref: PointRef) -> int | None:
         if self._near is False:
-            self._near = near_side(self.lm, self._wh)
+            rows = self.rows
+            self._near = _near_side_rows([rows[i] for i in _SIDE_ROWS_LIST], self._wh)
         near = self._near
         if near is None:
             return None
@@ -194,54 +203,70 @@ class FrameView:
         return ref.indices[0] if use_left else ref.indices[1]
 
     def vis(self, ref: PointRef) -> float:
-        lm = self.lm
-        if ref.kind == "landmark":
-            return lm.item(ref.indices[0], VIS)
-        if ref.kind == "mid":
-            a, b = lm.item(ref.indices[0], VIS), lm.item(ref.indices[1], VIS)
+        rows = self.rows
+        kind = ref.kind
+        if kind == "landmark":
+            return rows[ref.indices[0]][VIS]
+        if kind == "mid":
+            a, b = rows[ref.indices[0]][VIS], rows[ref.indices[1]][VIS]
             return a if a < b or b != b else b
         i = self.side_index(ref)
-        return NAN if i is None else lm.item(i, VIS)
+        return NAN if i is None else rows[i][VIS]
+
+    def lowest_vis(self, refs: tuple[PointRef, ...]) -> float:
+        """The lowest visibility of ``refs`` (NaN counts as 0; 1.0 for none)."""
+        rows = self.rows
+        low = 1.0
+        for r in refs:
+            v = rows[r.indices[0]][VIS] if r.kind == "landmark" else self.vis(r)
+            if not v >= low:
+                low = v if v == v else 0.0
+        return low
 
     def px(self, ref: PointRef, min_vis: float) -> tuple[float, float] | None:
         """Image point in pixels, or None when not seen well enough."""
-        lm = self.lm
+        rows = self.rows
         kind = ref.kind
         if kind == "landmark" or kind == "near" or kind == "far":
             i = ref.indices[0] if kind == "landmark" else self.side_index(ref)
-            if i is None or not lm.item(i, VIS) >= min_vis:
+            if i is None:
                 return None
-            x, y = lm.item(i, 0), lm.item(i, 1)
+            r = rows[i]
+            if not r[VIS] >= min_vis:
+                return None
+            x, y = r[0], r[1]
             if x != x or y != y:
                 return None
             return (x * self.w, y * self.h)
         i, j = ref.indices
-        if not (lm.item(i, VIS) >= min_vis and lm.item(j, VIS) >= min_vis):
+        ri, rj = rows[i], rows[j]
+        if not (ri[VIS] >= min_vis and rj[VIS] >= min_vis):
             return None
-        x = 0.5 * (lm.item(i, 0) + lm.item(j, 0))
-        y = 0.5 * (lm.item(i, 1) + lm.item(j, 1))
+        x = 0.5 * (ri[0] + rj[0])
+        y = 0.5 * (ri[1] + rj[1])
         if x != x or y != y:
             return None
         return (x * self.w, y * self.h)
 
     def xyz(self, ref: PointRef, min_vis: float) -> tuple[float, float, float] | None:
         """World point in metres, or None when not seen well enough."""
-        lm, wd = self.lm, self.world
+        rows = self.rows
+        wd = self._wrows
+        if wd is None:
+            wd = self._wrows = self.world.tolist()
         kind = ref.kind
         if kind == "mid":
             i, j = ref.indices
-            if not (lm.item(i, VIS) >= min_vis and lm.item(j, VIS) >= min_vis):
+            if not (rows[i][VIS] >= min_vis and rows[j][VIS] >= min_vis):
                 return None
-            p = (
-                0.5 * (wd.item(i, 0) + wd.item(j, 0)),
-                0.5 * (wd.item(i, 1) + wd.item(j, 1)),
-                0.5 * (wd.item(i, 2) + wd.item(j, 2)),
-            )
+            wi, wj = wd[i], wd[j]
+            p = (0.5 * (wi[0] + wj[0]), 0.5 * (wi[1] + wj[1]), 0.5 * (wi[2] + wj[2]))
         else:
             k = ref.indices[0] if kind == "landmark" else self.side_index(ref)
-            if k is None or not lm.item(k, VIS) >= min_vis:
+            if k is None or not rows[k][VIS] >= min_vis:
                 return None
-            p = (wd.item(k, 0), wd.item(k, 1), wd.item(k, 2))
+            wk = wd[k]
+            p = (wk[0], wk[1], wk[2])
         if p[0] != p[0] or p[1] != p[1] or p[2] != p[2]:
             return None
         return p
@@ -256,10 +281,10 @@ class FrameView:
         nose = self.px(REF_NOSE, min_vis)
         if nose is None:
             return None
-        lm = self.lm
-        vl, vr = lm.item(LEFT_EAR, VIS), lm.item(RIGHT_EAR, VIS)
+        rows = self.rows
+        vl, vr = rows[LEFT_EAR][VIS], rows[RIGHT_EAR][VIS]
         ear = LEFT_EAR if (vl >= vr or vr != vr) else RIGHT_EAR
-        ex = lm.item(ear, 0) * self.w
+        ex = rows[ear][0] * self.w
         d = nose[0] - ex
         if not abs(d) >= 0.05 * self.scale("torso", min_vis):  # NaN-safe
             return None

@@ -45,6 +45,7 @@ FloatArray = NDArray[np.float64]
 __all__ = ["SmoothingError", "OneEuroFilter", "SmootherConfig", "PoseSmoother"]
 
 _TWO_PI = 2.0 * math.pi
+_ONE = np.array(1.0)   # (a 0-d array operand costs a ufunc less than a Python float: same float64 sums)
 
 
 class SmoothingError(CoachError):
@@ -62,6 +63,52 @@ def _check_number(name: str, value: Any, low: float, high: float, *, low_open: b
             f"got {value!r})"
         )
     return v
+
+
+def _finite_step(
+    diff: FloatArray, t: float, xh: FloatArray, dx_prev: FloatArray, last_reliable_ms: FloatArray, t_prev: float,
+    rel: NDArray[np.bool_] | None, speed_gain: float | FloatArray, min_cutoff: float | FloatArray, d_cutoff: float,
+    hold_ms: float,
+) -> tuple[FloatArray, FloatArray]:
+    """One One Euro step of finite rows (``OneEuroFilter._update_finite``) from ``diff`` =
+    input - ``xh`` (a new array, used up): the new output and derivative (new arrays);
+    ``last_reliable_ms`` is updated in place. ``speed_gain`` is value_scale x beta, a number
+    or an array of ``diff``'s shape (one value per row, repeated across its columns)."""
+    dt_s = (t - t_prev) / 1000.0
+    a_d = 1.0 / (1.0 + 1.0 / (_TWO_PI * d_cutoff * dt_s))
+    dx_hat = diff / dt_s
+    dx_hat -= dx_prev
+    dx_hat *= a_d
+    dx_hat += dx_prev
+    cutoff = np.abs(dx_hat)
+    cutoff *= speed_gain
+    cutoff += min_cutoff
+    # (np.count_nonzero: a quarter of the cost of .all() / .any() on these small arrays)
+    all_rel = rel is None or np.count_nonzero(rel) == rel.size
+    unrel = None
+    if not all_rel:
+        assert rel is not None
+        unrel = ~rel
+        np.copyto(cutoff, min_cutoff, where=unrel[:, None])   # (copyto: a third of a masked assignment's cost)
+    a = cutoff  # alpha = 1 / (1 + 1 / (2 pi cutoff dt))
+    a *= _TWO_PI * dt_s
+    np.reciprocal(a, out=a)
+    a += _ONE
+    np.reciprocal(a, out=a)
+    diff *= a
+    x_hat = diff
+    x_hat += xh
+    if all_rel:
+        last_reliable_ms.fill(t)
+    else:
+        assert rel is not None and unrel is not None
+        held = unrel & ((t - last_reliable_ms) <= hold_ms)
+        if np.count_nonzero(held):
+            rows = held[:, None]
+            np.copyto(x_hat, xh, where=rows)
+            np.copyto(dx_hat, dx_prev, where=rows)
+        last_reliable_ms[rel] = t
+    return x_hat, dx_hat
 
 
 class OneEuroFilter:
@@ -116,57 +163,34 @@ class OneEuroFilter:
     ) -> FloatArray:
         """Filter one sample ``x`` (rows, k) taken at ``timestamp_ms``; returns a new array."""
         x = np.asarray(x, dtype=np.float64)
-        xh = self._x_hat
         t = float(timestamp_ms)
-        if (
-            x.ndim == 2 and xh is not None and xh.shape == x.shape and self._t_ms is not None
-            and 0.0 < t - self._t_ms <= self.max_gap_ms
-            and math.isfinite(float(x.sum())) and math.isfinite(float(xh.sum()))
-        ):
-            return self._update_finite(x, t, xh, reliable, value_scale)
+        if self.fast_path(x, t):
+            assert self._x_hat is not None
+            return self._update_finite(x, t, self._x_hat, reliable, value_scale)
         return self._update_general(x, t, reliable, value_scale)
 
     def _update_finite(
         self, x: FloatArray, t: float, xh: FloatArray, reliable: NDArray[np.bool_] | None, value_scale: float
     ) -> FloatArray:
         """The common case (no NaN in the input or the state), in place: same results as
-        ``_update_general`` with about a third of the numpy calls (benchmarks/fixes.py)."""
+        ``_update_general`` with about a third of the numpy calls."""
         assert self._t_ms is not None and self._dx_hat is not None and self._last_reliable_ms is not None
-        dt_s = (t - self._t_ms) / 1000.0
-        dx_prev = self._dx_hat
-        diff = x - xh
-        a_d = 1.0 / (1.0 + 1.0 / (_TWO_PI * self.d_cutoff * dt_s))
-        dx_hat = diff / dt_s
-        dx_hat -= dx_prev
-        dx_hat *= a_d
-        dx_hat += dx_prev
-        cutoff = np.abs(dx_hat)
-        cutoff *= value_scale * self.beta
-        cutoff += self.min_cutoff
         rel = None if reliable is None else np.asarray(reliable, dtype=bool)
-        all_rel = rel is None or bool(rel.all())
-        if not all_rel:
-            cutoff[~rel] = self.min_cutoff
-        a = cutoff  # alpha = 1 / (1 + 1 / (2 pi cutoff dt))
-        a *= _TWO_PI * dt_s
-        np.reciprocal(a, out=a)
-        a += 1.0
-        np.reciprocal(a, out=a)
-        diff *= a
-        x_hat = diff
-        x_hat += xh
-        if all_rel:
-            self._last_reliable_ms.fill(t)
-        else:
-            held = ~rel & ((t - self._last_reliable_ms) <= self.hold_ms)
-            if held.any():
-                x_hat[held] = xh[held]
-                dx_hat[held] = dx_prev[held]
-            self._last_reliable_ms[rel] = t
+        x_hat, dx_hat = _finite_step(x - xh, t, xh, self._dx_hat, self._last_reliable_ms, self._t_ms, rel,
+                                     value_scale * self.beta, self.min_cutoff, self.d_cutoff, self.hold_ms)
         self._x_hat = x_hat
         self._dx_hat = dx_hat
         self._t_ms = t
         return x_hat.copy()
+
+    def fast_path(self, x: FloatArray, t: float) -> bool:
+        """Would ``update(x, t)`` take the common, finite case (``_update_finite``)?"""
+        xh = self._x_hat
+        return (
+            x.ndim == 2 and xh is not None and xh.shape == x.shape and self._t_ms is not None
+            and 0.0 < t - self._t_ms <= self.max_gap_ms
+            and math.isfinite(float(x.sum())) and math.isfinite(float(xh.sum()))
+        )
 
     def _update_general(
         self, x: FloatArray, t: float, reliable: NDArray[np.bool_] | None, value_scale: float
@@ -299,10 +323,20 @@ class PoseSmoother:
             c.world_min_cutoff, c.world_beta, c.world_d_cutoff,
             hold_ms=c.hold_ms, max_gap_ms=c.max_gap_ms,
         )
+        # Both filters in one step when they share their parameters (the defaults do): the
+        # same arithmetic row by row, half the numpy calls. While they go together the state
+        # is ``_joint`` (output, derivative, last reliable time: image rows then world rows;
+        # and the time), not the filters' own (``_unstack`` gives it back to them).
+        self._joinable = (c.min_cutoff, c.beta, c.d_cutoff) == (c.world_min_cutoff, c.world_beta, c.world_d_cutoff)
+        self._joint: tuple[FloatArray, FloatArray, FloatArray, float] | None = None
+        self._min_cutoff = np.array(c.min_cutoff)   # (0-d: see _ONE)
+        self._gain = np.empty((0, 3))
+        self._scale_xyz: tuple[tuple[int, int], FloatArray, FloatArray] | None = None
 
     def reset(self) -> None:
         self._image.reset()
         self._world.reset()
+        self._joint = None
 
     def update(self, frame: PoseFrame) -> PoseFrame:
         """Return a new, smoothed PoseFrame (the input is not modified)."""
@@ -312,30 +346,89 @@ class PoseSmoother:
         if not frame.detected:
             self.reset()
             return frame
-        w, h = frame.image_wh
-        if w <= 0 or h <= 0:
-            w, h = 1, 1
-        scale_xyz = np.array([w, h, w], dtype=np.float64)
-        px = lm[:, X : Z + 1] * scale_xyz
+        wh = frame.image_wh
+        cached = self._scale_xyz
+        if cached is not None and cached[0] == wh:
+            scale_xyz = cached[1]
+        else:
+            w, h = wh
+            if w <= 0 or h <= 0:
+                w, h = 1, 1
+            scale_xyz = np.array([w, h, w], dtype=np.float64)
+            self._scale_xyz = (wh, scale_xyz, np.array([w, h, w, 1.0, 1.0], dtype=np.float64))
+        # x, y, z in pixels: all five columns times (w, h, w, 1, 1) is one contiguous multiply,
+        # cheaper than a (33, 3) slice times (w, h, w) and the same numbers
+        px = (lm * self._scale_xyz[2])[:, X : Z + 1]
         vis = lm[:, VIS]
         reliable = vis >= self.config.min_visibility
         value_scale = 1.0 / _object_scale(px, reliable)
         t = frame.timestamp_ms
         out_lm = lm.copy()
-        out_lm[:, X : Z + 1] = self._image.update(
-            px, t, reliable=reliable, value_scale=value_scale
-        ) / scale_xyz
-        out_world = self._world.update(frame.world, t, reliable=reliable)
-        return PoseFrame(
-            timestamp_ms=t,
-            landmarks=out_lm,
-            world=out_world,
-            image_wh=frame.image_wh,
-            mask=frame.mask,
-            people=frame.people,
-            people_overlap=frame.people_overlap,
-        )
+        both = self._joint_update(px, frame.world, float(t), reliable, value_scale)
+        if both is None:
+            self._unstack()
+            image = self._image.update(px, t, reliable=reliable, value_scale=value_scale)
+            out_world = self._world.update(frame.world, t, reliable=reliable)
+        else:
+            image, out_world = both
+        np.divide(image, scale_xyz, out=out_lm[:, X : Z + 1])
+        return frame.with_arrays(out_lm, out_world)
 
+    def _joint_update(self, px: FloatArray, world: FloatArray, t: float, reliable: NDArray[np.bool_],
+                      value_scale: float) -> tuple[FloatArray, FloatArray] | None:
+        """Both filters' common case (``OneEuroFilter._update_finite``) in one step on the
+        stacked rows, with the same results row by row; None when either filter would take
+        another path (then each updates on its own, from its state: ``_unstack``)."""
+        if not self._joinable:
+            return None
+        world = np.asarray(world, dtype=np.float64)
+        joint = self._joint
+        if joint is None:   # the filters hold the state: stack it
+            img, wld = self._image, self._world
+            xi, xw = img._x_hat, wld._x_hat
+            if xi is None or xw is None or img._t_ms is None or img._t_ms != wld._t_ms \
+                    or px.ndim != 2 or xi.shape != px.shape or xw.shape != world.shape:
+                return None
+            assert img._dx_hat is not None and img._last_reliable_ms is not None
+            assert wld._dx_hat is not None and wld._last_reliable_ms is not None
+            joint = (np.concatenate((xi, xw)), np.concatenate((img._dx_hat, wld._dx_hat)),
+                     np.concatenate((img._last_reliable_ms, wld._last_reliable_ms)), img._t_ms)
+            self._gain = np.full((2 * px.shape[0], px.shape[1]), 1.0 * wld.beta)   # (full shape: no broadcasting)
+        elif px.ndim != 2 or 2 * px.shape[0] != joint[0].shape[0] or px.shape[1] != joint[0].shape[1] \
+                or world.shape != px.shape:
+            self._unstack()
+            return None
+        xh, t_prev = joint[0], joint[3]
+        if not 0.0 < t - t_prev <= self._image.max_gap_ms:
+            self._unstack()
+            return None
+        diff = np.concatenate((px, world))
+        diff -= xh
+        # finite input and state: a difference is finite only when both terms are (each
+        # filter's own test, OneEuroFilter.fast_path, would pass)
+        if np.count_nonzero(np.isfinite(diff)) != diff.size:
+            self._unstack()
+            return None
+        n = px.shape[0]
+        img = self._image
+        gain = self._gain
+        gain[:n] = value_scale * img.beta    # (the world rows: 1.0 x beta, unscaled)
+        last = joint[2]
+        x_hat, dx_hat = _finite_step(diff, t, xh, joint[1], last, t_prev, np.concatenate((reliable, reliable)),
+                                     gain, self._min_cutoff, img.d_cutoff, img.hold_ms)
+        self._joint = (x_hat, dx_hat, last, t)
+        return x_hat[:n], x_hat[n:].copy()
+
+    def _unstack(self) -> None:
+        """Give each filter its half of the stacked state (it updates on its own next)."""
+        joint = self._joint
+        if joint is None:
+            return
+        self._joint = None
+        x_hat, dx_hat, last, t = joint
+        n = x_hat.shape[0] // 2
+        for f, rows in ((self._image, slice(0, n)), (self._world, slice(n, None))):
+            f._x_hat, f._dx_hat, f._last_reliable_ms, f._t_ms = x_hat[rows], dx_hat[rows], last[rows], t
 
 def _object_scale(px: FloatArray, reliable: NDArray[np.bool_]) -> float:
     """Mean of the width and height of the bounding box of the reliable landmarks (px)."""
@@ -344,5 +437,6 @@ def _object_scale(px: FloatArray, reliable: NDArray[np.bool_]) -> float:
         pts = px[np.isfinite(px[:, :2]).all(axis=1), :2]
     if pts.shape[0] < 2:
         return 1.0
-    span = pts.max(axis=0) - pts.min(axis=0)
-    return max(float(span.sum()) / 2.0, 1e-6)
+    ends = np.sort(pts, axis=0)   # one call for both ends of both columns (max/min: two each)
+    lo, hi = ends[0].tolist(), ends[-1].tolist()
+    return max(((hi[0] - lo[0]) + (hi[1] - lo[1])) / 2.0, 1e-6)
