@@ -93,8 +93,8 @@ KNOWN_MISSES = {
     ("lying_twist", "head_not_turned"): "facing the ceiling reads 0.28 true, under 0.2 + 0.17 (error): MediaPipe's "
                                         "nose and ears cannot tell",
     ("passive_hang", "elbows_bent"): "the studio's bent elbows read over 150 - 12.5 (error)",
-    ("passive_hang", "feet_on_ground"): "the feet proxy's error (0.2) is as large as its signal: said only on "
-                                        "flat feet, and no longer holds the clock back",
+    ("passive_hang", "feet_on_ground"): "the foot's pitch is judged from the side only: from the front the "
+                                        "true joints of good hangs read -0.03 to 0.41 against -0.12 for feet flat",
     ("seated_rotation", "rotation_forced"): "3D yaw from the front: error 28 deg, a safety cue past 70 + 42",
     ("seated_rotation", "rotation_too_small"): "a 12 deg turn reads 0.12 true, over 0.21 - 0.16 (error): out of "
                                                "the position, but the cue waits for evidence",
