@@ -4,6 +4,7 @@
     render --clip ID --out x.mp4 [--preview ...]        one clip of the corpus plan, by id
     plan --out samples/corpus/manifest.json             the corpus plan + frame / render-time estimate
     batch --corpus --split dev|val|test|all --out DIR [--worker i --workers n]   render the corpus
+    batch --corpus --truth-only --out DIR               only the truth files (for eval --true-poses)
     batch --out samples                                 the committed sample set
 """
 
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--worker", type=int, default=0)
     b.add_argument("--workers", type=int, default=1)
     b.add_argument("--force", action="store_true", help="re-render clips that exist")
+    b.add_argument("--truth-only", action="store_true",
+                   help="corpus: write only the truth files (no video; ~1/20 of the time) into OUT, for "
+                        "`coach eval OUT --true-poses` while the videos render; keep OUT apart from the rendered corpus")
     return ap
 
 
@@ -138,6 +142,7 @@ def _batch_corpus(args) -> int:
 
     from coach.synth import corpus, render_clip
     from coach.synth.truth import truth_path
+    truth_only = getattr(args, "truth_only", False)
     if not (0 <= args.worker < args.workers):
         raise CoachError(f"--worker must be in 0..{args.workers - 1}")
     if args.workers > 1:  # one core per worker: torch's own threads would fight the other workers
@@ -153,16 +158,22 @@ def _batch_corpus(args) -> int:
     done = failed = rendered = 0
     for c in mine:
         out = root / c.relpath
-        if out.exists() and truth_path(out).exists() and not args.force:
+        if (truth_only or out.exists()) and truth_path(out).exists() and not args.force:
             done += 1
             continue
         if args.limit is not None and rendered >= args.limit:
             break
         t0 = time.time()
         try:
-            render_clip(c.exercise, c.mistake, "both", c.seed, out, c.fps, c.variation(), crf=args.crf,
-                        style=c.style, size=c.size or "obvious", clip_info=c.clip_info(), sides=list(c.sides),
-                        part_suffix=f".part{args.worker}")
+            if truth_only:
+                from coach.synth.render import truth_only_clip
+                truth_only_clip(c.exercise, c.mistake, c.seed, out, c.fps, c.variation(), style=c.style,
+                                size=c.size or "obvious", clip_info=c.clip_info(), sides=list(c.sides),
+                                part_suffix=f".part{args.worker}")
+            else:
+                render_clip(c.exercise, c.mistake, "both", c.seed, out, c.fps, c.variation(), crf=args.crf,
+                            style=c.style, size=c.size or "obvious", clip_info=c.clip_info(), sides=list(c.sides),
+                            part_suffix=f".part{args.worker}")
         except Exception as exc:  # logged, not fatal: the rest of the plan goes on
             failed += 1
             rec = dict(id=c.id, path=c.relpath, error=f"{type(exc).__name__}: {exc}", time=time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -172,8 +183,9 @@ def _batch_corpus(args) -> int:
             print(f"FAILED {c.relpath}: {rec['error']}", flush=True)
             continue
         rendered += 1
-        mb = (out.stat().st_size + truth_path(out).stat().st_size) / 1e6
-        print(f"{c.relpath}  {c.frames} frames  {time.time() - t0:.0f} s  {mb:.2f} MB", flush=True)
+        mb = ((0 if truth_only else out.stat().st_size) + truth_path(out).stat().st_size) / 1e6
+        shown = truth_path(out).relative_to(root) if truth_only else c.relpath
+        print(f"{shown}  {c.frames} frames  {time.time() - t0:.0f} s  {mb:.2f} MB", flush=True)
     print(f"worker {args.worker}/{args.workers}: {rendered} rendered, {done} already done, {failed} failed "
           f"(of {len(mine)})", flush=True)
     return 1 if failed else 0
