@@ -222,3 +222,20 @@ def test_the_position_cue_comes_once_the_person_stops_short():
     ev += feed(eng, ms, ms + 5000, s0=30, s1=0)     # ... and stays there
     cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
     assert cues and stop < cues[0] <= stop + 2000 + 200   # said once the approach has stopped (approach_s 2)
+
+
+def test_the_position_cue_waits_for_someone_resting_before_they_start():
+    """Resting between sides (not moving toward the position at all): the position is asked
+    for only after timing.idle_s (10 s) of the step, not after the rule's persist_s (1 s)."""
+    eng = ExerciseEngine(load(APPROACH), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0)
+    step_start = next(e.timestamp_ms for e in ev if e.kind == "phase" and e.data.get("phase") == "twist")
+    ev += feed(eng, 1500, 16000, s0=0, s1=0)        # lies still
+    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    assert cues and step_start + 10000 <= cues[0] <= step_start + 10000 + 200
+    # with no idle wait the rule's own persist_s decides (said once the 3 s pause after the
+    # step's instruction is over)
+    eng = ExerciseEngine(load(APPROACH.replace("phases:", "timing: {idle_s: 0}\nphases:", 1)), measure_factory=factory)
+    ev = feed(eng, 0, 16000, s0=0, s1=0)
+    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    assert cues and cues[0] <= step_start + 3000 + 200

@@ -277,6 +277,8 @@ class HoldStep(Step):
         # to, and when it last came closer by a step; the cues wait while it keeps coming
         self.approach: dict[int, float] = {}
         self.approached_ms: float | None = None
+        self.ever_approached = False    # seen moving toward a position in this step
+        self.idle_wait = False          # not moved toward it yet, for less than timing.idle_s
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
@@ -337,7 +339,7 @@ class HoldStep(Step):
 
     @property
     def on_the_way(self) -> bool:
-        return self.approached_ms is not None
+        return self.approached_ms is not None or self.idle_wait
 
     def _follow_approach(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> None:
         """Is the person on the way into a position (this side's or, while the side may
@@ -360,8 +362,12 @@ class HoldStep(Step):
             elif ref > 0.0 and out <= ref - (max(tr.rule.hysteresis, 0.5 * tr.rule.error) or 0.1 * ref):
                 self.approach[key] = out
                 self.approached_ms = t
+                self.ever_approached = True
         if self.approached_ms is not None and t - self.approached_ms > timing.approach_s * 1000.0:
             self.approached_ms = None
+        # not started toward it yet (resting, between sides): a while before it is asked for
+        self.idle_wait = not self.ever_approached and self.started_ms is not None \
+            and t - self.started_ms < timing.idle_s * 1000.0
 
     # -- recognised ahead of time -----------------------------------------------------------
     def recognised(self, t: float, frame: PoseFrame) -> bool:
@@ -410,6 +416,7 @@ class HoldStep(Step):
         e.g. a change from the start position) replace this step's fresh ones."""
         by_name = {m.name: m for m in probe.measures}
         self.measures = [by_name.get(m.name, m) for m in self.measures]
+        self.ever_approached = True   # the person is doing this side: not idle
         taken = {rid: tr for rid, tr in probe.trackers.items() if rid in self.trackers}
         for tr in taken.values():
             if tr.state == FAULT:
