@@ -387,28 +387,23 @@ class HoldStep(Step):
 
     def other_side_reached(self, t: float, frame: PoseFrame, wait_s: float) -> bool:
         """While waiting for this side's position: has the person been in the other side's
-        position (and not in this one's) for ``wait_s``? Never once this side's hold began
-        (having moved toward a position both sides share is not having begun)."""
+        position (and not in this one's), or with a ``side_from`` clearly on the other side,
+        for ``wait_s``? Never once this side's hold began (having moved toward a position
+        both sides share is not having begun)."""
         if self.probes is None or self.hold_state != "waiting" or self.hold_started_ms is not None:
             self.probe_since_ms = self.probe_in_since_ms = None
             return False
         this, other = self.probes
         this_ok = this.reached(t, frame)
-        other_ok = other.reached(t, frame)
-        if not other_ok or this_ok:
-            self.probe_in_since_ms = None
-        elif self.probe_in_since_ms is None:
-            self.probe_in_since_ms = t
-        if self.phase.side_from is not None and not this_ok:
-            # the side_from measure is the side's own evidence: the person is doing the other
-            # side (e.g. its knee is the one bent up) even if not (yet) in its position
-            other_ok = other_ok or (other.side_seen and not this.side_seen)
-        if not other_ok or this_ok:
-            self.probe_since_ms = None
-            return False
-        if self.probe_since_ms is None:
-            self.probe_since_ms = t
-        return t - self.probe_since_ms >= wait_s * 1000.0
+        in_other = other.reached(t, frame) and not this_ok
+        # the side_from measure is the side's own evidence: the person is doing the other
+        # side (e.g. its knee is the one bent up) even if not (yet) in its position
+        on_other = in_other or (self.phase.side_from is not None and not this_ok
+                                and other.side_seen and not this.side_seen)
+        self.probe_in_since_ms = (self.probe_in_since_ms if self.probe_in_since_ms is not None else t) \
+            if in_other else None
+        self.probe_since_ms = (self.probe_since_ms if self.probe_since_ms is not None else t) if on_other else None
+        return on_other and t - self.probe_since_ms >= wait_s * 1000.0
 
     def take_over(self, probe: SideProbe) -> None:
         """Become current after the person was found doing this side: the measures and the
