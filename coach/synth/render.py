@@ -550,6 +550,19 @@ def render_clip(exercise_id: str, mistake: str | None = None, side: str = "both"
         renderer.delete()
 
 
+def _posed(body, f) -> tuple[np.ndarray, np.ndarray]:
+    """Frame f's body: (world vertices, world landmarks); settles f on the floor (``settle``)."""
+    vb, hb = body.skin(f["d"])
+    v = settle(body, f, vb)
+    return v, body.landmarks(vb, hb) @ f["R"].T + f["T"]
+
+
+def _inside(xy: np.ndarray) -> np.ndarray:
+    """Which projected landmarks (pixel coordinates, NaN behind the camera) fall inside the picture."""
+    u = np.round(np.nan_to_num(xy, nan=-1.0)).astype(int)
+    return np.isfinite(xy).all(1) & (u[:, 0] >= 0) & (u[:, 0] < IMAGE_WH[0]) & (u[:, 1] >= 0) & (u[:, 1] < IMAGE_WH[1])
+
+
 def _render_frames_and_truth(c, frames, body, bar, mistake, name, sc, renderer, mesher, sensor, writer, w2c, xy, xyz,
                              vis, mirrored, progress, t_start, n_checked, part, tpart, out, exercise_id, seed, fps,
                              clip_info) -> Path:
@@ -557,19 +570,16 @@ def _render_frames_and_truth(c, frames, body, bar, mistake, name, sc, renderer, 
     n = len(frames)
     if True:
         for i, f in enumerate(frames):
-            vb, hb = body.skin(f["d"])
-            v = settle(body, f, vb)
-            r, t = f["R"], f["T"]
+            v, lm = _posed(body, f)
             check_frame(body, f, v, bar, mistake, name)
             node = sc.add(mesher(v))
             color, depth = renderer.render(sc)
             sc.remove_node(node)
-            lm = body.landmarks(vb, hb) @ r.T + t
             xyz[i] = lm
             xy[i] = project(lm, cam, k)
             zc = lm @ w2c[:3, :3].T + w2c[:3, 3]
             u = np.round(np.nan_to_num(xy[i], nan=-1.0)).astype(int)
-            inside = np.isfinite(xy[i]).all(1) & (u[:, 0] >= 0) & (u[:, 0] < IMAGE_WH[0]) & (u[:, 1] >= 0) & (u[:, 1] < IMAGE_WH[1])
+            inside = _inside(xy[i])
             uu = np.where(inside[:, None], u, 0)
             dbuf = depth[uu[:, 1], uu[:, 0]]
             vis[i] = inside & ((dbuf == 0) | (dbuf > zc[:, 2] - VIS_MARGIN_M))
@@ -647,16 +657,11 @@ def truth_only_clip(exercise_id: str, mistake: str | None, seed: int, out_path: 
     xy = np.zeros((n, 33, 2))
     xyz = np.zeros((n, 33, 3))
     vis = np.zeros((n, 33), bool)
-    w, h = IMAGE_WH
     for i, f in enumerate(frames):
-        vb, hb = body.skin(f["d"])
-        settle(body, f, vb)
-        lm = body.landmarks(vb, hb) @ f["R"].T + f["T"]
+        _, lm = _posed(body, f)
         xyz[i] = lm
         xy[i] = project(lm, cam, k)
-        with np.errstate(invalid="ignore"):
-            vis[i] = np.isfinite(xy[i]).all(1) & (xy[i][:, 0] >= 0) & (xy[i][:, 0] < w) \
-                & (xy[i][:, 1] >= 0) & (xy[i][:, 1] < h)
+        vis[i] = _inside(xy[i])
     plan: CameraPlan | None = c["plan"]
     mirrored = bool(plan.mirrored) if plan is not None else False
     info = dict(clip_info or {}, truth_only=True)
