@@ -96,8 +96,8 @@ KNOWN_MISSES = {
     ("passive_hang", "feet_on_ground"): "the foot's pitch is judged from the side only: from the front the "
                                         "true joints of good hangs read -0.03 to 0.41 against -0.12 for feet flat",
     ("seated_rotation", "rotation_forced"): "3D yaw from the front: error 28 deg, a safety cue past 70 + 42",
-    ("seated_rotation", "rotation_too_small"): "a 12 deg turn reads 0.12 true, over 0.21 - 0.16 (error): out of "
-                                               "the position, but the cue waits for evidence",
+    ("seated_rotation", "rotation_too_small"): "a 12 deg turn reads up to 15 deg true (20 MediaPipe), over 23 - 15 "
+                                               "(error): out of the position, but the cue waits for evidence",
 }
 
 

@@ -90,9 +90,14 @@ def _default_factory(spec: ExerciseSpec) -> MeasureFactory:
     except ImportError as exc:
         raise EngineError(f"coach.measures: cannot import ({exc}); the engine needs the measures module") from None
     units = dict(spec.measure_units)
+    shared: dict[str, dict] = {}   # per measure name: what a measure shares with later steps'
 
     def factory(name: str, mspec: Mapping[str, Any], side: str | None) -> Any:
-        return build_measure(name, mspec, side, source_units=units)
+        m = build_measure(name, mspec, side, source_units=units)
+        share = getattr(m, "share", None)
+        if share is not None:
+            share(shared.setdefault(name, {}))
+        return m
 
     return factory
 

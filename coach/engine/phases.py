@@ -241,6 +241,8 @@ def _sided(spec: ExerciseSpec, phase: PhaseSpec, probes: tuple[SideProbe, SidePr
     if phase.side_from is not None or any(spec.rules[rid].mirror_on_side is not None for rid in phase.position):
         return True
     a, b = probes
+    if any(getattr(m, "sided", False) for m in a.measures):
+        return True
     return [tuple(getattr(m, "landmarks", ())) for m in a.measures] != \
         [tuple(getattr(m, "landmarks", ())) for m in b.measures]
 

@@ -502,8 +502,19 @@ class MeasureCache:
         self._size = 0
         self.hits = 0
         self.misses = 0
+        self.start_run()
 
-    def factory(self, name: str, mspec: Any, side: str | None) -> "_CachedMeasure":
+    def start_run(self) -> None:
+        """A new evaluation begins: measures that share a start between steps start afresh."""
+        self._shared: dict[str, dict] = {}
+
+    def factory(self, name: str, mspec: Any, side: str | None) -> Any:
+        m = self._build(name, mspec, side, source_units=self._units)
+        share = getattr(m, "share", None)
+        if share is not None:
+            # its values depend on an earlier step's start too: not cached, live as in the engine
+            share(self._shared.setdefault(name, {}))
+            return m
         return _CachedMeasure(self, name, mspec, side)
 
     def entry(self, name: str, mspec: Any, side: str | None, start_ms: float) -> tuple[Any, list[float]]:
@@ -626,6 +637,7 @@ class Workbench:
         t0 = time.perf_counter()
         overrides = clean_overrides(raw_overrides, self.params, self.spec)
         spec = self.spec_with(overrides)
+        self.cache.start_run()
         engine = ExerciseEngine(spec, lang=self.lang,
                                 measure_factory=self.cache.factory if self.use_cache else None)
         n = self.n
