@@ -22,16 +22,16 @@ LIMIT_MB = 120.0
 
 # Today's scores, the floors (and, for errors, ceilings) of test_eval_does_not_regress.
 # Measured 2026-12-06 with scripts/eval_floors.py on the clips then imported (all 95 test
-# clips, 40 dev), after issue 13 and the session-4 engine changes (position cues wait while
-# the person is on the way or has not started; side followed from side_from evidence). Re-measure after
-# importing more clips or improving the coach — never tune on the test split.
-FLOORS = {'dev': {'clips': 40,
-                  'tracked_fraction': 0.973,
-                  'precision': 0.288,
-                  'recall': 0.34,
-                  'f1': 0.312,
-                  'recall_just_past': 0.25,
-                  'recall_obvious': 0.392,
+# clips, 65 dev), after issue 13, the session-4 engine changes and the seated turn read from
+# the shoulders' width (front_turn). Re-measure after importing more clips or improving the
+# coach — never tune on the test split.
+FLOORS = {'dev': {'clips': 65,
+                  'tracked_fraction': 0.983,
+                  'precision': 0.402,
+                  'recall': 0.448,
+                  'f1': 0.423,
+                  'recall_just_past': 0.414,
+                  'recall_obvious': 0.478,
                   'wrong_cues_per_min_good': 0.132,
                   'corrections_per_min_camera_off': 2.027,
                   'camera_unsupported_fraction_camera_off': 0.857,
@@ -43,20 +43,20 @@ FLOORS = {'dev': {'clips': 40,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.341,
-                   'recall': 0.494,
-                   'f1': 0.403,
-                   'recall_just_past': 0.372,
+                   'precision': 0.379,
+                   'recall': 0.505,
+                   'f1': 0.433,
+                   'recall_just_past': 0.395,
                    'recall_obvious': 0.613,
-                   'wrong_cues_per_min_good': 0.643,
+                   'wrong_cues_per_min_good': 0.548,
                    'corrections_per_min_camera_off': 2.116,
                    'camera_unsupported_fraction_camera_off': 0.428,
                    'camera_unsupported_fraction_supported': 0.0,
-                   'hold_start_error_s_mean': 2.067,
-                   'hold_starts_missed': 8.0,
-                   'hold_error_s_mean': 3.414,
+                   'hold_start_error_s_mean': 1.633,
+                   'hold_starts_missed': 7.0,
+                   'hold_error_s_mean': 3.383,
                    'rep_count_error_mean': 0.4,
-                   'sides_followed_fraction': 0.75}}
+                   'sides_followed_fraction': 0.8}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
                    "hold_start_error_s_mean", "hold_starts_missed", "hold_error_s_mean", "rep_count_error_mean"}
 
