@@ -491,6 +491,28 @@ def test_change_since_the_start() -> None:
     assert "endret seg" in describe_measure("change", {"of": "v"}, "nb")
 
 
+def test_change_with_a_shared_start_keeps_the_first_step_s_baseline() -> None:
+    """share_start: the later step (the other side) takes the first step's baseline, also when
+    the person is still coming back when it begins; without it each step has its own."""
+    holder: dict = {}
+    first = build({"type": "change", "of": "h", "baseline_s": 0.5, "share_start": True}, "right")
+    later = build({"type": "change", "of": "h", "baseline_s": 0.5, "share_start": True}, "left")
+    alone = build({"type": "change", "of": "h", "baseline_s": 0.5}, "left")
+    assert first.shares_start and not alone.shares_start
+    first.share(holder), later.share(holder), alone.share(holder)
+    for t in (0, 300, 600, 900):                 # knees up: 0.7, then lowered
+        first.update(_t(t), {"h": 0.7})
+    assert first.update(_t(2000), {"h": 0.4}) == pytest.approx(-0.3)
+    # the other side's step begins while the knees come back up (0.5), then they go down
+    for m in (later, alone):
+        m.update(_t(3000), {"h": 0.5})
+        m.update(_t(3600), {"h": 0.7})
+    assert later.update(_t(6000), {"h": 0.45}) == pytest.approx(-0.25)
+    assert alone.update(_t(6000), {"h": 0.45}) == pytest.approx(-0.05)
+    assert "first side" in describe_measure("change", {"of": "v", "share_start": True})
+    assert "første side" in describe_measure("change", {"of": "v", "share_start": True}, "nb")
+
+
 # --- oscillation --------------------------------------------------------------------------
 
 def _sine(m_amp: Measure, m_per: Measure, amp: float, period_s: float, seconds: float,

@@ -94,9 +94,8 @@ def _default_factory(spec: ExerciseSpec) -> MeasureFactory:
 
     def factory(name: str, mspec: Mapping[str, Any], side: str | None) -> Any:
         m = build_measure(name, mspec, side, source_units=units)
-        share = getattr(m, "share", None)
-        if share is not None:
-            share(shared.setdefault(name, {}))
+        if getattr(m, "shares_start", False):
+            m.share(shared.setdefault(name, {}))
         return m
 
     return factory

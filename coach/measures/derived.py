@@ -170,13 +170,26 @@ class Change(_Derived):
             "the baseline is the mean over this long from the first value, seconds",
             low=0.0, high=60.0,
         ),
+        "share_start": ParamSpec(
+            "bool", False, False, None,
+            "the baseline is the first step's that reads it, kept by the later steps (the "
+            "other side's step begins while the person is still coming back from the first)",
+        ),
     }
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
                  source_unit: str | None = None) -> None:
         super().__init__(name, params, side, source_unit)
         self.baseline_ms = params["baseline_s"] * 1000.0
+        self.shares_start = bool(params["share_start"])
+        self._shared: dict | None = None
         self.reset()
+
+    def share(self, holder: dict) -> None:
+        """With ``share_start``: read the baseline from ``holder`` once an earlier step has
+        learnt it, and leave this one's there when it is the first."""
+        if self.shares_start:
+            self._shared = holder
 
     def reset(self) -> None:
         self._t0: float | None = None
@@ -188,6 +201,8 @@ class Change(_Derived):
         v = values.get(self.of, NAN)
         if v is None or v != v:
             return NAN
+        if not self._done and self._shared is not None and "start" in self._shared:
+            self._sum, self._n, self._done = self._shared["start"], 1, True
         if not self._done:
             t = frame.timestamp_ms
             if self._t0 is None:
@@ -197,6 +212,8 @@ class Change(_Derived):
                 self._n += 1
             else:
                 self._done = True
+                if self._shared is not None:
+                    self._shared.setdefault("start", self._sum / self._n)
         return v - self._sum / self._n
 
 

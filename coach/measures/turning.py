@@ -64,6 +64,8 @@ class FrontTurn(BaseMeasure):
     }
     #: the value depends on the exercise's side (the two sides' readings differ)
     sided = True
+    #: the start is shared with the later steps (``share``)
+    shares_start = True
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None) -> None:
         super().__init__(name, params, side)

@@ -510,10 +510,9 @@ class MeasureCache:
 
     def factory(self, name: str, mspec: Any, side: str | None) -> Any:
         m = self._build(name, mspec, side, source_units=self._units)
-        share = getattr(m, "share", None)
-        if share is not None:
+        if getattr(m, "shares_start", False):
             # its values depend on an earlier step's start too: not cached, live as in the engine
-            share(self._shared.setdefault(name, {}))
+            m.share(self._shared.setdefault(name, {}))
             return m
         return _CachedMeasure(self, name, mspec, side)
 
