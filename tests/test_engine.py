@@ -624,9 +624,9 @@ def test_side_tried_but_never_right_is_not_skipped():
     eng = ExerciseEngine(load(SIDES_SPEC), measure_factory=factory)
     ev = run(eng, hold_frames(0, 1500, s3=5, s0=0, s1=0))
     ev += run(eng, hold_frames(1500, 6000, s3=5, s0=60, s1=0))
-    ev += run(eng, hold_frames(6000, 10000, s3=5, s0=0, s1=0))       # back, resting (> 3 s)
-    ev += run(eng, hold_frames(10000, 16000, s3=5, s0=0, s1=30))     # half way and more, never in
-    ev += eng.finish(16000)
+    ev += run(eng, hold_frames(6000, 13500, s3=5, s0=0, s1=0))       # back, resting (> switch_s, 6 s)
+    ev += run(eng, hold_frames(13500, 19500, s3=5, s0=0, s1=30))     # half way and more, never in
+    ev += eng.finish(19500)
     assert "skipped" not in [e.rule_id for e in kinds(ev, "fault")]
 
 
@@ -640,6 +640,20 @@ def test_side_where_nothing_moved_is_skipped_even_after_the_return_movement():
     ev += run(eng, hold_frames(6600, 8000, s3=5, s0=0, s1=40))       # a swing on the left measure
     ev += run(eng, hold_frames(8000, 14000, s3=5, s0=0, s1=0))       # then still
     ev += eng.finish(14000)
+    assert [(f.rule_id, f.side) for f in kinds(ev, "fault") if f.rule_id == "skipped"] == [("skipped", "left")]
+
+
+def test_a_slow_return_to_the_middle_is_not_trying_the_other_side():
+    # "Gå rolig tilbake til midten": coming back takes 4-6 s; the left measure swings past
+    # half way 3.2-5.5 s into the left's step (with switch_s 3 s that counted as trying it)
+    eng = ExerciseEngine(load(SIDES_SPEC), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 1500, s3=5, s0=0, s1=0))
+    ev += run(eng, hold_frames(1500, 6000, s3=5, s0=60, s1=0))
+    ev += run(eng, hold_frames(6000, 6600, s3=5, s0=0, s1=0))        # released at 6500
+    ev += run(eng, hold_frames(6600, 9700, s3=5, s0=0, s1=5))
+    ev += run(eng, hold_frames(9700, 12000, s3=5, s0=0, s1=35))      # the slow return's swing
+    ev += run(eng, hold_frames(11500, 18000, s3=5, s0=0, s1=0))      # then still
+    ev += eng.finish(18000)
     assert [(f.rule_id, f.side) for f in kinds(ev, "fault") if f.rule_id == "skipped"] == [("skipped", "left")]
 
 
