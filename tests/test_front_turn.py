@@ -111,6 +111,15 @@ def test_width_alone_cannot_tell_which_way_the_nose_decides():
     assert turn_deg(narrow, 0.0, -15.0) == pytest.approx(30.0, abs=0.5)
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_turn_past_side_on_to_the_camera_still_reads_large(side):
+    """80 deg away from a camera 15 deg off: the shoulders are past side-on to the camera
+    and swap sides in the picture; the turn still reads about 80, toward the side."""
+    sign = 1.0 if side == "left" else -1.0
+    got = _run(side, -sign * 15.0, [0.0] * 8 + [sign * 60.0] * 2 + [sign * 80.0] * 4)
+    assert got[-1] == pytest.approx(80.0, abs=5.0)
+
+
 def test_the_start_is_shared_with_later_steps():
     """The second side's step begins while the person is still turned from the first:
     with the first step's start it reads the true turn, with its own it would not."""

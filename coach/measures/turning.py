@@ -89,8 +89,9 @@ class FrontTurn(BaseMeasure):
         self._base: tuple[float, float, float] | None = None
 
     def readings(self, frame: PoseFrame) -> tuple[float, float, float] | None:
-        """(shoulder width / hip width, nose along the shoulders in shoulder widths + toward
-        the left shoulder, hip line yaw in degrees) or None when not seen."""
+        """(shoulder width / hip width, negative once the shoulders have swapped sides in the
+        picture; nose along the shoulders in shoulder widths, + toward the left shoulder; hip
+        line yaw in degrees) or None when not seen."""
         f = view_of(frame)
         mv = self.min_vis
         no, ls, rs, lh, rh = (f.px(r, mv) for r in self.refs)
@@ -107,7 +108,10 @@ class FrontTurn(BaseMeasure):
         mx, my = 0.5 * (ls[0] + rs[0]), 0.5 * (ls[1] + rs[1])
         along = ((no[0] - mx) * dx + (no[1] - my) * dy) / sw2
         yaw = math.degrees(math.atan2(wl[2] - wr[2], wl[0] - wr[0]))
-        return math.sqrt(sw2) / hw, along, yaw
+        # turned past side-on to the camera, the shoulders swap sides in the picture (the
+        # hips never do here): the width then counts as negative and the nose's side flips
+        flip = -1.0 if dx * (lh[0] - rh[0]) + dy * (lh[1] - rh[1]) < 0.0 else 1.0
+        return flip * math.sqrt(sw2) / hw, flip * along, yaw
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
         got = self.readings(frame)
