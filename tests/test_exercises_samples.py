@@ -96,6 +96,9 @@ KNOWN_MISSES = {
     ("passive_hang", "feet_on_ground"): "the foot's pitch is judged from the side only: from the front the "
                                         "true joints of good hangs read -0.03 to 0.41 against -0.12 for feet flat",
     ("seated_rotation", "rotation_forced"): "3D yaw from the front: error 28 deg, a safety cue past 70 + 42",
+    ("seated_rotation", "shoulders_tipping"): "the 15 deg tip reads 11 against the start's vertical (true joints; "
+                                              "MediaPipe 12 as a change), under 10 + 7.2 (error); the picture's "
+                                              "tilt read 16 but read good dev turns as 5-24 (error 37.9)",
     ("seated_rotation", "rotation_too_small"): "a 12 deg turn reads up to 15 deg true (20 MediaPipe), over 23 - 15 "
                                                "(error): out of the position, but the cue waits for evidence",
 }

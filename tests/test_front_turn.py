@@ -154,3 +154,66 @@ def test_tuning_gives_the_engine_s_values_for_a_measure_with_a_shared_start():
             [(e.timestamp_ms, e.kind, e.rule_id, e.side) for e in b.events]
         for rid in a.value:
             assert np.array_equal(a.value[rid], b.value[rid], equal_nan=True), rid
+
+
+# --------------------------------------------------------------------------- tilt_from_start
+
+def _tilt_frame(turn_left: float, tip_deg: float, camera_height: float, t_ms: float) -> PoseFrame:
+    """Shoulders (level, or the right one lower by ``tip_deg``) turned to the person's left,
+    hips square, seen from straight in front at ``camera_height`` metres (the shoulders at
+    0.5): the camera looks at the body, so below the shoulders it looks up at them."""
+    body = _body(turn_left)
+    half = 0.20 * math.sin(math.radians(tip_deg))
+    body[L.LEFT_SHOULDER] = body[L.LEFT_SHOULDER] + np.array([0.0, half, 0.0])
+    body[L.RIGHT_SHOULDER] = body[L.RIGHT_SHOULDER] - np.array([0.0, half, 0.0])
+    eye = np.array([0.0, camera_height, 2.5])
+    fwd = np.array([0.0, 0.25, 0.0]) - eye
+    fwd /= np.linalg.norm(fwd)
+    right = np.cross(fwd, np.array([0.0, 1.0, 0.0]))
+    right /= np.linalg.norm(right)
+    down = np.cross(fwd, right)
+    f = PoseFrame(timestamp_ms=t_ms, image_wh=(W, H))
+    pts = {}
+    for lm, p in body.items():
+        q = p - eye
+        x, y, z = q @ right, q @ down, q @ fwd
+        f.landmarks[lm] = (0.5 + F * x / z / W, 0.5 + F * y / z / H, 0.0, 0.95, 0.99)
+        pts[lm] = (x, y, z)
+    hips = 0.5 * (np.array(pts[L.LEFT_HIP]) + np.array(pts[L.RIGHT_HIP]))
+    for lm, p in pts.items():
+        f.world[lm] = np.array(p) - hips
+    return f
+
+
+def _tilts(frames: list[PoseFrame], holder: dict | None = None) -> tuple[list[float], list[float]]:
+    level = build_measure("lvl", {"type": "tilt_from_start", "points": ["left_shoulder", "right_shoulder"]}, None)
+    if holder is not None:
+        level.share(holder)
+    image = build_measure("img", {"type": "line_tilt", "points": ["left_shoulder", "right_shoulder"]}, None)
+    return [level.update(f, {}) for f in frames], [image.update(f, {}) for f in frames]
+
+
+@pytest.mark.parametrize("camera_height", [0.0, 1.1])
+def test_a_level_shoulder_line_turned_stays_level_from_a_camera_below_or_above(camera_height):
+    frames = [_tilt_frame(0.0, 0.0, camera_height, i * 100.0) for i in range(12)] + \
+             [_tilt_frame(45.0, 0.0, camera_height, 1200.0 + i * 100.0) for i in range(4)]
+    level, image = _tilts(frames)
+    assert abs(level[-1] - level[5]) < 1.0
+    assert abs(image[-1] - image[5]) > 8.0      # the picture's tilt, for contrast
+
+
+@pytest.mark.parametrize("camera_height", [0.0, 0.5, 1.1])
+def test_a_tipped_shoulder_line_reads_its_tip(camera_height):
+    frames = [_tilt_frame(0.0, 0.0, camera_height, i * 100.0) for i in range(12)] + \
+             [_tilt_frame(40.0, 12.0, camera_height, 1200.0 + i * 100.0) for i in range(4)]
+    level, _ = _tilts(frames)
+    assert level[-1] - level[5] == pytest.approx(-12.0, abs=1.5)   # the right shoulder lower
+
+
+def test_the_start_s_vertical_is_shared_with_later_steps():
+    holder: dict = {}
+    _tilts([_tilt_frame(0.0, 0.0, 0.0, i * 100.0) for i in range(12)], holder)
+    assert "start" in holder
+    # a later step that begins with the person turned and tipped still reads the tip
+    level, _ = _tilts([_tilt_frame(40.0, 12.0, 0.0, 5000.0 + i * 100.0) for i in range(4)], holder)
+    assert level[0] == pytest.approx(-12.0, abs=1.5)

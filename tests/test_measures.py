@@ -89,7 +89,7 @@ def test_registry_and_params() -> None:
     assert set(MEASURE_TYPES) == {
         "joint_angle", "segment_angle", "line_tilt", "yaw_between", "distance", "offset",
         "midline_crossing", "visibility", "speed", "oscillation_amplitude",
-        "oscillation_period", "change", "rolling", "spinal_flexion", "front_turn",
+        "oscillation_period", "change", "rolling", "spinal_flexion", "front_turn", "tilt_from_start",
     }
     p = measure_params("joint_angle")
     assert isinstance(p["points"], ParamSpec) and p["points"].required and p["points"].count == 3

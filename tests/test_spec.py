@@ -163,9 +163,10 @@ def test_error_wrong_unit_suffix_names_the_right_one():
 
 
 def test_error_unknown_measure_type_and_param():
-    text = shipped("seated_rotation").replace("{type: line_tilt, points:", "{type: line_tlit, points:")
+    text = shipped("seated_rotation").replace("{type: tilt_from_start, points:", "{type: tilt_form_start, points:")
     msg = err(text, stem="seated_rotation")
-    assert f"x.yaml:{line_of(text, 'line_tlit')}: measures.shoulder_tilt.type: unknown measure type 'line_tlit'" in msg
+    assert f"x.yaml:{line_of(text, 'tilt_form_start')}: measures.shoulder_level.type: unknown measure type " \
+        "'tilt_form_start'" in msg
     text = shipped("knee_to_chest").replace("points: [near_wrist, moving_knee]}", "points: [near_wrist, moving_kneee]}")
     msg = err(text, stem="knee_to_chest")
     assert msg.startswith(f"x.yaml:{line_of(text, 'moving_kneee')}: measures.hands_to_knee.points:")
@@ -173,8 +174,8 @@ def test_error_unknown_measure_type_and_param():
 
 
 def test_error_unknown_references():
-    text = shipped("seated_rotation").replace("    measure: shoulder_tilt\n", "    measure: shoulder_tlit\n")
-    assert "rules.shoulders_tipping.measure: unknown measure 'shoulder_tlit'" in err(text, stem="seated_rotation")
+    text = shipped("seated_rotation").replace("    measure: shoulder_level\n", "    measure: shoulder_levle\n")
+    assert "rules.shoulders_tipping.measure: unknown measure 'shoulder_levle'" in err(text, stem="seated_rotation")
     text = shipped("lying_twist").replace("    phases: [twist]\n    cue: {nb: Hold", "    phases: [twsit]\n    cue: {nb: Hold")
     assert "rules.shoulder_lifting.phases[0]: unknown value 'twsit', expecting one of [start, twist]" in err(text)
     text = shipped("lying_twist").replace("position: [knee_brought_over, knee_not_crossing]",

@@ -128,7 +128,9 @@ class ExerciseEngine:
         self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
         self.gate = GateDecision()
         # the person's start position, for the rules judged relative to it (relative_to: start)
-        self.start_position = StartPosition(spec, self.steps, measure_factory or _default_factory(spec))
+        # (the same factory: a measure that shares its start with later steps shares it with
+        # the start position's too)
+        self.start_position = StartPosition(spec, self.steps, self._factory)
 
     @property
     def step(self) -> Step | None:

@@ -150,6 +150,8 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
     if type_name == "rolling":
         return say(type_name, stat=_word("stat", params.get("stat", ""), "median", lang), of=of,
                    window=window_text(params.get("window_s", 1.0), lang))
+    if type_name == "tilt_from_start":
+        return say(type_name, p0=p("points", 0), p1=p("points", 1))
     if type_name == "change" and params.get("share_start"):
         return say("change_shared", of=of)
     if type_name in ("speed", "oscillation_amplitude", "oscillation_period", "change"):

@@ -13,7 +13,7 @@ from coach.measures.landmark import (
 )
 from coach.measures.points import MeasureError
 from coach.measures.spinal import SpinalFlexion
-from coach.measures.turning import FrontTurn
+from coach.measures.turning import FrontTurn, TiltFromStart
 
 
 # --------------------------------------------------------------------------------------
@@ -25,7 +25,7 @@ MEASURE_TYPES: dict[str, type[BaseMeasure]] = {
     for cls in (
         JointAngle, SegmentAngle, LineTilt, YawBetween, Distance, Offset, MidlineCrossing,
         Visibility, Speed, OscillationAmplitude, OscillationPeriod, Change, Rolling, SpinalFlexion,
-        FrontTurn,
+        FrontTurn, TiltFromStart,
     )
 }
 
