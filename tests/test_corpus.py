@@ -23,14 +23,15 @@ LIMIT_MB = 120.0
 # Today's scores, the floors (and, for errors, ceilings) of test_eval_does_not_regress.
 # Measured 2026-12-06 with scripts/eval_floors.py on the clips then imported (all 95 test
 # clips, 65 dev), after issue 13, the session-4 engine changes, the seated turn read from the
-# shoulders' width (front_turn), the crossed-leg drop from the knees-up height and switch_s 6 s.
+# shoulders' width (front_turn), the crossed-leg drop from the knees-up height, switch_s 6 s
+# and the seated shoulders' tilt against the start's vertical (tilt_from_start).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 65,
                   'tracked_fraction': 0.983,
-                  'precision': 0.42,
+                  'precision': 0.428,
                   'recall': 0.482,
-                  'f1': 0.449,
+                  'f1': 0.454,
                   'recall_just_past': 0.463,
                   'recall_obvious': 0.5,
                   'wrong_cues_per_min_good': 0.132,
@@ -44,18 +45,18 @@ FLOORS = {'dev': {'clips': 65,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.406,
+                   'precision': 0.452,
                    'recall': 0.551,
-                   'f1': 0.468,
+                   'f1': 0.497,
                    'recall_just_past': 0.465,
                    'recall_obvious': 0.636,
-                   'wrong_cues_per_min_good': 0.548,
+                   'wrong_cues_per_min_good': 0.378,
                    'corrections_per_min_camera_off': 1.764,
                    'camera_unsupported_fraction_camera_off': 0.428,
                    'camera_unsupported_fraction_supported': 0.0,
                    'hold_start_error_s_mean': 1.445,
                    'hold_starts_missed': 7.0,
-                   'hold_error_s_mean': 3.383,
+                   'hold_error_s_mean': 2.156,
                    'rep_count_error_mean': 0.4,
                    'sides_followed_fraction': 0.8}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
