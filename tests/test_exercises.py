@@ -363,7 +363,10 @@ def test_seated_rotation_good_form_both_sides():
     pytest.param("hips_turning", {"hip_turn_deg": 35, "turn_deg": 55}, marks=pytest.mark.xfail(
         strict=True, reason="a 35 deg hip turn is under 28 + its error 18 (3D landmarks from the front)")),
     ("slumped", {"slump": 1.0}),
-    ("shoulders_tipping", {"tip_deg": 16}),
+    # tipped in the picture's plane after the 40 deg turn: 26 deg there is a shoulder line
+    # 19.6 deg off level (asin(sin 26 x cos 40)), past 10 + 7.2 (error) against the start's
+    # vertical (16 in the picture is 12.2 off level: no longer told)
+    ("shoulders_tipping", {"tip_deg": 26}),
 ])
 def test_seated_rotation_faults(rule_id, fault):
     eng, ev = run("seated_rotation", sr_keys(fault), finish=False)

@@ -158,14 +158,20 @@ def test_tuning_gives_the_engine_s_values_for_a_measure_with_a_shared_start():
 
 # --------------------------------------------------------------------------- tilt_from_start
 
-def _tilt_frame(turn_left: float, tip_deg: float, camera_height: float, t_ms: float) -> PoseFrame:
+def _tilt_frame(turn_left: float, tip_deg: float, camera_height: float, t_ms: float,
+                lean_deg: float = 0.0) -> PoseFrame:
     """Shoulders (level, or the right one lower by ``tip_deg``) turned to the person's left,
     hips square, seen from straight in front at ``camera_height`` metres (the shoulders at
-    0.5): the camera looks at the body, so below the shoulders it looks up at them."""
+    0.5): the camera looks at the body, so below the shoulders it looks up at them.
+    ``lean_deg``: the whole upper body leans to the person's right about the hips."""
     body = _body(turn_left)
     half = 0.20 * math.sin(math.radians(tip_deg))
     body[L.LEFT_SHOULDER] = body[L.LEFT_SHOULDER] + np.array([0.0, half, 0.0])
     body[L.RIGHT_SHOULDER] = body[L.RIGHT_SHOULDER] - np.array([0.0, half, 0.0])
+    c, s = math.cos(math.radians(lean_deg)), math.sin(math.radians(lean_deg))
+    for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.NOSE):
+        x, y, z = body[lm]
+        body[lm] = np.array([c * x - s * y, s * x + c * y, z])
     eye = np.array([0.0, camera_height, 2.5])
     fwd = np.array([0.0, 0.25, 0.0]) - eye
     fwd /= np.linalg.norm(fwd)
@@ -214,6 +220,10 @@ def test_the_start_s_vertical_is_shared_with_later_steps():
     holder: dict = {}
     _tilts([_tilt_frame(0.0, 0.0, 0.0, i * 100.0) for i in range(12)], holder)
     assert "start" in holder
-    # a later step that begins with the person turned and tipped still reads the tip
-    level, _ = _tilts([_tilt_frame(40.0, 12.0, 0.0, 5000.0 + i * 100.0) for i in range(4)], holder)
-    assert level[0] == pytest.approx(-12.0, abs=1.5)
+    # a later step that begins with the person leaning 12 deg to the right reads the lean
+    # against the start's vertical; with its own start it would read level
+    leaning = [_tilt_frame(0.0, 0.0, 0.0, 5000.0 + i * 100.0, lean_deg=12.0) for i in range(12)]
+    shared, _ = _tilts(leaning, holder)
+    alone, _ = _tilts(leaning)
+    assert shared[-1] == pytest.approx(-12.0, abs=1.5)
+    assert abs(alone[-1]) < 1.0
