@@ -227,3 +227,22 @@ def test_the_start_s_vertical_is_shared_with_later_steps():
     alone, _ = _tilts(leaning)
     assert shared[-1] == pytest.approx(-12.0, abs=1.5)
     assert abs(alone[-1]) < 1.0
+
+
+def test_the_start_position_learns_the_vertical_only_once_the_set_up_is_steady():
+    """A person still lying down, or leaning, while the set-up is not steady yet gives no
+    vertical: the start position's measure forgets it, and the turn steps get the one from
+    the steady set-up (a vertical from the frames before made a good session's holds pause
+    with the shoulders 'tipped' 60 deg)."""
+    engine = ExerciseEngine(load_spec("seated_rotation"))
+    level = next(m for s in engine.steps for m in getattr(s, "measures", []) if m.name == "shoulder_level")
+    setup = engine.steps[0]
+    setup.ok_since_ms = None
+    for i in range(15):                                        # leaning 50 deg, not steady
+        engine.start_position.observe(i * 100.0, _tilt_frame(0.0, 0.0, 0.5, i * 100.0, lean_deg=50.0), setup)
+    setup.ok_since_ms = 1500.0
+    for i in range(15, 40):                                    # sitting tall, steady
+        engine.start_position.observe(i * 100.0, _tilt_frame(0.0, 0.0, 0.5, i * 100.0), setup)
+    up = level._shared["start"]
+    assert abs(up[0]) < 0.02                                   # upright: no sideways part
+    assert level.update(_tilt_frame(0.0, 0.0, 0.5, 9000.0), {}) == pytest.approx(0.0, abs=1.0)

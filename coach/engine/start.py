@@ -51,11 +51,17 @@ class StartPosition:
 
     def observe(self, t: float, frame: PoseFrame, setup: Any) -> None:
         """One frame of the set-up step: its rules' values (kept while the set-up is stable)."""
-        if getattr(setup, "ok_since_ms", None) is None:
+        steady = getattr(setup, "ok_since_ms", None) is not None
+        if not steady:
             self._seen.clear()        # not (yet) stable: what came before is not the start position
         per_side = {side: measure_all(ms, frame) for side, ms in self._measures.items()}
         row = {key: rule_value(r, per_side[key[1]], key[1]) for key, r in self._rules.items()}
         self._seen.append((t, row))
+        if not steady:
+            for ms in self._measures.values():
+                for m in ms:          # nor the start a measure learns and shares with the steps
+                    if getattr(m, "shares_start", False):
+                        m.reset()
 
     def capture(self, setup: Any, later: Iterable[Any]) -> bool:
         """The set-up completed (not timed out): if it was stable and fault-free, each wanted

@@ -205,6 +205,20 @@ class BaseMeasure:
         return f"<{type(self).__name__} {self.name!r} unit={self.unit}>"
 
 
+def publish_start(holder: dict | None, owner: object, value: Any) -> None:
+    """Leave ``owner``'s start in a shared ``holder`` (see ``share``) unless one is there."""
+    if holder is not None and "start" not in holder:
+        holder["start"] = value
+        holder["owner"] = id(owner)
+
+
+def withdraw_start(holder: dict | None, owner: object) -> None:
+    """``owner`` forgets its history: the start it left in ``holder`` goes too (e.g. the start
+    position's measure, whose set-up was not steady yet)."""
+    if holder is not None and holder.get("owner") == id(owner):
+        holder.clear()
+
+
 def seen(measure: Any, frame: PoseFrame, known: Mapping[str, float]) -> float:
     """How confidently the points behind ``measure`` are seen this frame: the lowest
     visibility of its points (NaN counts as 0); for a derived measure, that of the measures

@@ -10,7 +10,7 @@ from typing import Any
 
 
 from coach.pose import PoseFrame
-from coach.measures.base import BaseMeasure, ParamSpec
+from coach.measures.base import BaseMeasure, ParamSpec, publish_start, withdraw_start
 from coach.measures.points import NAN
 
 
@@ -192,6 +192,7 @@ class Change(_Derived):
             self._shared = holder
 
     def reset(self) -> None:
+        withdraw_start(getattr(self, "_shared", None), self)
         self._t0: float | None = None
         self._sum = 0.0
         self._n = 0
@@ -212,8 +213,7 @@ class Change(_Derived):
                 self._n += 1
             else:
                 self._done = True
-                if self._shared is not None:
-                    self._shared.setdefault("start", self._sum / self._n)
+                publish_start(self._shared, self, self._sum / self._n)
         return v - self._sum / self._n
 
 

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from coach.pose import Landmark, PoseFrame
-from coach.measures.base import MIN_VIS_PARAM, BaseMeasure, ParamSpec
+from coach.measures.base import MIN_VIS_PARAM, BaseMeasure, ParamSpec, publish_start, withdraw_start
 from coach.measures.points import NAN, resolve_point, view_of
 
 #: the nose moved this far (degrees, its own reading) toward a side: turned that way
@@ -83,6 +83,7 @@ class FrontTurn(BaseMeasure):
         self._shared = holder
 
     def reset(self) -> None:
+        withdraw_start(getattr(self, "_shared", None), self)
         self._t0: float | None = None
         self._n = 0
         self._sums = [0.0, 0.0, 0.0]   # width ratio, nose along the shoulders, hip yaw (deg)
@@ -132,8 +133,7 @@ class FrontTurn(BaseMeasure):
             else:
                 n = self._n
                 self._base = (self._sums[0] / n, self._sums[1] / n, self._sums[2] / n)
-                if self._shared is not None:
-                    self._shared.setdefault("start", self._base)
+                publish_start(self._shared, self, self._base)
         base = self._base or (self._sums[0] / self._n, self._sums[1] / self._n, self._sums[2] / self._n)
         return turn_deg(got[0] / base[0], self.sign * (got[1] - base[1]), -self.sign * base[2])
 
@@ -196,6 +196,7 @@ class TiltFromStart(BaseMeasure):
         self._shared = holder
 
     def reset(self) -> None:
+        withdraw_start(getattr(self, "_shared", None), self)
         self._t0: float | None = None
         self._n = 0
         self._sum = [0.0, 0.0, 0.0]
@@ -228,8 +229,7 @@ class TiltFromStart(BaseMeasure):
                 if norm <= 0.0:
                     return NAN
                 self._up = (up[0] / norm, up[1] / norm, up[2] / norm)
-                if self._shared is not None:
-                    self._shared.setdefault("start", self._up)
+                publish_start(self._shared, self, self._up)
         else:
             up = self._up
         norm_u = math.sqrt(up[0] ** 2 + up[1] ** 2 + up[2] ** 2)
