@@ -1,4 +1,4 @@
-"""How far the upper body has turned since the step began, seen from a front camera.
+"""How far the upper body has turned since the start, seen from a front camera.
 
 A front camera sees a turn of the upper body in two ways, and this measure reads both:
 
@@ -11,9 +11,10 @@ A front camera sees a turn of the upper body in two ways, and this measure reads
   camera there is one answer; toward it (a > 0) there are two (r = 1 at t = 0 and t = 2a):
   the larger one once the nose has moved toward that side, else the smaller.
 * **The nose moves along the shoulder line**, toward the side turned to (the head turns with
-  the upper body): about 0.5·tan(t) shoulder widths. It follows the head as well as the
-  trunk (a glance at the screen, a head kept forward), so it says too little as often as
-  not; it gives the direction of the turn.
+  the upper body): read as 0.5·tan(t) shoulder widths, though on the renderer's bodies the
+  nose sits nearer 0.25 shoulder widths in front of the shoulders. It follows the head as
+  well as the trunk (a glance at the screen, a head kept forward), so it says too little as
+  often as not; it gives the direction of the turn.
 
 The value is the larger of the two, in degrees, + = toward the exercise's side (the
 person's left with no side): a turn is too small only when both readings say so. When the
