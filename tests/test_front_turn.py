@@ -137,10 +137,10 @@ def test_the_engine_shares_the_start_between_the_two_sides_steps():
     engine = ExerciseEngine(load_spec("seated_rotation"))
     turns = [m for s in engine.steps for m in getattr(s, "measures", []) if m.name == "turn"]
     assert len(turns) >= 2
-    assert all(m._shared is turns[0]._shared for m in turns)
+    assert all(m._start.holder is turns[0]._start.holder for m in turns)
     other = ExerciseEngine(load_spec("seated_rotation"))
-    assert next(m for s in other.steps for m in getattr(s, "measures", []) if m.name == "turn")._shared \
-        is not turns[0]._shared
+    assert next(m for s in other.steps for m in getattr(s, "measures", []) if m.name == "turn")._start.holder \
+        is not turns[0]._start.holder
 
 
 def test_tuning_gives_the_engine_s_values_for_a_measure_with_a_shared_start():
@@ -243,6 +243,6 @@ def test_the_start_position_learns_the_vertical_only_once_the_set_up_is_steady()
     setup.ok_since_ms = 1500.0
     for i in range(15, 40):                                    # sitting tall, steady
         engine.start_position.observe(i * 100.0, _tilt_frame(0.0, 0.0, 0.5, i * 100.0), setup)
-    up = level._shared["start"]
+    up = level._start.holder["start"]
     assert abs(up[0]) < 0.02                                   # upright: no sideways part
     assert level.update(_tilt_frame(0.0, 0.0, 0.5, 9000.0), {}) == pytest.approx(0.0, abs=1.0)

@@ -205,18 +205,57 @@ class BaseMeasure:
         return f"<{type(self).__name__} {self.name!r} unit={self.unit}>"
 
 
-def publish_start(holder: dict | None, owner: object, value: Any) -> None:
-    """Leave ``owner``'s start in a shared ``holder`` (see ``share``) unless one is there."""
-    if holder is not None and "start" not in holder:
-        holder["start"] = value
-        holder["owner"] = id(owner)
+class StartMean:
+    """A measure's start: the mean of its readings (a tuple of floats) over the first
+    ``baseline_ms`` from the first one; until then the mean so far. Kept across gaps.
 
+    With a ``holder`` (a measure's ``share``: one per measure name, per engine) the first to
+    finish leaves its start there and later ones (the other side's step) take it from there;
+    ``reset`` withdraws what this one left (e.g. the start position's measure, whose set-up
+    was not steady yet)."""
 
-def withdraw_start(holder: dict | None, owner: object) -> None:
-    """``owner`` forgets its history: the start it left in ``holder`` goes too (e.g. the start
-    position's measure, whose set-up was not steady yet)."""
-    if holder is not None and holder.get("owner") == id(owner):
-        holder.clear()
+    __slots__ = ("baseline_ms", "holder", "_t0", "_n", "_sums", "value")
+
+    def __init__(self, baseline_ms: float) -> None:
+        self.baseline_ms = baseline_ms
+        self.holder: dict | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        h = self.holder
+        if h is not None and h.get("owner") == id(self):
+            h.clear()
+        self._t0: float | None = None
+        self._n = 0
+        self._sums: list[float] = []
+        self.value: tuple[float, ...] | None = None
+
+    def known(self) -> tuple[float, ...] | None:
+        """The start once learnt (here or by an earlier step), else None."""
+        if self.value is None and self.holder is not None:
+            self.value = self.holder.get("start")
+        return self.value
+
+    def feed(self, t_ms: float, readings: tuple[float, ...]) -> tuple[float, ...]:
+        """The start to judge ``readings`` (at ``t_ms``) against, learning from them while
+        the start is not known yet."""
+        known = self.known()
+        if known is not None:
+            return known
+        if self._t0 is None:
+            self._t0 = t_ms
+        if t_ms - self._t0 <= self.baseline_ms or self._n == 0:
+            self._sums = list(readings) if self._n == 0 else [a + b for a, b in zip(self._sums, readings)]
+            self._n += 1
+            n = self._n
+            return tuple(a / n for a in self._sums)
+        n = self._n
+        self.value = tuple(a / n for a in self._sums)
+        h = self.holder
+        if h is not None and "start" not in h:
+            h["start"] = self.value
+            h["owner"] = id(self)
+        return self.value
 
 
 def seen(measure: Any, frame: PoseFrame, known: Mapping[str, float]) -> float:

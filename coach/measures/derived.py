@@ -10,7 +10,7 @@ from typing import Any
 
 
 from coach.pose import PoseFrame
-from coach.measures.base import BaseMeasure, ParamSpec, publish_start, withdraw_start
+from coach.measures.base import BaseMeasure, ParamSpec, StartMean
 from coach.measures.points import NAN
 
 
@@ -180,41 +180,23 @@ class Change(_Derived):
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
                  source_unit: str | None = None) -> None:
         super().__init__(name, params, side, source_unit)
-        self.baseline_ms = params["baseline_s"] * 1000.0
         self.shares_start = bool(params["share_start"])
-        self._shared: dict | None = None
-        self.reset()
+        self._start = StartMean(params["baseline_s"] * 1000.0)
 
     def share(self, holder: dict) -> None:
         """With ``share_start``: read the baseline from ``holder`` once an earlier step has
         learnt it, and leave this one's there when it is the first."""
         if self.shares_start:
-            self._shared = holder
+            self._start.holder = holder
 
     def reset(self) -> None:
-        withdraw_start(getattr(self, "_shared", None), self)
-        self._t0: float | None = None
-        self._sum = 0.0
-        self._n = 0
-        self._done = False
+        self._start.reset()
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
         v = values.get(self.of, NAN)
         if v is None or v != v:
             return NAN
-        if not self._done and self._shared is not None and "start" in self._shared:
-            self._sum, self._n, self._done = self._shared["start"], 1, True
-        if not self._done:
-            t = frame.timestamp_ms
-            if self._t0 is None:
-                self._t0 = t
-            if t - self._t0 <= self.baseline_ms or self._n == 0:
-                self._sum += v
-                self._n += 1
-            else:
-                self._done = True
-                publish_start(self._shared, self, self._sum / self._n)
-        return v - self._sum / self._n
+        return v - self._start.feed(frame.timestamp_ms, (v,))[0]
 
 
 class _Oscillation(BaseMeasure):

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from coach.pose import Landmark, PoseFrame
-from coach.measures.base import MIN_VIS_PARAM, BaseMeasure, ParamSpec, publish_start, withdraw_start
+from coach.measures.base import MIN_VIS_PARAM, BaseMeasure, ParamSpec, StartMean
 from coach.measures.points import NAN, resolve_point, view_of
 
 #: the nose moved this far (degrees, its own reading) toward a side: turned that way
@@ -74,21 +74,15 @@ class FrontTurn(BaseMeasure):
         self.landmarks = tuple(int(x) for x in (
             Landmark.NOSE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP))
         self.sign = -1.0 if side == "right" else 1.0
-        self.baseline_ms = params["baseline_s"] * 1000.0
-        self._shared: dict | None = None
-        self.reset()
+        self._start = StartMean(params["baseline_s"] * 1000.0)
 
     def share(self, holder: dict) -> None:
         """Read the start from ``holder`` once an earlier step has learnt it, and leave this
         one's there when it is the first (one holder per measure name, per engine)."""
-        self._shared = holder
+        self._start.holder = holder
 
     def reset(self) -> None:
-        withdraw_start(getattr(self, "_shared", None), self)
-        self._t0: float | None = None
-        self._n = 0
-        self._sums = [0.0, 0.0, 0.0]   # width ratio, nose along the shoulders, hip yaw (deg)
-        self._base: tuple[float, float, float] | None = None
+        self._start.reset()
 
     def readings(self, frame: PoseFrame) -> tuple[float, float, float] | None:
         """(shoulder width / hip width, negative once the shoulders have swapped sides in the
@@ -119,23 +113,7 @@ class FrontTurn(BaseMeasure):
         got = self.readings(frame)
         if got is None:
             return NAN
-        if self._base is None and self._shared is not None:
-            self._base = self._shared.get("start")
-        if self._base is None:
-            t = frame.timestamp_ms
-            if self._t0 is None:
-                self._t0 = t
-            if t - self._t0 <= self.baseline_ms or self._n == 0:
-                s = self._sums
-                s[0] += got[0]
-                s[1] += got[1]
-                s[2] += got[2]
-                self._n += 1
-            else:
-                n = self._n
-                self._base = (self._sums[0] / n, self._sums[1] / n, self._sums[2] / n)
-                publish_start(self._shared, self, self._base)
-        base = self._base or (self._sums[0] / self._n, self._sums[1] / self._n, self._sums[2] / self._n)
+        base = self._start.feed(frame.timestamp_ms, got)
         return turn_deg(got[0] / base[0], self.sign * (got[1] - base[1]), -self.sign * base[2])
 
 
@@ -188,20 +166,14 @@ class TiltFromStart(BaseMeasure):
         self.refs = (self.a, self.b, _LS, _RS, _LH, _RH)
         self.landmarks = tuple(dict.fromkeys(self.landmarks + tuple(int(x) for x in (
             Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP))))
-        self.baseline_ms = params["baseline_s"] * 1000.0
-        self._shared: dict | None = None
-        self.reset()
+        self._start = StartMean(params["baseline_s"] * 1000.0)
 
     def share(self, holder: dict) -> None:
         """As ``FrontTurn.share``: the start's vertical, learnt once per engine."""
-        self._shared = holder
+        self._start.holder = holder
 
     def reset(self) -> None:
-        withdraw_start(getattr(self, "_shared", None), self)
-        self._t0: float | None = None
-        self._n = 0
-        self._sum = [0.0, 0.0, 0.0]
-        self._up: tuple[float, float, float] | None = None
+        self._start.reset()
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
         f = view_of(frame)
@@ -209,30 +181,13 @@ class TiltFromStart(BaseMeasure):
         a, b = f.xyz(self.a, mv), f.xyz(self.b, mv)
         if a is None or b is None:
             return NAN
-        if self._up is None and self._shared is not None:
-            self._up = self._shared.get("start")
-        if self._up is None:
+        up = self._start.known()
+        if up is None:
             ls, rs, lh, rh = (f.xyz(r, mv) for r in (_LS, _RS, _LH, _RH))
             if ls is None or rs is None or lh is None or rh is None:
                 return NAN
-            t = frame.timestamp_ms
-            if self._t0 is None:
-                self._t0 = t
-            if t - self._t0 <= self.baseline_ms or self._n == 0:
-                s = self._sum
-                for k in range(3):
-                    s[k] += 0.5 * (ls[k] + rs[k]) - 0.5 * (lh[k] + rh[k])
-                self._n += 1
-                up = s
-            else:
-                up = self._sum
-                norm = math.sqrt(up[0] ** 2 + up[1] ** 2 + up[2] ** 2)
-                if norm <= 0.0:
-                    return NAN
-                self._up = (up[0] / norm, up[1] / norm, up[2] / norm)
-                publish_start(self._shared, self, self._up)
-        else:
-            up = self._up
+            up = self._start.feed(frame.timestamp_ms, tuple(
+                0.5 * (ls[k] + rs[k]) - 0.5 * (lh[k] + rh[k]) for k in range(3)))
         norm_u = math.sqrt(up[0] ** 2 + up[1] ** 2 + up[2] ** 2)
         d = (b[0] - a[0], b[1] - a[1], b[2] - a[2])
         norm_d = math.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2)
