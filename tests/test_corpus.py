@@ -24,18 +24,21 @@ LIMIT_MB = 120.0
 # Measured 2026-12-06 with scripts/eval_floors.py on the clips then imported (all 95 test
 # clips, 65 dev), after issue 13, the session-4 engine changes, the seated turn read from the
 # shoulders' width (front_turn), the crossed-leg drop from the knees-up height, switch_s 6 s
-# and the seated shoulders' tilt against the start's vertical (tilt_from_start).
+# and the seated shoulders' tilt against the start's vertical (tilt_from_start); then the
+# crossed-leg side told by the pelvis's roll (side_from with positive_side, learnt in the
+# start position, a hold moved to the side that shows in its first 8 s). That added one
+# cue ("hold too short") on a dev camera-off clip (2.03 -> 2.18 a minute).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 65,
                   'tracked_fraction': 0.983,
-                  'precision': 0.428,
-                  'recall': 0.482,
-                  'f1': 0.454,
-                  'recall_just_past': 0.463,
-                  'recall_obvious': 0.5,
+                  'precision': 0.489,
+                  'recall': 0.551,
+                  'f1': 0.518,
+                  'recall_just_past': 0.512,
+                  'recall_obvious': 0.586,
                   'wrong_cues_per_min_good': 0.132,
-                  'corrections_per_min_camera_off': 2.027,
+                  'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
                   'hold_start_error_s_mean': 1.2,
@@ -54,11 +57,11 @@ FLOORS = {'dev': {'clips': 65,
                    'corrections_per_min_camera_off': 1.764,
                    'camera_unsupported_fraction_camera_off': 0.428,
                    'camera_unsupported_fraction_supported': 0.0,
-                   'hold_start_error_s_mean': 1.445,
-                   'hold_starts_missed': 7.0,
+                   'hold_start_error_s_mean': 1.358,
+                   'hold_starts_missed': 1.0,
                    'hold_error_s_mean': 2.156,
                    'rep_count_error_mean': 0.4,
-                   'sides_followed_fraction': 0.8}}
+                   'sides_followed_fraction': 0.95}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
                    "hold_start_error_s_mean", "hold_starts_missed", "hold_error_s_mean", "rep_count_error_mean"}
 

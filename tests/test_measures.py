@@ -513,6 +513,17 @@ def test_change_with_a_shared_start_keeps_the_first_step_s_baseline() -> None:
     assert "første side" in describe_measure("change", {"of": "v", "share_start": True}, "nb")
 
 
+def test_a_start_learnt_in_the_set_up_needs_a_shared_start() -> None:
+    with pytest.raises(MeasureError, match="start_in_setup: needs share_start"):
+        build({"type": "change", "of": "h", "start_in_setup": True}, None)
+    m = build({"type": "change", "of": "h", "share_start": True, "start_in_setup": True}, None)
+    assert m.start_in_setup and m.shares_start
+    assert not build({"type": "change", "of": "h", "share_start": True}, None).start_in_setup
+    text = {"of": "v", "share_start": True, "start_in_setup": True}
+    assert "start position" in describe_measure("change", text)
+    assert "startstillingen" in describe_measure("change", text, "nb")
+
+
 # --- oscillation --------------------------------------------------------------------------
 
 def _sine(m_amp: Measure, m_per: Measure, amp: float, period_s: float, seconds: float,

@@ -414,20 +414,29 @@ class ExerciseEngine:
         (or, with a ``side_from``, clearly doing the other side, e.g. its knee bent up):
         after the step's settle (or recognise) time, at least ``timing.attempt_s``, follow
         them: that side is done now, this one after it (its hold begins at once if they are
-        in its position, else it waits for it). Never once this side's hold began. True if
-        it swapped."""
-        if not isinstance(current, HoldStep) or current.probes is None or current.hold_state != "waiting" \
+        in its position, else it waits for it). Never once this side's hold began, except
+        while a hold whose side only its ``side_from`` tells is unsettled (the first
+        ``timing.side_evidence_s``, its own side not seen yet): then the time held carries
+        over to the other side. True if it swapped."""
+        evidence_s = self.timing.side_evidence_s
+        if not isinstance(current, HoldStep) or current.probes is None \
+                or not (current.hold_state == "waiting" or current.side_unsettled(t, evidence_s)) \
                 or self._side_blocks(current) is None:
             return False
         p = current.phase
         wait_s = max(p.settle_s, p.recognise_s or 0.0, self.timing.attempt_s)
-        if not current.other_side_reached(t, frame, wait_s):
+        if not current.other_side_reached(t, frame, wait_s, evidence_s):
             return False
         in_since = current.probe_in_since_ms
+        if current.hold_started_ms is not None:
+            # its hold was the other side's: the time held carries over
+            in_since = current.hold_started_ms - p.settle_s * 1000.0
         probe = current.probes[1]
         target = self._swap_sides(t, current)
         if not isinstance(target, HoldStep):
             return False
+        if current.hold_started_ms is not None:
+            self.emit(t, "hold", current, None, None, state="moved", to_side=target.side)
         self.emit(t, "phase", current, None, None, phase=p.id, phase_kind=p.kind, state="side_followed",
                   to_side=target.side)
         self.board.step_over(list(current.trackers))
@@ -436,7 +445,7 @@ class ExerciseEngine:
         target.enter(t)
         self.emit(t, "phase", target, None, None, phase=p.id, phase_kind=p.kind, state="start", followed=True)
         if in_since is not None:
-            target.start_followed(self, t, in_since)
+            target.start_followed(self, t, in_since, moved=current.hold_started_ms is not None)
         return True
 
     def _jump(self, t: float, current: Step, target: HoldStep) -> None:

@@ -228,8 +228,11 @@ class SideProbe:
         values = measure_all(self.measures, frame)
         ok = all_in(self.trackers.values(), values, self.side, t)
         if self.side_from is not None:
-            v = values.get(self.side_from[0], math.nan)
-            self.side_seen = v == v and v >= self.side_from[1]
+            name, least, positive_side = self.side_from
+            v = values.get(name, math.nan)
+            if positive_side is not None and self.side != positive_side:
+                v = -v   # a measure read the same for both sides: its sign names the side
+            self.side_seen = v == v and v >= least
             ok = ok and self.side_seen
         return ok
 
@@ -272,6 +275,7 @@ class HoldStep(Step):
         self.recognise_trackers: dict[str, RuleTracker] = {}
         self.recognise_measures: list[Any] = []
         self.probes: tuple[SideProbe, SideProbe] | None = None   # (this side, the other side)
+        self.side_confirmed = False     # its side_from has said this side
         self.probe_since_ms: float | None = None     # the other side's position (or side), not this one's, since
         self.probe_in_since_ms: float | None = None  # the other side's position itself since
         # moving into a position: per position tracker (this side's and, while the side may
@@ -387,16 +391,26 @@ class HoldStep(Step):
             self.recognise_since_ms = t
         return t - self.recognise_since_ms >= (self.phase.recognise_s or 0.0) * 1000.0
 
-    def other_side_reached(self, t: float, frame: PoseFrame, wait_s: float) -> bool:
+    def side_unsettled(self, t: float, evidence_s: float) -> bool:
+        """A hold whose side only its ``side_from`` tells, begun less than ``evidence_s`` ago
+        with its own side not seen yet: it may still turn out to be the other side's."""
+        return (self.phase.side_from is not None and self.hold_started_ms is not None
+                and self.hold_state in ("holding", "paused") and not self.side_confirmed
+                and t - self.hold_started_ms < evidence_s * 1000.0)
+
+    def other_side_reached(self, t: float, frame: PoseFrame, wait_s: float, evidence_s: float = 0.0) -> bool:
         """While waiting for this side's position: has the person been in the other side's
         position (and not in this one's), or with a ``side_from`` clearly on the other side,
         for ``wait_s``? Never once this side's hold began (having moved toward a position
-        both sides share is not having begun)."""
-        if self.probes is None or self.hold_state != "waiting" or self.hold_started_ms is not None:
+        both sides share is not having begun), except in the first ``evidence_s`` of a hold
+        whose side only its ``side_from`` tells, while that has not said this side."""
+        if self.probes is None or not (self.hold_state == "waiting" and self.hold_started_ms is None
+                                       or self.side_unsettled(t, evidence_s)):
             self.probe_since_ms = self.probe_in_since_ms = None
             return False
         this, other = self.probes
         this_ok = this.reached(t, frame)
+        self.side_confirmed = self.side_confirmed or this.side_seen
         in_other = other.reached(t, frame) and not this_ok
         # the side_from measure is the side's own evidence: the person is doing the other
         # side (e.g. its knee is the one bent up) even if not (yet) in its position
@@ -423,16 +437,17 @@ class HoldStep(Step):
         self.trackers.update(taken)
         self.ordered_trackers = sorted(self.trackers.items(), key=lambda kv: kv[1].rule.only_when is not None)
 
-    def start_followed(self, host: Host, t: float, in_position_since_ms: float) -> None:
+    def start_followed(self, host: Host, t: float, in_position_since_ms: float, moved: bool = False) -> None:
         """Current now, the person having been in its position since ``in_position_since_ms``:
-        the hold began once they had settled there."""
+        the hold began once they had settled there. ``moved``: its hold was already running
+        under the other side's name (nothing new to say)."""
         began = min(t, in_position_since_ms + self.phase.settle_s * 1000.0)
         self.hold_state = "holding"
         self.attempted = True
         self.hold_started_ms = began
         self.achieved_s = self.in_position_s = (t - began) / 1000.0
-        host.emit(t, "hold", self, None, fill(ENGINE_TEXT["hold_started"], self.params()),
-                  state="started", target_s=self.phase.target_s, followed=True)
+        text = None if moved else fill(ENGINE_TEXT["hold_started"], self.params())
+        host.emit(t, "hold", self, None, text, state="started", target_s=self.phase.target_s, followed=True)
         host.board.note_spoken(t)
 
     def start_recognised(self, host: Host, t: float) -> None:

@@ -12,6 +12,11 @@ measures are untouched). When the set-up completes stable (every rule OK for its
 ``stable_s``) and not timed out, each such rule's baseline is the median of its values over
 that stable window. Never captured during a fault: a set-up that timed out, or that the
 person went straight past, leaves those rules without a baseline, and they judge nothing.
+
+A measure that learns a start and shares it with the steps (`change` with ``share_start``
+and ``start_in_setup``) is read here too: it learns its start over the set-up's steady
+frames (reset while the set-up is not steady), and the steps take it from there. Without a
+steady set-up the first step that reads it learns it, as without ``start_in_setup``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,16 @@ class StartPosition:
                 if r.relative_to_start:
                     self._rules[(r.id, st.measure_side)] = r
                     names_by_side.setdefault(st.measure_side, set()).update(r.measures or (r.measure,))
+        # and the measures whose shared start is learnt here, from the steady start position
+        # (a `change` with share_start and start_in_setup), not in the first step that reads
+        # them, where the person may already be on the way
+        for st in steps:
+            built = list(getattr(st, "measures", ()))
+            for probe in getattr(st, "probes", None) or ():
+                built += probe.measures
+            shared = {m.name for m in built if getattr(m, "start_in_setup", False)}
+            if shared:
+                names_by_side.setdefault(st.measure_side, set()).update(shared)
         self._measures: dict[str | None, list[Any]] = {
             side: build_measures(spec, names, side, factory) for side, names in names_by_side.items()}
         self._seen: list[tuple[float, dict[tuple[str, str | None], float]]] = []
@@ -47,7 +62,7 @@ class StartPosition:
 
     @property
     def wanted(self) -> bool:
-        return bool(self._rules)
+        return bool(self._rules) or any(self._measures.values())
 
     def observe(self, t: float, frame: PoseFrame, setup: Any) -> None:
         """One frame of the set-up step: its rules' values (kept while the set-up is stable)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from coach.pose import PoseFrame
 from coach.measures.base import BaseMeasure, ParamSpec, StartMean
-from coach.measures.points import NAN
+from coach.measures.points import NAN, MeasureError
 
 
 # --------------------------------------------------------------------------------------
@@ -175,12 +175,25 @@ class Change(_Derived):
             "the baseline is the first step's that reads it, kept by the later steps (the "
             "other side's step begins while the person is still coming back from the first)",
         ),
+        "start_in_setup": ParamSpec(
+            "bool", False, False, None,
+            "with share_start: the baseline is learnt in the set-up's steady start position "
+            "(when that position is the measure's zero, e.g. lying level before the knees go "
+            "down), else in the first step that reads it",
+        ),
     }
+
+    @staticmethod
+    def check(measure: str, params: dict[str, Any]) -> None:
+        if params.get("start_in_setup") and not params.get("share_start"):
+            raise MeasureError("start_in_setup: needs share_start: true (the start learnt in the set-up is "
+                               "the one the steps share)", param="start_in_setup", measure=measure)
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
                  source_unit: str | None = None) -> None:
         super().__init__(name, params, side, source_unit)
         self.shares_start = bool(params["share_start"])
+        self.start_in_setup = self.shares_start and bool(params["start_in_setup"])
         self._start = StartMean(params["baseline_s"] * 1000.0)
 
     def share(self, holder: dict) -> None:

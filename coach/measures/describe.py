@@ -152,6 +152,8 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
                    window=window_text(params.get("window_s", 1.0), lang))
     if type_name == "tilt_from_start":
         return say(type_name, p0=p("points", 0), p1=p("points", 1))
+    if type_name == "change" and params.get("share_start") and params.get("start_in_setup"):
+        return say("change_setup", of=of)
     if type_name == "change" and params.get("share_start"):
         return say("change_shared", of=of)
     if type_name in ("speed", "oscillation_amplitude", "oscillation_period", "change"):

@@ -94,8 +94,9 @@ def build_measure(
             params[pname] = ps.default
             continue
         params[pname] = coerce_param(name, pname, ps, spec[pname], side)
-    if cls is Offset:
-        Offset.check(name, params)
+    check = getattr(cls, "check", None)
+    if check is not None:
+        check(name, params)
     if cls in _DERIVED:
         unit = (source_units or {}).get(params["of"])
         return cls(name, params, side, unit)  # type: ignore[no-any-return]

@@ -82,8 +82,10 @@ class PhaseSpec:
     # rules) has been OK this long while an earlier step has not started, the coach follows
     recognise_s: float | None = None
     recognise_when: tuple[str, ...] = ()
-    # per-side: (measure, min): the side whose measure is at least min is the side being done
-    side_from: tuple[str, float] | None = None
+    # per-side: (measure, min, positive_side): the side whose measure is at least min is the
+    # side being done; with positive_side (not None) the measure reads the same for both
+    # sides: at least min is that side, at most -min the other
+    side_from: tuple[str, float, str | None] | None = None
     # reps
     measure: str | None = None
     direction: str = "up"                      # up: a rep peaks high; down: peaks low

@@ -109,6 +109,12 @@ class TimingSpec(Model):
                               "is coming back from the other side")
     attempt_s: float = seconds(1.0, 0.0, 30.0, "a position rule must stay at least attempt_fraction of the way "
                                "to its bound this long for the side to count as tried")
+    # a crossed-leg hold's side shows in the pelvis's roll, which MediaPipe sees grow for
+    # seconds after the knees are down (dev: the hold began at 5.3 s, the roll passed its
+    # bound after it)
+    side_evidence_s: float = seconds(8.0, 0.0, 60.0, "a hold whose side a side_from measure tells may still "
+                                     "turn out to be the other side's in its first seconds (its time carries "
+                                     "over), unless its own side has been seen")
     approach_s: float = seconds(2.0, 0.0, 30.0, "while the person came closer to a position within this long, "
                                 "they are on their way: its cues wait")
     idle_s: float = seconds(10.0, 0.0, 60.0, "a position's cues wait this long into its step while the person has "
@@ -163,8 +169,13 @@ _SIDE_FROM_BOUNDS = {f"min_{sfx}": (float | None, Field(None, ge=lo, le=hi, json
                                                         description=f"in {UNIT_WORDS[sfx]}"))
                      for sfx, (lo, hi) in BOUND_RANGE.items()}
 SideFrom = create_model("SideFrom", __base__=Model, __doc__="A side is being done when this measure, built for "
-                        "that side, is at least min_<unit> (and the other side's is not).",
+                        "that side, is at least min_<unit> (and the other side's is not). With positive_side, "
+                        "the measure reads the same for both sides and its sign tells them apart: at least "
+                        "min_<unit> is positive_side, at most -min_<unit> the other side.",
                         measure=(Name, Field(description="a measure that reads differently on the two sides")),
+                        positive_side=(Literal["left", "right"] | None,
+                                       Field(None, description="the measure reads the same for both sides: "
+                                             "positive says this side, negative the other")),
                         **_SIDE_FROM_BOUNDS)  # type: ignore[call-overload]
 
 

@@ -297,7 +297,8 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
     return PhaseSpec(**kw)
 
 
-def _side_from(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> tuple[str, float] | None:
+def _side_from(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces,
+               issues: Issues) -> tuple[str, float, str | None] | None:
     sf = ph.side_from
     if sf is None:
         return None
@@ -319,7 +320,7 @@ def _side_from(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues
     if f"min_{sfx}" not in given:
         issues.add(p, f"missing required field 'min_{sfx}'")
         return None
-    return sf.measure, float(getattr(sf, f"min_{sfx}"))
+    return sf.measure, float(getattr(sf, f"min_{sfx}")), sf.positive_side
 
 
 def _reps(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> dict[str, Any]:

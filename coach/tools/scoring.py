@@ -719,8 +719,16 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
             t_, p_ = reps.get(key, (0, 0))
             reps[key] = (t_, p_ + int(n))
     # hold starts (the holds the engine has: chair_extension's holds are inside its reps)
-    coach_starts = [(e.side or "-", float(e.timestamp_ms)) for e in events
-                    if e.kind == "hold" and (e.data or {}).get("state") == "started"]
+    starts: list[tuple[str, float, bool]] = []   # side, time, moved to the other side
+    for e in events:
+        state = (e.data or {}).get("state") if e.kind == "hold" else None
+        if state == "started" and not (starts and starts[-1][2]):
+            starts.append((e.side or "-", float(e.timestamp_ms), False))
+        elif state == "started":   # the moved hold goes on, its time carried over
+            starts[-1] = (e.side or "-", starts[-1][1], False)
+        elif state == "moved" and starts:   # that hold was the other side's: the next start names it
+            starts[-1] = (starts[-1][0], starts[-1][1], True)
+    coach_starts = [(side, ms) for side, ms, _ in starts]
     true_starts = [(e.get("side") or "-", float(e["time_ms"])) for e in truth.get("events", [])
                    if e.get("kind") == "hold_start"]
     hold_kinds = {p.kind for p in spec.phases}
