@@ -395,3 +395,13 @@ def test_the_crossed_leg_side_is_followed_on_mediapipe_recordings():
         assert starts and starts[-1] == first, (stem, first, starts)
         seen.add(first)
     assert seen == {"left", "right"}
+
+
+def test_explain_says_how_the_side_is_told():
+    from coach.tools.explain import explain
+    en = explain(load_spec("crossed_leg_rotation"), "en")
+    assert "start with either side" in en and "the right side; at most minus that: the other side" in en
+    assert "right hip is above the left hip" in en
+    nb = explain(load_spec("seated_rotation"), "nb")
+    assert "hvilken side du vil" in nb and "minst 8° for den siden" in nb
+    assert "either side" not in explain(load_spec("cat_cow"), "en")   # no sides

@@ -153,6 +153,15 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             out.append("   " + _tr("hold_pos", lang, rules="; ".join(s.rstrip(".") for s in pos)))
             if p.recognise_s is not None:
                 out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s, lang)))
+            if p.per_side and p.side_from is not None:
+                name, least, positive = p.side_from
+                unit = spec.measure_units.get(name, "")
+                value = _val(least, unit, lang, _norm_of(spec, name))
+                if positive is not None:
+                    out.append("   " + _tr("side_from_signed", lang, measure=describe(spec, name, lang), value=value,
+                                           side=i18n.t(f"side_word.{positive}", lang)))
+                else:
+                    out.append("   " + _tr("side_from", lang, measure=describe(spec, name, lang), value=value))
         elif p.kind == "reps":
             unit = spec.measure_units.get(p.measure or "", "")
             lo, hi = p.min_reps, p.max_reps
