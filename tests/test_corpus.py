@@ -22,7 +22,7 @@ LIMIT_MB = 120.0
 
 # Today's scores, the floors (and, for errors, ceilings) of test_eval_does_not_regress.
 # Measured 2026-12-06 with scripts/eval_floors.py on the clips then imported (all 95 test
-# clips, 65 dev), after issue 13, the session-4 engine changes, the seated turn read from the
+# clips, 87 dev: the dev good-form clips came in last), after issue 13, the session-4 engine changes, the seated turn read from the
 # shoulders' width (front_turn), the crossed-leg drop from the knees-up height, switch_s 6 s
 # and the seated shoulders' tilt against the start's vertical (tilt_from_start); then the
 # crossed-leg side told by the pelvis's roll (side_from with positive_side, learnt in the
@@ -30,21 +30,21 @@ LIMIT_MB = 120.0
 # cue ("hold too short") on a dev camera-off clip (2.03 -> 2.18 a minute).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
-FLOORS = {'dev': {'clips': 65,
-                  'tracked_fraction': 0.983,
-                  'precision': 0.489,
+FLOORS = {'dev': {'clips': 87,
+                  'tracked_fraction': 0.988,
+                  'precision': 0.457,
                   'recall': 0.551,
-                  'f1': 0.518,
+                  'f1': 0.5,
                   'recall_just_past': 0.512,
                   'recall_obvious': 0.586,
-                  'wrong_cues_per_min_good': 0.132,
+                  'wrong_cues_per_min_good': 0.193,
                   'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
-                  'hold_start_error_s_mean': 1.2,
+                  'hold_start_error_s_mean': 1.007,
                   'hold_starts_missed': 0.0,
-                  'hold_error_s_mean': 0.0,
-                  'rep_count_error_mean': 0.0,
+                  'hold_error_s_mean': 1.448,
+                  'rep_count_error_mean': 0.2,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
