@@ -29,30 +29,31 @@ LIMIT_MB = 120.0
 # start position, a hold moved to the side that shows in its first 8 s). That added one
 # cue ("hold too short") on a dev camera-off clip (2.03 -> 2.18 a minute). Then the chair's
 # hands bound carrying MediaPipe's error (a just-past dev mistake inside it is no longer
-# caught) and the knee-to-chest far knee accepted at visibility 0.3.
+# caught) and the knee-to-chest far knee accepted at visibility 0.3; then a glance back at
+# the screen during a seated turn (test: one more wrong cue, precision 0.452 -> 0.448).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 87,
                   'tracked_fraction': 0.988,
-                  'precision': 0.456,
+                  'precision': 0.465,
                   'recall': 0.54,
-                  'f1': 0.494,
+                  'f1': 0.5,
                   'recall_just_past': 0.487,
                   'recall_obvious': 0.586,
-                  'wrong_cues_per_min_good': 0.169,
+                  'wrong_cues_per_min_good': 0.145,
                   'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
                   'hold_start_error_s_mean': 1.007,
                   'hold_starts_missed': 0.0,
-                  'hold_error_s_mean': 0.62,
+                  'hold_error_s_mean': 0.206,
                   'rep_count_error_mean': 0.2,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.452,
+                   'precision': 0.448,
                    'recall': 0.551,
-                   'f1': 0.497,
+                   'f1': 0.494,
                    'recall_just_past': 0.465,
                    'recall_obvious': 0.636,
                    'wrong_cues_per_min_good': 0.378,

@@ -25,7 +25,7 @@ W, H, F = 640, 480, 540.0
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-def _body(turn_deg_left: float) -> dict[L, np.ndarray]:
+def _body(turn_deg_left: float, head_deg_left: float | None = None) -> dict[L, np.ndarray]:
     """Person-centred metres (x = the person's left, y = up, z = toward where they face):
     hips square, the upper body (shoulders, nose) turned to the person's LEFT by the angle."""
     a = math.radians(turn_deg_left)
@@ -37,11 +37,17 @@ def _body(turn_deg_left: float) -> dict[L, np.ndarray]:
     return {
         L.LEFT_HIP: np.array([0.15, 0.0, 0.0]), L.RIGHT_HIP: np.array([-0.15, 0.0, 0.0]),
         L.LEFT_SHOULDER: turned(0.20, 0.50, 0.0), L.RIGHT_SHOULDER: turned(-0.20, 0.50, 0.0),
-        L.NOSE: turned(0.0, 0.68, 0.10),
+        L.NOSE: turned(0.0, 0.68, 0.10) if head_deg_left is None else _head(head_deg_left),
     }
 
 
-def _frame(turn_left: float, camera_deg: float, t_ms: float) -> PoseFrame:
+def _head(deg_left: float) -> np.ndarray:
+    """The nose of a head turned to the person's left by the angle (the trunk as it is)."""
+    a = math.radians(deg_left)
+    return np.array([math.sin(a) * 0.10, 0.68, math.cos(a) * 0.10])
+
+
+def _frame(turn_left: float, camera_deg: float, t_ms: float, head_left: float | None = None) -> PoseFrame:
     """The body seen by a camera 2.5 m away at ``camera_deg`` around it (+ = toward the
     person's left), at chest height, looking at the body's centre."""
     b = math.radians(camera_deg)
@@ -53,7 +59,7 @@ def _frame(turn_left: float, camera_deg: float, t_ms: float) -> PoseFrame:
     eye = -2.5 * fwd + np.array([0.0, 0.4, 0.0])
     f = PoseFrame(timestamp_ms=t_ms, image_wh=(W, H))
     hips = []
-    for lm, p in _body(turn_left).items():
+    for lm, p in _body(turn_left, head_left).items():
         q = p - eye
         x, y, z = q @ right, q @ down, q @ fwd
         f.landmarks[lm] = (0.5 + F * x / z / W, 0.5 + F * y / z / H, 0.0, 0.95, 0.99)
@@ -246,3 +252,20 @@ def test_the_start_position_learns_the_vertical_only_once_the_set_up_is_steady()
     up = level._start.holder["start"]
     assert abs(up[0]) < 0.02                                   # upright: no sideways part
     assert level.update(_tilt_frame(0.0, 0.0, 0.5, 9000.0), {}) == pytest.approx(0.0, abs=1.0)
+
+
+@pytest.mark.parametrize("camera_deg", [15.0, 0.0, -15.0])
+def test_a_glance_back_at_the_screen_keeps_the_turn(camera_deg):
+    """Turned 40 deg to the left, the person looks back at the screen for 1.5 s (the head
+    20 deg the other way, the trunk still turned): still a 40 deg turn, not a turn to the
+    other side. A head kept the other way for longer than glance_s (2.5 s) is read as
+    turning the other way, as before."""
+    m = build_measure("turn", {"type": "front_turn", "baseline_s": 0.5}, "left")
+    poses = [(0.0, 0.0)] * 8 + [(40.0, 40.0)] * 10 + [(40.0, -20.0)] * 15 + [(40.0, 40.0)] * 5
+    got = [m.update(_frame(tl, camera_deg, i * 100.0, hl), {}) for i, (tl, hl) in enumerate(poses)]
+    glance = got[18:33]
+    assert min(glance) >= 35.0, glance
+    assert got[-1] == pytest.approx(40.0, abs=3.0)
+    poses = [(40.0, -20.0)] * 35
+    got = [m.update(_frame(tl, camera_deg, 4000.0 + i * 100.0, hl), {}) for i, (tl, hl) in enumerate(poses)]
+    assert min(got[:24]) >= 35.0 and got[-1] < -OTHER_WAY_DEG, got

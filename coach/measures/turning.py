@@ -14,7 +14,9 @@ A front camera sees a turn of the upper body in two ways, and this measure reads
   the upper body): read as 0.5·tan(t) shoulder widths, though on the renderer's bodies the
   nose sits nearer 0.25 shoulder widths in front of the shoulders. It follows the head as
   well as the trunk (a glance at the screen, a head kept forward), so it says too little as
-  often as not; it gives the direction of the turn.
+  often as not; it gives the direction of the turn. A head turned back the other way for
+  less than ``glance_s`` (2.5 s) after turning toward the side is a glance at the screen,
+  which the person may take while holding: the direction is kept meanwhile.
 
 The value is the larger of the two, in degrees, + = toward the exercise's side (the
 person's left with no side): a turn is too small only when both readings say so. When the
@@ -61,6 +63,12 @@ class FrontTurn(BaseMeasure):
             "the start is the mean over this long from the first value, seconds",
             low=0.0, high=60.0,
         ),
+        "glance_s": ParamSpec(
+            "number", False, 2.5, None,
+            "the nose turned back the other way for less than this (a glance at the screen, "
+            "1-2 s) keeps the direction the person turned to, seconds",
+            low=0.0, high=10.0,
+        ),
         "min_visibility": MIN_VIS_PARAM,
     }
     #: the value depends on the exercise's side (the two sides' readings differ)
@@ -75,6 +83,10 @@ class FrontTurn(BaseMeasure):
             Landmark.NOSE, Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER, Landmark.LEFT_HIP, Landmark.RIGHT_HIP))
         self.sign = -1.0 if side == "right" else 1.0
         self._start = StartMean(params["baseline_s"] * 1000.0)
+        self.glance_ms = params["glance_s"] * 1000.0
+        self._toward = False                    # the nose has moved clearly toward the side
+        self._back_since: float | None = None   # the nose clearly the other way since
+        self._before: float | None = None       # the turn read before a glance
 
     def share(self, holder: dict) -> None:
         """Read the start from ``holder`` once an earlier step has learnt it, and leave this
@@ -83,6 +95,7 @@ class FrontTurn(BaseMeasure):
 
     def reset(self) -> None:
         self._start.reset()
+        self._toward, self._back_since, self._before = False, None, None
 
     def readings(self, frame: PoseFrame) -> tuple[float, float, float] | None:
         """(shoulder width / hip width, negative once the shoulders have swapped sides in the
@@ -113,15 +126,38 @@ class FrontTurn(BaseMeasure):
         got = self.readings(frame)
         if got is None:
             return NAN
-        base = self._start.feed(frame.timestamp_ms, got)
-        return turn_deg(got[0] / base[0], self.sign * (got[1] - base[1]), -self.sign * base[2])
+        t = frame.timestamp_ms
+        base = self._start.feed(t, got)
+        nose = self.sign * (got[1] - base[1])
+        by_nose = math.degrees(math.atan(2.0 * nose))
+        if by_nose >= OTHER_WAY_DEG:
+            self._toward, self._back_since = True, None
+        elif by_nose < -OTHER_WAY_DEG and self._toward:
+            # the head turned back after turning toward the side: a glance at the screen
+            # while it lasts under glance_s. The turn is then the shoulders' alone: of the
+            # width's two answers, the one nearer the turn before the glance
+            if self._back_since is None:
+                self._back_since = t
+            if t - self._back_since < self.glance_ms and self._before is not None:
+                return turn_deg(got[0] / base[0], nose, -self.sign * base[2], near=self._before)
+            else:
+                self._toward = False
+        else:
+            self._back_since = None
+        self._before = turn_deg(got[0] / base[0], nose, -self.sign * base[2])
+        return self._before
 
 
-def turn_deg(ratio: float, nose_move: float, camera_deg: float) -> float:
+def turn_deg(ratio: float, nose_move: float, camera_deg: float, near: float | None = None) -> float:
     """The turn toward a side, degrees, from the shoulder/hip width ratio against the start
     (``ratio``), the nose's move toward that side in shoulder widths (``nose_move``) and the
     camera's azimuth toward that side (``camera_deg``: + = the camera stands on the side
-    turned to)."""
+    turned to). With ``near`` (the head is glancing away: the nose says nothing), the
+    width's answer nearer ``near``."""
+    if near is not None:
+        a = math.radians(camera_deg)
+        spread = math.degrees(math.acos(max(-1.0, min(1.0, ratio * math.cos(a)))))
+        return min((camera_deg + spread, camera_deg - spread), key=lambda v: abs(v - near))
     by_nose = math.degrees(math.atan(2.0 * nose_move))
     if by_nose < -OTHER_WAY_DEG:
         return by_nose
