@@ -30,17 +30,18 @@ LIMIT_MB = 120.0
 # cue ("hold too short") on a dev camera-off clip (2.03 -> 2.18 a minute). Then the chair's
 # hands bound carrying MediaPipe's error (a just-past dev mistake inside it is no longer
 # caught) and the knee-to-chest far knee accepted at visibility 0.3; then a glance back at
-# the screen during a seated turn (test: one more wrong cue, precision 0.452 -> 0.448).
+# the screen during a seated turn (test: one more wrong cue, precision 0.452 -> 0.448), and
+# the lying twist's knee allowed 7 s above the hip on its way over.
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 87,
                   'tracked_fraction': 0.988,
-                  'precision': 0.465,
+                  'precision': 0.47,
                   'recall': 0.54,
-                  'f1': 0.5,
+                  'f1': 0.502,
                   'recall_just_past': 0.487,
                   'recall_obvious': 0.586,
-                  'wrong_cues_per_min_good': 0.145,
+                  'wrong_cues_per_min_good': 0.121,
                   'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
