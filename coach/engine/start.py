@@ -57,12 +57,13 @@ class StartPosition:
                 names_by_side.setdefault(st.measure_side, set()).update(shared)
         self._measures: dict[str | None, list[Any]] = {
             side: build_measures(spec, names, side, factory) for side, names in names_by_side.items()}
+        self._wanted = bool(self._rules) or any(self._measures.values())   # (read every set-up frame)
         self._seen: list[tuple[float, dict[tuple[str, str | None], float]]] = []
         self.values: dict[tuple[str, str | None], float] = {}   # captured: (rule id, side) -> value
 
     @property
     def wanted(self) -> bool:
-        return bool(self._rules) or any(self._measures.values())
+        return self._wanted
 
     def observe(self, t: float, frame: PoseFrame, setup: Any) -> None:
         """One frame of the set-up step: its rules' values (kept while the set-up is stable)."""

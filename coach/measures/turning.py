@@ -154,16 +154,13 @@ def turn_deg(ratio: float, nose_move: float, camera_deg: float, near: float | No
     camera's azimuth toward that side (``camera_deg``: + = the camera stands on the side
     turned to). With ``near`` (the head is glancing away: the nose says nothing), the
     width's answer nearer ``near``."""
+    # the width's two answers are camera_deg +- spread
+    spread = math.degrees(math.acos(max(-1.0, min(1.0, ratio * math.cos(math.radians(camera_deg))))))
     if near is not None:
-        a = math.radians(camera_deg)
-        spread = math.degrees(math.acos(max(-1.0, min(1.0, ratio * math.cos(a)))))
         return min((camera_deg + spread, camera_deg - spread), key=lambda v: abs(v - near))
     by_nose = math.degrees(math.atan(2.0 * nose_move))
     if by_nose < -OTHER_WAY_DEG:
         return by_nose
-    a = math.radians(camera_deg)
-    c = max(-1.0, min(1.0, ratio * math.cos(a)))
-    spread = math.degrees(math.acos(c))
     by_width = camera_deg + spread
     if camera_deg > 0.0 and by_nose < OTHER_WAY_DEG:
         # toward the camera: two answers; the nose has not moved toward the side (its own
