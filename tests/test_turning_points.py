@@ -63,6 +63,23 @@ def test_hysteresis_follows_the_typical_excursion():
     assert tp.hysteresis == pytest.approx(21.0, abs=1.0)
 
 
+def test_a_tracking_jump_at_the_start_does_not_stop_the_count_for_good():
+    # the pose model's first guesses: a signed trunk angle at -167, +177 (upside down), then
+    # the person's real leans: 0 to -12 every 10 s. The jumps fill the excursion memory with
+    # 344 and 190 deg; a hysteresis of a quarter of those (47 deg) confirms no 12 deg turn
+    # again, so without forgetting the count stops at the first lean
+    tp = TurningPoints("down", min_amplitude=7.0, range_fraction=0.25)
+    leans = cycles(8, 6.0, 10.0, offset=-6.0)         # 0 .. -12, starting at the top
+    run(tp, np.concatenate([[-167.0, 177.0, 176.0], leans]))
+    assert tp.reps >= 6                               # forgotten 15 s after the last turn
+    fresh = TurningPoints("down", min_amplitude=7.0, range_fraction=0.25)
+    run(fresh, leans)
+    assert fresh.reps == 8
+    stuck = TurningPoints("down", min_amplitude=7.0, range_fraction=0.25, stale_s=1e9)
+    run(stuck, np.concatenate([[-167.0, 177.0, 176.0], leans]))
+    assert stuck.reps <= 1
+
+
 @pytest.mark.parametrize("kw", [dict(direction="sideways", min_amplitude=5), dict(direction="up", min_amplitude=0),
                                 dict(direction="up", min_amplitude=5, range_fraction=1.5)])
 def test_arguments_are_checked(kw):

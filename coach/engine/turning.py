@@ -17,7 +17,11 @@ deep one from a desk camera always does. This counter instead follows the signal
   it left (a person who starts mid-range is followed from wherever they go first);
 - each turn also says how long the signal stayed near its extreme (within a quarter of the
   excursion, at least half the minimum amplitude), from coming into that band to leaving
-  it: the "hold at the end" of a rep.
+  it: the "hold at the end" of a rep;
+- ``stale_s`` after the last confirmed turn with none since, the typical excursion is
+  forgotten (back to ``min_amplitude``): a tracking jump at the start (the pose model's
+  first guesses) can fill the memory with excursions no person makes, and a hysteresis
+  scaled to them would never let another turn be confirmed to correct it.
 
 Values are in the measure's unit (degrees for angles). Time is the frame's timestamp.
 """
@@ -48,7 +52,7 @@ class TurningPoints:
     """Counts reps of a movement from the direction changes of one signal."""
 
     def __init__(self, direction: str, min_amplitude: float, range_fraction: float = 0.35,
-                 memory: int = 3) -> None:
+                 memory: int = 3, stale_s: float = 15.0) -> None:
         if direction not in ("up", "down"):
             raise ValueError(f"direction must be 'up' or 'down', got {direction!r}")
         if not min_amplitude > 0:
@@ -58,6 +62,7 @@ class TurningPoints:
         self.direction = direction
         self.min_amplitude = float(min_amplitude)
         self.range_fraction = float(range_fraction)
+        self.stale_ms = float(stale_s) * 1000.0
         self._excursions: deque[float] = deque(maxlen=max(1, int(memory)))
         self.reset()
 
@@ -69,6 +74,7 @@ class TurningPoints:
         self._lo = self._hi = math.nan        # range since the start (before the first direction)
         self._lo_t = self._hi_t = math.nan
         self._since: list[tuple[float, float]] = []   # (t, value) since the last turn
+        self._turn_ms = math.nan                # when the last turn was confirmed
         self.reps = 0
         self.last_rep_ms: float | None = None
         self._excursions.clear()
@@ -124,6 +130,8 @@ class TurningPoints:
         if (self._trend == "up" and value >= self._ext_v) or (self._trend == "down" and value <= self._ext_v):
             self._ext_v, self._ext_t = value, t_ms   # still going: a new extreme
             return None
+        if self._excursions and t_ms - self._turn_ms > self.stale_ms:
+            self._excursions.clear()        # no turn for stale_s: the scale was wrong or is old
         h = self.hysteresis
         if abs(value - self._ext_v) < h:
             return None
@@ -159,6 +167,7 @@ class TurningPoints:
                     near_s=max(0.0, (left - entered) / 1000.0))
         self._since = [(t, v) for t, v in self._since if t >= self._ext_t]
         self._last_turn_v = self._ext_v
+        self._turn_ms = t_ms
         self._trend = "down" if self._trend == "up" else "up"
         self._ext_v, self._ext_t = value, t_ms
         return turn
