@@ -32,39 +32,41 @@ LIMIT_MB = 120.0
 # caught) and the knee-to-chest far knee accepted at visibility 0.3; then a glance back at
 # the screen during a seated turn (test: one more wrong cue, precision 0.452 -> 0.448), and
 # the lying twist's knee allowed 7 s above the hip on its way over.
+# Then the chair's lean counted from the trunk's own signed lean, its facing told by the knees
+# (test: precision 0.448 -> 0.484, wrong cues on good form 0.38 -> 0.28 a minute).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 87,
                   'tracked_fraction': 0.988,
-                  'precision': 0.47,
+                  'precision': 0.489,
                   'recall': 0.54,
-                  'f1': 0.502,
+                  'f1': 0.513,
                   'recall_just_past': 0.487,
                   'recall_obvious': 0.586,
-                  'wrong_cues_per_min_good': 0.121,
+                  'wrong_cues_per_min_good': 0.073,
                   'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
                   'hold_start_error_s_mean': 1.007,
                   'hold_starts_missed': 0.0,
                   'hold_error_s_mean': 0.206,
-                  'rep_count_error_mean': 0.2,
+                  'rep_count_error_mean': 0.1,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.448,
+                   'precision': 0.484,
                    'recall': 0.551,
-                   'f1': 0.494,
+                   'f1': 0.516,
                    'recall_just_past': 0.465,
                    'recall_obvious': 0.636,
-                   'wrong_cues_per_min_good': 0.378,
+                   'wrong_cues_per_min_good': 0.284,
                    'corrections_per_min_camera_off': 1.764,
                    'camera_unsupported_fraction_camera_off': 0.428,
                    'camera_unsupported_fraction_supported': 0.0,
                    'hold_start_error_s_mean': 1.358,
                    'hold_starts_missed': 1.0,
                    'hold_error_s_mean': 2.126,
-                   'rep_count_error_mean': 0.4,
+                   'rep_count_error_mean': 0.3,
                    'sides_followed_fraction': 0.95}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
                    "hold_start_error_s_mean", "hold_starts_missed", "hold_error_s_mean", "rep_count_error_mean"}

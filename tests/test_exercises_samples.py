@@ -81,6 +81,10 @@ KNOWN_MISSES = {
     # (x1.5 for safety); the studio's mistakes were sized just past the old bounds, which
     # were placed between sample readings. Each is smaller than what the article's meaning
     # plus the measure's error asks for:
+    ("chair_extension", "hold_too_short"): "told from the 2nd rep (18 s), not the 1st (8 s): the rep's hold is timed "
+                                            "near the farthest lean (within a quarter of it), which adds ~2 s of lean "
+                                            "in and out at this tempo; the 1st 1-s hold reads 3.0 s, at the 3 s bound, "
+                                            "the others 2.8-2.9 s",
     ("cat_cow", "hips_shifting"): "hips rock 18 deg: thigh 15.9 true, under 10 + 7.6 (error)",
     ("cat_cow", "neck_overextended"): "a 55 deg neck extension lifts the face less than the 90 deg from the "
                                       "start (+1.5 x 26 error) that only a head thrown right back reaches; the "

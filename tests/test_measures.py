@@ -231,6 +231,33 @@ def test_segment_angle_signed_by_facing() -> None:
                "reference": "horizontal"})
 
 
+def test_segment_angle_signed_facing_from_knees() -> None:
+    # the same lean back (facing screen-left: knee 60 px left of the hip), with the head turned
+    # to a side camera: the nose now sits 30 px to the RIGHT of the ear. Told by the nose, the
+    # lean flips to +30 (slumped forward); told by the knees it stays -30
+    glance = {**LEAN_BACK, L.NOSE: (210, 100)}
+    by_nose = build({"type": "segment_angle", "points": ["left_hip", "left_shoulder"], "signed": True})
+    by_knees = build({"type": "segment_angle", "points": ["left_hip", "left_shoulder"], "signed": True,
+                      "facing_from": "knees"})
+    assert by_nose.update(make_frame(glance), {}) == pytest.approx(30.0)
+    assert by_knees.update(make_frame(glance), {}) == pytest.approx(-30.0)
+    assert by_knees.update(make_frame(_mirror(glance)), {}) == pytest.approx(-30.0)
+    assert int(L.LEFT_KNEE) in by_knees.landmarks and int(L.LEFT_HIP) in by_knees.landmarks
+    # a front view: the knee 10 px across from its hip (< 0.3 torso = 36 px) -> unclear -> NaN
+    front = {**glance, L.LEFT_KNEE: (200, 330)}
+    assert math.isnan(by_knees.update(make_frame(front), {}))
+    # the better-seen knee decides: the right one seen facing left, the left one barely seen
+    # and misplaced behind its hip
+    right_seen = {**glance, L.RIGHT_KNEE: (160, 300), L.LEFT_KNEE: (260, 300)}
+    by_right = build({"type": "segment_angle", "points": ["right_hip", "right_shoulder"], "signed": True,
+                      "facing_from": "knees"})
+    assert by_right.update(make_frame(right_seen, vis={L.LEFT_KNEE: 0.2}), {}) == pytest.approx(-30.0)
+    assert by_right.update(make_frame(right_seen, vis={L.RIGHT_KNEE: 0.2}), {}) == pytest.approx(30.0)
+    with pytest.raises(MeasureError, match="facing_from"):
+        build({"type": "segment_angle", "points": ["left_hip", "left_shoulder"], "signed": True,
+               "facing_from": "feet"})
+
+
 def test_offset_forward_axis() -> None:
     # knee 60 px ahead of the hip (facing left, knee to the left): +60 / torso 120 = 0.5
     m = build({"type": "offset", "point": "left_knee", "axis": "forward", "to": "left_hip"})

@@ -125,6 +125,8 @@ def describe_measure(type_name: str, params: Mapping[str, Any], lang: str = "en"
     of = params.get("of", "?")
     if type_name == "joint_angle":
         return say(type_name, p0=p("points", 0), p1=p("points", 1), p2=p("points", 2))
+    if type_name == "segment_angle" and params.get("signed"):
+        return say("segment_angle_signed", line=line("points"))
     if type_name == "segment_angle":
         reference = params.get("reference", "vertical")
         words = f"measure.reference.{reference}"

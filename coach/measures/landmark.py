@@ -11,7 +11,7 @@ from typing import Any
 from coach.pose import Landmark, PoseFrame
 from coach.measures.base import MIN_VIS_PARAM, NORMALISE_PARAM, BaseMeasure, ParamSpec, add_landmarks
 from coach.measures.points import (
-    FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, MeasureError, view_of,
+    FACING_KNEE_LANDMARKS, FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, MeasureError, view_of,
 )
 from coach.vocab import SIDES
 
@@ -89,6 +89,11 @@ class SegmentAngle(BaseMeasure):
             "true (vertical only): direction of a→b from straight up, + = leaning toward where "
             "the person faces (side views)",
         ),
+        "facing_from": ParamSpec(
+            "enum", False, "nose", ("nose", "knees"),
+            "signed: where the person faces, told by the nose against the ear, or (seated) by "
+            "the knee against its hip, which a glance at the camera does not change",
+        ),
         "min_visibility": MIN_VIS_PARAM,
     }
 
@@ -102,8 +107,10 @@ class SegmentAngle(BaseMeasure):
                 "signed: only with reference vertical (expected signed: false or reference: "
                 "vertical, got reference horizontal)", param="signed", measure=name,
             )
+        self.facing_from = params["facing_from"]
         if self.signed:
-            self.landmarks = add_landmarks(self.landmarks, FACING_LANDMARKS)
+            self.landmarks = add_landmarks(
+                self.landmarks, FACING_KNEE_LANDMARKS if self.facing_from == "knees" else FACING_LANDMARKS)
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
         f = view_of(frame)
@@ -111,7 +118,7 @@ class SegmentAngle(BaseMeasure):
         if a is None or b is None:
             return NAN
         if self.signed:
-            facing = f.facing(self.min_vis)
+            facing = f.facing(self.min_vis, self.facing_from)
             if facing is None or (a[0] == b[0] and a[1] == b[1]):
                 return NAN
             angle = math.degrees(math.atan2((b[0] - a[0]) * facing, a[1] - b[1]))

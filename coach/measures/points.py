@@ -271,13 +271,19 @@ class FrameView:
             return None
         return p
 
-    def facing(self, min_vis: float) -> float | None:
+    def facing(self, min_vis: float, by: str = "nose") -> float | None:
         """+1.0 when the person faces screen-right, -1.0 screen-left, None when unclear.
 
-        From the nose's horizontal position relative to the better-seen ear: meant for side
-        views of an upright, seated or all-fours body (not for lying on the back, nor for a
-        front view, where the nose is within 0.05 torso lengths of the ear and this is None).
+        by "nose": from the nose's horizontal position relative to the better-seen ear: meant
+        for side views of an upright, seated or all-fours body (not for lying on the back, nor
+        for a front view, where the nose is within 0.05 torso lengths of the ear and this is
+        None). A glance at a side camera turns the nose toward it and can flip this.
+        by "knees": from the better-seen knee's position relative to its hip: for a seated
+        body, whose thighs point where it faces whatever the head does; None when the knee is
+        within 0.3 torso lengths of the hip across the picture (a front view).
         """
+        if by == "knees":
+            return self._facing_knees(min_vis)
         nose = self.px(REF_NOSE, min_vis)
         if nose is None:
             return None
@@ -287,6 +293,17 @@ class FrameView:
         ex = rows[ear][0] * self.w
         d = nose[0] - ex
         if not abs(d) >= 0.05 * self.scale("torso", min_vis):  # NaN-safe
+            return None
+        return 1.0 if d > 0 else -1.0
+
+    def _facing_knees(self, min_vis: float) -> float | None:
+        rows = self.rows
+        side = LEFT_KNEE if rows[LEFT_KNEE][VIS] >= rows[RIGHT_KNEE][VIS] or rows[RIGHT_KNEE][VIS] != rows[RIGHT_KNEE][VIS] else RIGHT_KNEE
+        hip = LEFT_HIP if side == LEFT_KNEE else RIGHT_HIP
+        if not (rows[side][VIS] >= min_vis and rows[hip][VIS] >= min_vis):
+            return None
+        d = (rows[side][0] - rows[hip][0]) * self.w
+        if not abs(d) >= 0.3 * self.scale("torso", min_vis):  # NaN-safe
             return None
         return 1.0 if d > 0 else -1.0
 
@@ -324,3 +341,6 @@ REF_RH = PointRef("right_hip", "landmark", (int(Landmark.RIGHT_HIP),))
 REF_NOSE = PointRef("nose", "landmark", (int(Landmark.NOSE),))
 LEFT_EAR, RIGHT_EAR = int(Landmark.LEFT_EAR), int(Landmark.RIGHT_EAR)
 FACING_LANDMARKS = (int(Landmark.NOSE), LEFT_EAR, RIGHT_EAR)
+LEFT_KNEE, RIGHT_KNEE = int(Landmark.LEFT_KNEE), int(Landmark.RIGHT_KNEE)
+LEFT_HIP, RIGHT_HIP = int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)
+FACING_KNEE_LANDMARKS = (LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE)
