@@ -35,13 +35,14 @@ LIMIT_MB = 120.0
 # Then the chair's lean counted from the trunk's own signed lean, its facing told by the knees
 # (test: precision 0.448 -> 0.484, wrong cues on good form 0.38 -> 0.28 a minute).
 # Then the cat/cow elbow error from the 87 dev clips (11.9, was the studio's 8.6): dev only moved.
+# Then five errors from the 87 dev clips where they were larger than the studio's.
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 87,
                   'tracked_fraction': 0.988,
-                  'precision': 0.51,
+                  'precision': 0.528,
                   'recall': 0.54,
-                  'f1': 0.525,
+                  'f1': 0.534,
                   'recall_just_past': 0.487,
                   'recall_obvious': 0.586,
                   'wrong_cues_per_min_good': 0.073,
