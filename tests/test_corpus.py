@@ -36,16 +36,17 @@ LIMIT_MB = 120.0
 # (test: precision 0.448 -> 0.484, wrong cues on good form 0.38 -> 0.28 a minute).
 # Then the cat/cow elbow error from the 87 dev clips (11.9, was the studio's 8.6): dev only moved.
 # Then five errors from the 87 dev clips where they were larger than the studio's.
+# Then the settling time counted toward a hold's length for 'hold too short'.
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 87,
                   'tracked_fraction': 0.988,
-                  'precision': 0.528,
+                  'precision': 0.54,
                   'recall': 0.54,
-                  'f1': 0.534,
+                  'f1': 0.54,
                   'recall_just_past': 0.487,
                   'recall_obvious': 0.586,
-                  'wrong_cues_per_min_good': 0.073,
+                  'wrong_cues_per_min_good': 0.049,
                   'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,

@@ -600,6 +600,24 @@ def test_hold_too_short_counts_time_in_position_not_clean_time():
     assert "form_a" in [e.rule_id for e in kinds(ev, "cue")]
 
 
+def test_hold_too_short_counts_the_settling_in_position():
+    # settle_s 2: in the position from 0, the clock starts at 2000. Out at 6000: the clock ran
+    # 4 s, under min_s 5, but the person held the position 6 s -> no "hold longer". Out at
+    # 4500 instead: 4.5 s in the position -> "hold longer"
+    spec = HOLD_SPEC.replace("position: [in_position], release_s: 1}", "position: [in_position], release_s: 1, settle_s: 2}")
+    assert spec != HOLD_SPEC
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 6000, s0=60, s1=0, s2=0))
+    ev += run(eng, hold_frames(6000, 9000, s0=0, s1=0, s2=0))
+    assert [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "started"] == [2000]
+    assert eng.done and eng.summary()["holds_s"]["hold"]["-"] < 5
+    assert "short" not in [e.rule_id for e in kinds(ev, "fault")]
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 4500, s0=60, s1=0, s2=0))
+    ev += run(eng, hold_frames(4500, 7000, s0=0, s1=0, s2=0))
+    assert [f.rule_id for f in kinds(ev, "fault")] == ["short"]
+
+
 def test_hold_blocked_from_the_start_still_begins_paused_and_can_end():
     spec = HOLD_SPEC.replace(f"form_b: {{measure: form2, max_deg: 10, persist_s: 0.5, severity: form,",
                              f"form_b: {{measure: form2, max_deg: 10, persist_s: 0.5, severity: setup,")

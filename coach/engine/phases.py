@@ -171,6 +171,12 @@ class Step:
     def finish(self, host: Host, t: float) -> None:
         """The exercise ends during this step: report what is missing."""
 
+    def held_s(self) -> float:
+        """How long the person held the position, for "too short": the time in position since
+        the hold began plus the time they settled in it before the clock started (a 30 s
+        hold timed 29 s after 2 s of settling was held 31 s)."""
+        return self.in_position_s + self.settled_s
+
     def did_minimum(self) -> bool:
         """Enough done that ending here completes the step."""
         return False
@@ -264,6 +270,7 @@ class HoldStep(Step):
         self.ok_since_ms: float | None = None        # in position since (settling)
         self.achieved_s = 0.0                        # hold time with the form right
         self.in_position_s = 0.0                     # time in the position since the hold began
+        self.settled_s = 0.0                         # in the position before the clock started
         self.hold_started_ms: float | None = None
         self.out_since_ms: float | None = None
         self.countdown_left = sorted(p.countdown_s, reverse=True)
@@ -442,6 +449,7 @@ class HoldStep(Step):
         the hold began once they had settled there. ``moved``: its hold was already running
         under the other side's name (nothing new to say)."""
         began = min(t, in_position_since_ms + self.phase.settle_s * 1000.0)
+        self.settled_s = max(0.0, (began - in_position_since_ms) / 1000.0)
         self.hold_state = "holding"
         self.attempted = True
         self.hold_started_ms = began
@@ -541,6 +549,7 @@ class HoldStep(Step):
         # the hold has begun: its length (for "too short"/"too long") counts from here,
         # even if a fault keeps the clock paused
         self.hold_started_ms = t
+        self.settled_s = p.settle_s
         self.attempted = True
         if blocker is None:
             self.hold_state = "holding"
@@ -554,7 +563,7 @@ class HoldStep(Step):
 
     def _release(self, host: Host, t: float) -> None:
         p = self.phase
-        if self.in_position_s < (p.min_s or 0) - 1e-6 and not self.short_fired:
+        if self.held_s() < (p.min_s or 0) - 1e-6 and not self.short_fired:
             # said now, before "now the other side": it is about the hold just ended
             self.short_fired = True
             host.fire_timing(t, self, "hold_short", oneshot=False,
@@ -624,7 +633,7 @@ class HoldStep(Step):
     # -- the end ----------------------------------------------------------------------------
     def finish(self, host: Host, t: float) -> None:
         if self.hold_started_ms is not None and not self.short_fired \
-                and self.in_position_s < (self.phase.min_s or 0) - 1e-6:
+                and self.held_s() < (self.phase.min_s or 0) - 1e-6:
             self.short_fired = True
             host.fire_timing(t, self, "hold_short", oneshot=False, achieved_s=self.achieved_s,
                              held_s=round(self.in_position_s, 1))
