@@ -171,12 +171,6 @@ class Step:
     def finish(self, host: Host, t: float) -> None:
         """The exercise ends during this step: report what is missing."""
 
-    def held_s(self) -> float:
-        """How long the person held the position, for "too short": the time in position since
-        the hold began plus the time they settled in it before the clock started (a 30 s
-        hold timed 29 s after 2 s of settling was held 31 s)."""
-        return self.in_position_s + self.settled_s
-
     def did_minimum(self) -> bool:
         """Enough done that ending here completes the step."""
         return False
@@ -560,6 +554,12 @@ class HoldStep(Step):
             host.emit(t, "hold", self, None, None, state="started", target_s=p.target_s)
             self.hold_state = "paused"
             self._paused(host, t, blocker)
+
+    def held_s(self) -> float:
+        """How long the person held the position, for "too short": the time in position since
+        the hold began plus the time they settled in it before the clock started (a 30 s
+        hold timed 29 s after 2 s of settling was held 31 s)."""
+        return self.in_position_s + self.settled_s
 
     def _release(self, host: Host, t: float) -> None:
         p = self.phase

@@ -298,11 +298,11 @@ class FrameView:
 
     def _facing_knees(self, min_vis: float) -> float | None:
         rows = self.rows
-        side = LEFT_KNEE if rows[LEFT_KNEE][VIS] >= rows[RIGHT_KNEE][VIS] or rows[RIGHT_KNEE][VIS] != rows[RIGHT_KNEE][VIS] else RIGHT_KNEE
-        hip = LEFT_HIP if side == LEFT_KNEE else RIGHT_HIP
-        if not (rows[side][VIS] >= min_vis and rows[hip][VIS] >= min_vis):
+        vl, vr = rows[LEFT_KNEE][VIS], rows[RIGHT_KNEE][VIS]
+        knee, hip = (LEFT_KNEE, LEFT_HIP) if (vl >= vr or vr != vr) else (RIGHT_KNEE, RIGHT_HIP)
+        if not (rows[knee][VIS] >= min_vis and rows[hip][VIS] >= min_vis):
             return None
-        d = (rows[side][0] - rows[hip][0]) * self.w
+        d = (rows[knee][0] - rows[hip][0]) * self.w
         if not abs(d) >= 0.3 * self.scale("torso", min_vis):  # NaN-safe
             return None
         return 1.0 if d > 0 else -1.0
