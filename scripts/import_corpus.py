@@ -164,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         if vid not in index["clips"]:
             raise SystemExit(f"--videos: {vid} is not imported")
         src, dst = _source(args.corpus, clips[vid])["video"], _target(out, clips[vid])["video"]
+        if not src.exists():   # rendered on another machine: the committed copy stays
+            if not dst.exists():
+                raise SystemExit(f"--videos: {vid}: neither {src} nor {dst} exists")
+            continue
         if not dst.exists() or dst.stat().st_size != src.stat().st_size:
             shutil.copyfile(src, dst)
     for stale in out.rglob("*.mp4"):  # a video no longer chosen leaves the folder

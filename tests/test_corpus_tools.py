@@ -95,6 +95,28 @@ def test_import_writes_v2_recordings_and_truth_and_resumes(setup, capsys):
     assert sorted(p.name for p in out.rglob("*.mp4")) == ["test_ph_good.mp4"]
 
 
+def test_import_on_another_machine_keeps_the_committed_videos(setup, capsys, tmp_path):
+    # the clips imported and their videos committed elsewhere; this machine renders only the
+    # rest: the import adds them and keeps the committed videos (it used to stop on the first
+    # video whose source was not here, before writing the index)
+    corpus, out = setup
+    assert imp.main(["--corpus", str(corpus), "--out", str(out), "--videos", "auto"]) == 0
+    capsys.readouterr()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copytree(corpus / "dev", elsewhere / "dev")          # only dev is rendered here
+    _render(elsewhere, "dev_lt_good", "dev", SAMPLES / "lying_twist" / "good")
+    assert imp.main(["--corpus", str(elsewhere), "--out", str(out)]) == 0
+    assert "1 imported, 1 unchanged, 2 unfinished, 0 failed" in capsys.readouterr().out
+    index = json.loads((out / "index.json").read_text())
+    assert "dev_lt_good" in index["clips"] and index["videos"] == ["test_ph_swing"]
+    assert sorted(p.name for p in out.rglob("*.mp4")) == ["test_ph_swing.mp4"]
+    # a video neither here nor committed is an error that says which
+    (out / "test" / "passive_hang" / "test_ph_swing.mp4").unlink()
+    with pytest.raises(SystemExit, match="test_ph_swing: neither"):
+        imp.main(["--corpus", str(elsewhere), "--out", str(out)])
+
+
 def test_import_leaves_out_a_clip_whose_recording_does_not_match_its_video(setup, capsys):
     corpus, out = setup
     rec = corpus / "test" / "passive_hang" / "test_ph_good.landmarks.npz"
