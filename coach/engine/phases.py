@@ -706,7 +706,12 @@ class RepsStep(Step):
             if self.turns is not None:
                 turn = self._follow(t, v)
                 if turn is not None and turn.rep:
-                    self._rep(host, t, turn.near_s, turn.t_ms)
+                    # the time near the far end is timed within a quarter of the excursion
+                    # (at least half the minimum amplitude): on an excursion under twice the
+                    # minimum that band is as narrow as the measure's noise, which breaks the
+                    # run near the end into pieces; such a rep is counted, its hold not judged
+                    timed = turn.excursion >= 2.0 * (p.min_amplitude or 0.0)
+                    self._rep(host, t, turn.near_s, turn.t_ms, timed=timed)
             else:
                 up = p.direction == "up"
                 if not self.high:
@@ -725,7 +730,7 @@ class RepsStep(Step):
                 self.idle_fired_at = self.reps
                 host.fire_timing(t, self, "reps_range")
 
-    def _rep(self, host: Host, t: float, peak_s: float, at_ms: float | None = None) -> None:
+    def _rep(self, host: Host, t: float, peak_s: float, at_ms: float | None = None, timed: bool = True) -> None:
         """An excursion completed: a rep, unless too soon after the last one. ``at_ms``: the
         rep's own time if it is known (the far end's turning point; else now), which its
         period is measured from."""
@@ -740,7 +745,7 @@ class RepsStep(Step):
         self.attempted = True
         host.emit(t, "rep", self, None, fill(ENGINE_TEXT["rep"], {"reps": self.reps}),
                   reps=self.reps, peak_s=peak_s, period_s=period_s)
-        if p.peak_min_s is not None and peak_s < p.peak_min_s:
+        if p.peak_min_s is not None and timed and peak_s < p.peak_min_s:
             host.fire_timing(t, self, "hold_short", achieved_s=peak_s)
         for rule in self.timing_rules:
             if rule.check == "rep_period" and period_s is not None and period_s < (rule.min_s or 0):

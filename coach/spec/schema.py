@@ -222,7 +222,9 @@ class _RepsFields(PhaseBase):
     min_reps: int | None = Field(None, ge=1, le=1000)
     target_reps: int = Field(ge=1, le=1000)
     max_reps: int | None = Field(None, ge=1, le=1000)
-    peak_min_s: float | None = seconds(None, 0.0, HOLD_MAX_S, "shortest hold at the peak of each rep")
+    peak_min_s: float | None = seconds(
+        None, 0.0, HOLD_MAX_S, "shortest hold at the peak of each rep (count: turning_points: judged on reps of at "
+        "least twice min_amplitude_<unit>; a smaller one is counted, its hold not judged)")
     idle_end_s: float = seconds(8.0, 0.0, HOLD_MAX_S, "the phase ends this long after the last rep (once min_reps)")
 
 
