@@ -39,24 +39,25 @@ LIMIT_MB = 120.0
 # Then the settling time counted toward a hold's length for 'hold too short'.
 # Then 16 more dev clips and the last 13 val clips imported (dev 103, val 50).
 # Then a rep's hold judged only on reps of twice the minimum amplitude.
+# Then the last 26 dev clips imported: the corpus is complete (dev 129, val 50, test 95).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
-FLOORS = {'dev': {'clips': 103,
-                  'tracked_fraction': 0.99,
-                  'precision': 0.565,
-                  'recall': 0.52,
-                  'f1': 0.541,
+FLOORS = {'dev': {'clips': 129,
+                  'tracked_fraction': 0.992,
+                  'precision': 0.547,
+                  'recall': 0.518,
+                  'f1': 0.532,
                   'recall_just_past': 0.466,
-                  'recall_obvious': 0.563,
-                  'wrong_cues_per_min_good': 0.02,
+                  'recall_obvious': 0.561,
+                  'wrong_cues_per_min_good': 0.077,
                   'corrections_per_min_camera_off': 2.183,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
-                  'hold_start_error_s_mean': 0.976,
-                  'hold_starts_missed': 0.0,
-                  'hold_error_s_mean': 0.239,
+                  'hold_start_error_s_mean': 1.202,
+                  'hold_starts_missed': 1.0,
+                  'hold_error_s_mean': 0.816,
                   'rep_count_error_mean': 0.167,
-                  'sides_followed_fraction': 1.0},
+                  'sides_followed_fraction': 0.958},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
                    'precision': 0.484,
