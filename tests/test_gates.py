@@ -150,6 +150,37 @@ def test_borderline_view_does_not_flicker():
     assert states[-1] == ("ok", "oblique") and len(states) == 3
 
 
+def test_exercising_in_front_of_a_refused_camera_does_not_clear_it():
+    """A person who goes on with the exercise while the coach waits for the camera to be
+    moved swings the reading (dev cat-cow from its feet end: 7-58 deg on the move): bursts
+    of 2.5 s that read oblique move the 2-s median there, but they are not a moved camera.
+    A camera really moved (every reading oblique) is cleared within 4 s."""
+    spec = load_spec("cat_cow")               # views [side, oblique]
+    t = 0.0
+
+    def feed(gates, turn_deg, n):
+        nonlocal t
+        out = []
+        for _ in range(n):
+            g = gates.update(frame_for("all_fours", view="side", azimuth_deg=turn_deg, timestamp_ms=t))
+            t += 100.0
+            if g.camera is not None:
+                out.append((t, g.camera["state"]))
+        return out
+
+    gates = Gates(spec)
+    states = feed(gates, 85, 40)               # the feet end: folded azimuth 5
+    assert [s for _, s in states] == ["unsupported"]
+    for _ in range(8):                         # cat-cow: 1.5 s near the front, 2.5 s oblique
+        states += feed(gates, 85, 15)
+        states += feed(gates, 40, 25)
+    assert [s for _, s in states] == ["unsupported"], "the movement cleared the refused camera"
+    assert not gates.update(frame_for("all_fours", view="side", azimuth_deg=40, timestamp_ms=t)).coach
+    t0 = t
+    moved = feed(gates, 45, 60)                # the camera moved: 45 deg from the side, steady
+    assert [s for _, s in moved] == ["ok"] and moved[0][0] - t0 <= 4_000.0
+
+
 def test_a_rule_whose_views_exclude_the_view_rests_silently():
     spec = load_spec("crossed_leg_rotation")
     seen = frames("lying", view="side")

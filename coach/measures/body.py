@@ -131,11 +131,13 @@ class ViewEstimate:
         self.upright = upright  # an upright trunk: average in the picture's estimate
         self._samples: deque[tuple[float, float]] = deque()
         self.azimuth_deg = NAN
+        self.last_deg = NAN     # this frame's own reading (NaN: none)
         self.view: str | None = None
 
     def reset(self) -> None:
         self._samples.clear()
         self.azimuth_deg = NAN
+        self.last_deg = NAN
         self.view = None
 
     def update(self, frame: PoseFrame) -> str | None:
@@ -145,6 +147,7 @@ class ViewEstimate:
             az2 = image_azimuth_deg(frame)
             if az2 == az2:
                 az = (az + az2) / 2.0
+        self.last_deg = az
         if az == az:
             self._samples.append((t, az))
         while self._samples and t - self._samples[0][0] > self.window_ms:
