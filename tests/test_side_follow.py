@@ -303,7 +303,7 @@ def _real_change_factory(spec):
         if mspec["type"] == "signal":
             return factory(name, mspec, side)
         m = build_measure(name, mspec, side, source_units=dict(spec.measure_units))
-        if m.shares_start:
+        if getattr(m, "shares_start", False):
             m.share(shared.setdefault(name, {}))
         return m
     return make
@@ -405,3 +405,32 @@ def test_explain_says_how_the_side_is_told():
     nb = explain(load_spec("seated_rotation"), "nb")
     assert "hvilken side du vil" in nb and "minst 8° for den siden" in nb
     assert "either side" not in explain(load_spec("cat_cow"), "en")   # no sides
+
+
+# the side told by a window ("the knee was up in the last 20 s"), with a set-up that times
+# out while the person is already doing the left side (dev corpus: a lying twist begun before
+# its start position was seen, followed as the right for the whole clip)
+WINDOWED = SIDE_FROM.replace(
+    "  knee_up: {type: signal, lm: {right: 4, left: 5}, unit: body}",
+    "  knee_up: {type: signal, lm: {right: 4, left: 5}, unit: body}\n"
+    "  knee_was_up: {type: rolling, of: knee_up, stat: max, window_s: 20, unit: body}").replace(
+    "side_from: {measure: knee_up,", "recognise_s: 3, side_from: {measure: knee_was_up,").replace(
+    "{id: start, kind: setup, stable_s: 1}", "{id: start, kind: setup, stable_s: 1, timeout_s: 6}")
+
+
+def test_a_side_done_during_a_set_up_that_timed_out_is_followed():
+    spec = load(WINDOWED)
+    real = _real_change_factory(spec)
+
+    def make(name, mspec, side):   # (the unit is the spec's, for its bound's suffix)
+        return real(name, {k: v for k, v in mspec.items() if k != "unit"}, side)
+    eng = ExerciseEngine(spec, measure_factory=make)
+    ev = []
+    for ms in range(0, 16000, 100):
+        knee = 0.5 if 1000 <= ms < 4000 else 0.0        # the left knee bent up, then over
+        over = 60.0 if ms >= 4000 else 0.0
+        ev += eng.update(frame(ms, s3=0.0, s0=0.0, s1=over, s4=0.0, s5=knee))   # never "ready"
+    assert any(e.kind == "phase" and e.data.get("timed_out") for e in ev)
+    followed = [e for e in ev if e.kind == "side" and e.data.get("followed")]
+    assert [(e.data["side_from"], e.data["side_to"]) for e in followed] == [("right", "left")]
+    assert [(s, st) for s, st, _ in hold_events(ev)][:1] == [("left", "started")]

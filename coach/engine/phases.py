@@ -383,6 +383,10 @@ class HoldStep(Step):
         side_ok = True
         if self.probes is not None and self.phase.side_from is not None:
             side_ok = self.probes[0].reached(t, frame)
+            # the other side's too: its side_from (a window, e.g. "the knee was up in the
+            # last 20 s") then remembers a side done before this step began (a person who
+            # twisted left during a set-up that timed out is followed to the left)
+            self.probes[1].reached(t, frame)
         values = measure_all(self.recognise_measures, frame)
         ok = all_in(self.recognise_trackers.values(), values, self.side, t)
         if not (ok and side_ok):
