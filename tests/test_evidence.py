@@ -82,6 +82,29 @@ def test_a_hold_position_rule_leaves_the_position_at_the_plain_bound_but_cues_on
     assert RuleTracker(_rule(max=10.0, error=4.0), evidence=False).update(0, 11.0) == "fault"
 
 
+def test_a_position_cue_needs_its_evidence_to_last():
+    """Out of a position is a state, not a moment: a seated turn that passes back through
+    the middle for 0.7 s (dev corpus: read 1 deg, the hold 20) is not told to turn more; the
+    evidence has to last POSITION_EVIDENCE_S (or persist_s if shorter)."""
+    from coach.engine.rules import POSITION_EVIDENCE_S
+    tr = RuleTracker(_rule(min=23.0, error=15.0, persist_s=9.0), position=True)
+    t = 0
+    for _ in range(100):                           # 10 s reading 20: out, no evidence
+        assert tr.update(t, 20.0) is None
+        t += 100
+    for _ in range(7):                             # a 0.7 s dip to 1 deg: evident, briefly
+        assert tr.update(t, 1.0) is None
+        t += 100
+    assert tr.update(t, 20.0) is None and tr.state == WARNING
+    t += 100
+    said = None
+    start = t
+    while said is None and t < start + 5000:       # then it stays at 1 deg: told once it lasts
+        said = tr.update(t, 1.0)
+        t += 100
+    assert said == "fault" and POSITION_EVIDENCE_S * 1000 <= t - 100 - start <= POSITION_EVIDENCE_S * 1000 + 100
+
+
 def test_spec_error_field_is_in_the_measures_unit():
     text = SPEC.replace("max_deg: 10, error_deg: 3", "max_deg: 10, error_body: 3")
     with pytest.raises(SpecError, match="error_body"):

@@ -31,6 +31,10 @@ OK, WARNING, FAULT, CANT_SEE = "ok", "warning", "fault", "cant_see"
 MARGIN_FACTOR: dict[str, float] = {"safety": 1.5, "form": 1.0}
 #: the lowest visibility of the points behind the measure with which a fault may be raised
 MIN_VISIBILITY: dict[str, float] = {"safety": 0.7, "form": 0.5}
+#: a position rule's cue needs its evidence to have lasted this long (or its persist_s if
+#: shorter): a seated turn passing back through the middle for 0.8 s (dev corpus: MediaPipe
+#: read 1 deg for 0.7 s, 20 the rest of the hold) is not "turn more"
+POSITION_EVIDENCE_S = 1.5
 
 
 class Baseline:
@@ -83,7 +87,8 @@ class RuleTracker:
     bounds (``value`` minus the baseline; NaN while the baseline is unknown)."""
 
     __slots__ = ("rule", "state", "value", "judged_value", "out_since_ms", "nan_since_ms", "onset_ms", "lo", "hi",
-                 "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_position", "_persist_ms", "baseline")
+                 "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_position", "_persist_ms", "baseline",
+                 "evident_since_ms")
 
     def __init__(self, rule: RuleSpec, evidence: bool = True, position: bool = False) -> None:
         """``evidence`` False: no margin and no visibility gate (the trackers that recognise
@@ -97,6 +102,7 @@ class RuleTracker:
         self.out_since_ms = 0.0
         self.nan_since_ms = 0.0
         self.onset_ms = 0.0
+        self.evident_since_ms: float | None = None   # a position rule's evidence, continuously since
         inf = math.inf
         self.lo = rule.min if rule.min is not None else -inf   # the bounds (read-only)
         self.hi = rule.max if rule.max is not None else inf
@@ -168,6 +174,7 @@ class RuleTracker:
             if (judged > self.hi or judged < self.lo) if self._position else self.evident(judged, visibility):
                 self.state = WARNING
                 self.out_since_ms = t_ms
+                self.evident_since_ms = None
                 if self._persist_ms <= 0 and self.evident(judged, visibility):
                     self.state = FAULT
                     self.onset_ms = t_ms
@@ -179,7 +186,17 @@ class RuleTracker:
         if state == WARNING:
             if inside:
                 self.state = OK
-            elif t_ms - self.out_since_ms >= self._persist_ms and self.evident(judged, visibility):
+                return None
+            evident = self.evident(judged, visibility)
+            if self._position:
+                # out of a position is a state, not a moment: the evidence must last
+                if not evident:
+                    self.evident_since_ms = None
+                    return None
+                if self.evident_since_ms is None:
+                    self.evident_since_ms = t_ms
+                evident = t_ms - self.evident_since_ms >= min(self._persist_ms, POSITION_EVIDENCE_S * 1000.0)
+            if evident and t_ms - self.out_since_ms >= self._persist_ms:
                 self.state = FAULT
                 self.onset_ms = t_ms
                 return "fault"
