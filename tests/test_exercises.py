@@ -130,7 +130,9 @@ def test_lying_twist_hold_pauses_while_shoulder_lifts():
     assert states[:3] == ["started", "paused", "resumed"]
     paused, resumed = hold[1], hold[2]
     assert paused.data["reason"] == "shoulder_lifting"
-    assert paused.text["en"].startswith("Hold paused — keep both shoulders on the floor")
+    said = [e for e in of_kind(ev, "cue") if e.timestamp_ms == paused.timestamp_ms]   # the pause says why
+    assert [e.rule_id for e in said] == ["shoulder_lifting"]
+    assert said[0].text["en"].startswith("Hold paused — keep both shoulders on the floor")
     assert 15300 < paused.timestamp_ms <= 15300 + 1250
     assert 25000 < resumed.timestamp_ms <= 25300 + 600
     started = hold[0].timestamp_ms
@@ -324,6 +326,18 @@ def test_knee_to_chest_rocking_too_big_and_too_fast():
     assert "rocking_too_big" in [e.rule_id for e in of_kind(ev, "cue")]
     eng, ev = run("knee_to_chest", kc_keys(rock_period=1.2), finish=False)
     assert "rocking_too_fast" in [e.rule_id for e in of_kind(ev, "cue")]
+
+
+def test_knee_to_chest_straight_to_rocking_is_not_told_to_put_the_other_foot_down():
+    """Both knees up while the coach waits for one: the one-knee hold pauses for the other
+    foot, but the person is going on to the rocking (recognised after 3 s): nothing is said
+    about the other foot, neither as a cue nor as the pause's reason."""
+    eng, ev = run("knee_to_chest", kc_keys(sides=()), finish=False)
+    from coach.ui.speech import event_priority
+    spoken = [e for e in ev if event_priority(e) is not None and (
+        e.rule_id == "other_foot_lifted" or (e.data or {}).get("reason") == "other_foot_lifted")]
+    assert spoken == []
+    assert any(e.kind == "hold" and e.data.get("recognised") for e in ev), "the rocking is followed"
 
 
 def test_knee_to_chest_rocking_too_short():

@@ -185,6 +185,22 @@ class CueBoard:
             key=rule.id, kind="cue", rank=rule.rank, onset_ms=t_ms, text=text, rule_id=rule.id,
             severity=rule.severity, data=data, expires_ms=t_ms + self.oneshot_ms, step_side=side, own_side=True))
 
+    def said_lately(self, t_ms: float, rule_id: str) -> bool:
+        """Was this rule's cue said less than ``repeat_s`` ago?"""
+        sel = self.selector
+        return t_ms - sel.last_by_key.get(rule_id, -math.inf) < sel.repeat_ms
+
+    def said_in_pause(self, t_ms: float, rule_id: str) -> None:
+        """A hold paused for this rule's fault and said why: that was the rule's cue (its
+        gaps, repeats and praise follow from now)."""
+        sel = self.selector
+        sel.last_spoken_ms = t_ms
+        sel.last_by_key[rule_id] = t_ms
+        sel.repeats[rule_id] = sel.repeats.get(rule_id, 0) + 1
+        sel.current = rule_id
+        self.counts[rule_id] = self.counts.get(rule_id, 0) + 1
+        self._spoken.add(rule_id)
+
     def said_now(self, rule_id: str) -> None:
         """A cue said at once, outside the selector (about a hold that just ended)."""
         self.counts[rule_id] = self.counts.get(rule_id, 0) + 1

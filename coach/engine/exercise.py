@@ -125,6 +125,7 @@ class ExerciseEngine:
         self._events: list[Event] = []
         self.fault_counts: dict[str, int] = {}
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
+        self.ahead = False              # a later step's position is being recognised (see _follow_ahead)
         self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
         self.gate = GateDecision()
         # the person's start position, for the rules judged relative to it (relative_to: start)
@@ -355,12 +356,15 @@ class ExerciseEngine:
     def _follow_ahead(self, t: float, frame: PoseFrame, current: Step) -> bool:
         """Is the person already doing a later step (e.g. rocking with both knees while the
         coach waits for one knee)? After its ``recognise_s``, go there. True if it jumped."""
+        self.ahead = False
         for target in self._recognisers:
             if target.index <= current.index or target.phase is current.phase:
                 continue   # only later phases (the other side of this one is not "ahead")
             if target.recognised(t, frame):
+                self.ahead = False
                 self._jump(t, current, target)
                 return True
+            self.ahead = self.ahead or target.recognise_since_ms is not None
         return False
 
     # -- following the side the person does ---------------------------------------------

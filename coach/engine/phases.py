@@ -73,6 +73,7 @@ class Host(Protocol):
 
     board: CueBoard
     timing: TimingSpec
+    ahead: bool     # the person is in a later step's position, not yet for its recognise_s
 
     def emit(self, t: float, kind: str, step: Step | None = None, rule: RuleSpec | None = None,
              text: dict[str, str] | None = None, **data: Any) -> Event: ...
@@ -606,6 +607,17 @@ class HoldStep(Step):
             rid = None
         text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
                 for lang in ("nb", "en")}
+        if blocker is not None and blocker.state == FAULT:
+            # the pause says the correction: that is the fault's cue, said now (not again a
+            # moment later when the cue board's gap after "hold started" is over). Not while
+            # the person may be going on to a later step (both knees up during the one-knee
+            # hold is the rocking, not "the other foot lifted"): the board says it if it stays
+            host.emit(t, "hold", self, None, None, state="paused", reason=rid, hold_s=self.achieved_s)
+            if host.ahead or host.board.said_lately(t, rid):
+                return   # (or it was just said: not twice in a row)
+            host.emit(t, "cue", self, blocker.rule, text, paused=True)
+            host.board.said_in_pause(t, rid)
+            return
         host.emit(t, "hold", self, None, text, state="paused", reason=rid, hold_s=self.achieved_s)
 
     def _track_progress(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> None:
