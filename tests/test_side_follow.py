@@ -223,6 +223,33 @@ def test_the_position_cue_comes_once_the_person_stops_short():
     assert cues and stop < cues[0] <= stop + 2000 + 200   # said once the approach has stopped (approach_s 2)
 
 
+def test_the_position_cue_waits_while_the_person_moves_away_from_it():
+    """Someone coming back out of a position the coach never saw them reach (the end of a
+    hold it read as short of the position) is not told to get into it while they move; it
+    is said once they have stopped for timing.approach_s."""
+    # (a rule with a known error: its evidence step, 2 deg, is more than its noise)
+    spec = APPROACH.replace("min_deg: 50, hysteresis_deg: 2,", "min_deg: 50, hysteresis_deg: 2, error_deg: 4,")
+    assert spec != APPROACH
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0)
+    ms, v = 1500.0, 0.0
+    while v < 45:                                   # over quickly to 45 (the position is 50)
+        ev += eng.update(frame(ms, s3=5.0, s0=v, s1=0))
+        ms += 100.0
+        v += 3.0
+    ev += feed(eng, ms, ms + 1000, s0=45, s1=0)     # a second there
+    ms += 1000
+    while v > 0:                                    # then slowly back, 6 deg a second
+        ev += eng.update(frame(ms, s3=5.0, s0=v, s1=0))
+        ms += 100.0
+        v -= 0.6
+    stop = ms
+    assert not [e for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    ev += feed(eng, ms, ms + 5000, s0=0, s1=0)
+    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    assert cues and stop < cues[0] <= stop + 2000 + 200
+
+
 def test_the_position_cue_waits_for_someone_resting_before_they_start():
     """Resting between sides (not moving toward the position at all): the position is asked
     for only after timing.idle_s (10 s) of the step, not after the rule's persist_s (1 s)."""

@@ -285,6 +285,7 @@ class HoldStep(Step):
         # to, and when it last came closer by a step; the cues wait while it keeps coming
         self.approach: dict[int, float] = {}
         self.approached_ms: float | None = None
+        self.leaving: dict[int, float] = {}   # per position tracker: the nearest it has been since its last step away
         self.ever_approached = False    # seen moving toward a position in this step
         self.idle_wait = False          # not moved toward it yet, for less than timing.idle_s
         form = {r.id for r in self.measure_rules if r.severity == "form"}
@@ -365,12 +366,24 @@ class HoldStep(Step):
             out = max(tr.lo - v, v - tr.hi, 0.0)
             key = id(tr)
             ref = self.approach.get(key)
+            step = max(tr.rule.hysteresis, 0.5 * tr.rule.error)
             if ref is None or out > ref:
                 self.approach[key] = out   # (moving away: the reference follows)
-            elif ref > 0.0 and out <= ref - (max(tr.rule.hysteresis, 0.5 * tr.rule.error) or 0.1 * ref):
+            elif ref > 0.0 and out <= ref - (step or 0.1 * ref):
                 self.approach[key] = out
                 self.approached_ms = t
                 self.ever_approached = True
+            # moving away by a step is being on the move too: someone coming back out of
+            # the position (at the end of a hold the coach never saw start) is not told
+            # to get into it while they move. (Only a rule with a known error: a step of
+            # just the hysteresis is the noise of a rule without one, e.g. the set-up's
+            # "legs crossed", whose cue was held back 1.2 s by it.)
+            low = self.leaving.get(key)
+            if low is None or out < low:
+                self.leaving[key] = out
+            elif tr.rule.error > 0 and out >= low + step:
+                self.leaving[key] = out
+                self.approached_ms = t
         if self.approached_ms is not None and t - self.approached_ms > timing.approach_s * 1000.0:
             self.approached_ms = None
         # not started toward it yet (resting, between sides): a while before it is asked for
