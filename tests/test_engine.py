@@ -362,6 +362,33 @@ def test_reps_too_few_at_finish():
     assert last.data["summary"]["reps"]["reps"]["-"] == 2
 
 
+def test_reps_count_error_gives_the_count_a_rep_of_doubt():
+    """count_error: 1 (the counter is off by a rep now and then): 2 of min 3 is not "too
+    few", and the phase ends after idle_end_s as done; 1 of 3 is; 6 of max 5 is not "too
+    many", 7 is."""
+    spec = REPS_SPEC.replace("max_reps: 5,", "max_reps: 5, count_error: 1,")
+    assert spec != REPS_SPEC
+
+    def too_few(n_cycles, text):
+        eng = ExerciseEngine(load(text), measure_factory=factory)
+        end = int(n_cycles * 5000)
+        ev = run(eng, [frame(ms, s0=cycle_signal(ms, 5.0)) for ms in range(0, end, 50)])
+        ev += run(eng, [frame(ms, s0=0.0) for ms in range(end, end + 7000, 100)])   # idle_end_s 5
+        ev += eng.finish(end + 7000)
+        return "reps_out" in [e.rule_id for e in kinds(ev, "fault")], ev[-1].data["state"]
+
+    assert too_few(2, REPS_SPEC)[0]                 # without it: 2 of 3 is too few
+    assert too_few(2, spec) == (False, "done")      # with it: within a rep of the minimum, done
+    assert too_few(1, spec)[0]
+
+    def too_many(n_cycles, text):
+        eng = ExerciseEngine(load(text), measure_factory=factory)
+        ev = run(eng, [frame(ms, s0=cycle_signal(ms, 5.0)) for ms in range(0, int(n_cycles * 5000), 50)])
+        return [e.rule_id for e in kinds(ev, "fault")].count("reps_out")
+
+    assert too_many(6, REPS_SPEC) == 1 and too_many(6, spec) == 0 and too_many(7, spec) == 1
+
+
 # ----------------------------------------------------------------------------- sides
 
 SIDES_SPEC = f"""

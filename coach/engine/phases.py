@@ -753,7 +753,7 @@ class RepsStep(Step):
         since = self.counted_ms if self.counted_ms is not None else self.started_ms
         if since is not None and t - since >= p.idle_end_s * 1000.0 and not self.high:
             need = p.min_reps if p.min_reps is not None else p.target_reps or 0
-            if self.reps >= need:
+            if self.reps >= need - p.count_error:   # (within the count's error of the minimum)
                 host.complete(t, self)
             elif self.reps > 0 and self.idle_fired_at != self.reps:
                 self.idle_fired_at = self.reps
@@ -779,14 +779,14 @@ class RepsStep(Step):
         for rule in self.timing_rules:
             if rule.check == "rep_period" and period_s is not None and period_s < (rule.min_s or 0):
                 host.fire_rule(t, self, rule, period_s=period_s)
-        if p.max_reps is not None and self.reps > p.max_reps:
+        if p.max_reps is not None and self.reps > p.max_reps + p.count_error:
             host.fire_timing(t, self, "reps_range")
         if self.reps == p.target_reps:
             host.emit(t, "rep", self, None, fill(ENGINE_TEXT["reps_target"], {"reps": self.reps}),
                       reps=self.reps, state="target")
 
     def finish(self, host: Host, t: float) -> None:
-        if self.reps < (self.phase.min_reps or 0):
+        if self.reps < (self.phase.min_reps or 0) - self.phase.count_error:
             host.fire_timing(t, self, "reps_range", oneshot=False)
 
     def did_minimum(self) -> bool:

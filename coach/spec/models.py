@@ -98,6 +98,7 @@ class PhaseSpec:
     min_reps: int | None = None
     target_reps: int | None = None
     max_reps: int | None = None
+    count_error: int = 0                       # reps the count may be off by: the range cue needs more
     peak_min_s: float | None = None            # shortest hold at the peak of each rep
     idle_end_s: float = _default(RepsPhase, "idle_end_s")                   # reps phase ends after this long without a rep (once min_reps)
     # rest

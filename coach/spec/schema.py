@@ -222,6 +222,9 @@ class _RepsFields(PhaseBase):
     min_reps: int | None = Field(None, ge=1, le=1000)
     target_reps: int = Field(ge=1, le=1000)
     max_reps: int | None = Field(None, ge=1, le=1000)
+    count_error: int = Field(0, ge=0, le=100, description="reps the count may be off by (the counter's known "
+                             "error): \"too few\"/\"too many\" is said only past min_reps/max_reps by more than "
+                             "this, and the phase ends once min_reps minus this are counted")
     peak_min_s: float | None = seconds(
         None, 0.0, HOLD_MAX_S, "shortest hold at the peak of each rep (count: turning_points: judged on reps of at "
         "least twice min_amplitude_<unit>; a smaller one is counted, its hold not judged)")

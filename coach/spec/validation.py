@@ -326,7 +326,7 @@ def _side_from(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces,
 def _reps(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Issues) -> dict[str, Any]:
     kw: dict[str, Any] = {"measure": ph.measure, "direction": ph.direction, "min_period_s": ph.min_period_s,
                           "min_reps": ph.min_reps, "target_reps": ph.target_reps, "max_reps": ph.max_reps,
-                          "peak_min_s": ph.peak_min_s, "idle_end_s": ph.idle_end_s}
+                          "count_error": ph.count_error, "peak_min_s": ph.peak_min_s, "idle_end_s": ph.idle_end_s}
     if ph.measure not in pieces.measure_names:
         issues.add(p + ("measure",), f"unknown measure '{ph.measure}', expecting one of "
                    f"[{', '.join(sorted(pieces.measure_names))}]")
