@@ -40,17 +40,19 @@ LIMIT_MB = 120.0
 # Then 16 more dev clips and the last 13 val clips imported (dev 103, val 50).
 # Then a rep's hold judged only on reps of twice the minimum amplitude.
 # Then the last 26 dev clips imported: the corpus is complete (dev 129, val 50, test 95).
+# Then the camera gate's clearing, side probes run ahead, position cues on lasting evidence
+# and not while moving, pauses said as cues, count_error (2026-12-07; dev F1 0.618).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 129,
                   'tracked_fraction': 0.992,
-                  'precision': 0.547,
-                  'recall': 0.518,
-                  'f1': 0.532,
-                  'recall_just_past': 0.466,
-                  'recall_obvious': 0.561,
-                  'wrong_cues_per_min_good': 0.077,
-                  'corrections_per_min_camera_off': 2.183,
+                  'precision': 0.708,
+                  'recall': 0.548,
+                  'f1': 0.618,
+                  'recall_just_past': 0.483,
+                  'recall_obvious': 0.602,
+                  'wrong_cues_per_min_good': 0.047,
+                  'corrections_per_min_camera_off': 0.78,
                   'camera_unsupported_fraction_camera_off': 0.857,
                   'camera_unsupported_fraction_supported': 0.0,
                   'hold_start_error_s_mean': 1.202,
@@ -60,12 +62,12 @@ FLOORS = {'dev': {'clips': 129,
                   'sides_followed_fraction': 0.958},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.484,
+                   'precision': 0.527,
                    'recall': 0.551,
-                   'f1': 0.516,
+                   'f1': 0.539,
                    'recall_just_past': 0.465,
                    'recall_obvious': 0.636,
-                   'wrong_cues_per_min_good': 0.284,
+                   'wrong_cues_per_min_good': 0.246,
                    'corrections_per_min_camera_off': 1.764,
                    'camera_unsupported_fraction_camera_off': 0.428,
                    'camera_unsupported_fraction_supported': 0.0,
