@@ -210,11 +210,11 @@ def test_hold_counts_only_while_form_ok_and_says_paused():
     paused = [e for e in kinds(ev, "hold") if e.data.get("state") == "paused"]
     assert len(paused) == 1 and paused[0].timestamp_ms == 3500
     assert paused[0].data["reason"] == "form_a"
-    # the pause says the correction, once: it is the fault's cue (the hold event is silent)
-    assert paused[0].text is None
+    # "hold paused" and the correction, said together once: the correction is the fault's cue
+    assert paused[0].text["en"] == "Hold paused"
     cues = kinds(ev, "cue")
     assert [c.rule_id for c in cues] == ["form_a"]
-    assert cues[0].timestamp_ms == 3500 and cues[0].text["en"] == "Hold paused — en A"
+    assert cues[0].timestamp_ms == 3500 and cues[0].text["en"] == "en A"
     ev2 = run(eng, hold_frames(7000, 9000, s0=60, s1=5, s2=0))     # fixed (5 < 10 - 2): resumes, praise
     resumed = [e for e in kinds(ev2, "hold") if e.data.get("state") == "resumed"]
     assert [e.timestamp_ms for e in resumed] == [7000]
@@ -658,8 +658,8 @@ def test_hold_blocked_from_the_start_still_begins_paused_and_can_end():
     holds = [(e.data["state"], e.timestamp_ms) for e in kinds(ev, "hold")]
     assert holds[0][0] == "started" and holds[1][0] == "paused"
     paused = [e for e in kinds(ev, "hold") if e.data.get("state") == "paused"][0]
-    assert paused.data["reason"] == "form_b" and paused.text is None
-    # its cue was said before the hold (at 0.5 s): the pause half a second later is silent
+    assert paused.data["reason"] == "form_b" and paused.text["en"] == "Hold paused"
+    # its cue was said before the hold (at 0.5 s): half a second later only "hold paused"
     said = [e.timestamp_ms for e in kinds(ev, "cue") if e.rule_id == "form_b"]
     assert said[0] < paused.timestamp_ms and paused.timestamp_ms not in said
     assert eng.snapshot().hold_s == 0.0

@@ -618,19 +618,23 @@ class HoldStep(Step):
         else:
             reason = ENGINE_TEXT["back_into_position"]
             rid = None
+        if blocker is not None and blocker.state == FAULT:
+            # "Hold paused" and the correction, said together: that is the fault's cue, said
+            # now (not again a moment later when the cue board's gap after "hold started" is
+            # over). Silent while the person may be going on to a later step (both knees up
+            # during the one-knee hold is the rocking, not "the other foot lifted": the board
+            # says it if it stays); just "hold paused" when the cue was said a moment ago
+            if host.ahead:
+                host.emit(t, "hold", self, None, None, state="paused", reason=rid, hold_s=self.achieved_s)
+                return
+            host.emit(t, "hold", self, None, dict(ENGINE_TEXT["hold_paused_short"]), state="paused", reason=rid,
+                      hold_s=self.achieved_s)
+            if not host.board.said_lately(t, rid):
+                host.emit(t, "cue", self, blocker.rule, reason, paused=True)
+                host.board.said_in_pause(t, rid)
+            return
         text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
                 for lang in ("nb", "en")}
-        if blocker is not None and blocker.state == FAULT:
-            # the pause says the correction: that is the fault's cue, said now (not again a
-            # moment later when the cue board's gap after "hold started" is over). Not while
-            # the person may be going on to a later step (both knees up during the one-knee
-            # hold is the rocking, not "the other foot lifted"): the board says it if it stays
-            host.emit(t, "hold", self, None, None, state="paused", reason=rid, hold_s=self.achieved_s)
-            if host.ahead or host.board.said_lately(t, rid):
-                return   # (or it was just said: not twice in a row)
-            host.emit(t, "cue", self, blocker.rule, text, paused=True)
-            host.board.said_in_pause(t, rid)
-            return
         host.emit(t, "hold", self, None, text, state="paused", reason=rid, hold_s=self.achieved_s)
 
     def _track_progress(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> None:
