@@ -215,6 +215,7 @@ def test_hold_counts_only_while_form_ok_and_says_paused():
     cues = kinds(ev, "cue")
     assert [c.rule_id for c in cues] == ["form_a"]
     assert cues[0].timestamp_ms == 3500 and cues[0].text["en"] == "en A"
+    assert snap.cue == "en A"                                    # the state shows it too
     ev2 = run(eng, hold_frames(7000, 9000, s0=60, s1=5, s2=0))     # fixed (5 < 10 - 2): resumes, praise
     resumed = [e for e in kinds(ev2, "hold") if e.data.get("state") == "resumed"]
     assert [e.timestamp_ms for e in resumed] == [7000]

@@ -190,10 +190,11 @@ class CueBoard:
         sel = self.selector
         return t_ms - sel.last_by_key.get(rule_id, -math.inf) < sel.repeat_ms
 
-    def said_in_pause(self, t_ms: float, rule_id: str) -> None:
-        """A hold paused for this rule's fault and said why: that was the rule's cue (its
-        gaps, repeats and praise follow from now)."""
+    def said_in_pause(self, t_ms: float, rule_id: str, text: dict[str, str]) -> None:
+        """A hold paused for this rule's fault and said why (``text``): that was the rule's
+        cue (its gaps, repeats and praise follow from now; the engine's state shows it)."""
         sel = self.selector
+        sel.current_text = text
         sel.last_spoken_ms = t_ms
         sel.last_by_key[rule_id] = t_ms
         sel.repeats[rule_id] = sel.repeats.get(rule_id, 0) + 1

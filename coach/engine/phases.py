@@ -631,7 +631,7 @@ class HoldStep(Step):
                       hold_s=self.achieved_s)
             if not host.board.said_lately(t, rid):
                 host.emit(t, "cue", self, blocker.rule, reason, paused=True)
-                host.board.said_in_pause(t, rid)
+                host.board.said_in_pause(t, rid, reason)
             return
         text = {lang: ENGINE_TEXT["hold_paused"][lang].replace("{reason}", _lower_first(reason[lang]))
                 for lang in ("nb", "en")}
