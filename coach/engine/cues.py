@@ -102,13 +102,19 @@ class CueSelector:
                 best = c
         if best is None:
             return None
-        self.last_spoken_ms = t_ms
-        self.last_by_key[best.key] = t_ms
-        if best.kind in ("cue", "cant_see") and best.expires_ms == math.inf:
-            self.repeats[best.key] = self.repeats.get(best.key, 0) + 1
-            self.current = best.key
-        self.current_text = best.text
+        self.mark_said(t_ms, best.key, best.text,
+                       standing=best.kind in ("cue", "cant_see") and best.expires_ms == math.inf)
         return best
+
+    def mark_said(self, t_ms: float, key: str, text: dict[str, str], standing: bool = True) -> None:
+        """``key``'s cue was said now (chosen here, or said by a hold's pause): its gaps
+        and repeats count from now; a standing fault's cue holds the floor."""
+        self.last_spoken_ms = t_ms
+        self.last_by_key[key] = t_ms
+        if standing:
+            self.repeats[key] = self.repeats.get(key, 0) + 1
+            self.current = key
+        self.current_text = text
 
 
 class CueBoard:
@@ -193,12 +199,7 @@ class CueBoard:
     def said_in_pause(self, t_ms: float, rule_id: str, text: dict[str, str]) -> None:
         """A hold paused for this rule's fault and said why (``text``): that was the rule's
         cue (its gaps, repeats and praise follow from now; the engine's state shows it)."""
-        sel = self.selector
-        sel.current_text = text
-        sel.last_spoken_ms = t_ms
-        sel.last_by_key[rule_id] = t_ms
-        sel.repeats[rule_id] = sel.repeats.get(rule_id, 0) + 1
-        sel.current = rule_id
+        self.selector.mark_said(t_ms, rule_id, text)
         self.counts[rule_id] = self.counts.get(rule_id, 0) + 1
         self._spoken.add(rule_id)
 
