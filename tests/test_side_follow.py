@@ -461,3 +461,24 @@ def test_a_side_done_during_a_set_up_that_timed_out_is_followed():
     followed = [e for e in ev if e.kind == "side" and e.data.get("followed")]
     assert [(e.data["side_from"], e.data["side_to"]) for e in followed] == [("right", "left")]
     assert [(s, st) for s, st, _ in hold_events(ev)][:1] == [("left", "started")]
+
+
+def test_a_set_up_cue_of_the_start_position_is_not_said_to_someone_already_doing_the_next_step():
+    """Lying twist: "legs straight" is the start position's; a person who bends a knee up
+    toward the chest is doing the twist's first move, not lying wrong. The start position's
+    own set-up cue waits while the next step's side evidence shows (the knee up), and is said
+    to someone who lies wrong without it."""
+    spec = load(WINDOWED)
+    real = _real_change_factory(spec)
+
+    def make(name, mspec, side):
+        return real(name, {k: v for k, v in mspec.items() if k != "unit"}, side)
+
+    def run(knee: float):
+        eng = ExerciseEngine(spec, measure_factory=make)
+        ev = []
+        for ms in range(0, 5500, 100):   # never "ready" (the knee up breaks the start position)
+            ev += eng.update(frame(ms, s3=0.0, s0=0.0, s1=0.0, s4=0.0, s5=knee))
+        return [e.rule_id for e in ev if e.kind == "cue"]
+    assert "ready" not in run(0.5)    # the left knee bent up: on the way into the twist
+    assert "ready" in run(0.0)        # lying wrong, no knee up: told

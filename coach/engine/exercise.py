@@ -31,7 +31,7 @@ from typing import Any
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
 from coach.engine.gates import GateDecision, Gates
-from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, Step, build_steps, side_steps
+from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, SetupStep, Step, build_steps, side_steps
 from coach.engine.rules import OK, rule_seen, rule_value
 from coach.engine.start import StartPosition
 from coach.engine.texts import ENGINE_TEXT, fill
@@ -126,6 +126,7 @@ class ExerciseEngine:
         self.fault_counts: dict[str, int] = {}
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
         self.ahead = False              # a later step's position is being recognised (see _follow_ahead)
+        self._moot_cache: dict[tuple[int, int], frozenset[str]] = {}
         self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
         self.gate = GateDecision()
         # the person's start position, for the rules judged relative to it (relative_to: start)
@@ -357,6 +358,7 @@ class ExerciseEngine:
         """Is the person already doing a later step (e.g. rocking with both knees while the
         coach waits for one knee)? After its ``recognise_s``, go there. True if it jumped."""
         self.ahead = False
+        under_way = None
         for target in self._recognisers:
             if target.index <= current.index or target.phase is current.phase:
                 continue   # only later phases (the other side of this one is not "ahead")
@@ -365,7 +367,20 @@ class ExerciseEngine:
                 self._jump(t, current, target)
                 return True
             self.ahead = self.ahead or target.recognise_since_ms is not None
+            if under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
+                under_way = target
+        if isinstance(current, SetupStep):
+            current.under_way = frozenset() if under_way is None else self._moot(current, under_way)
         return False
+
+    def _moot(self, setup: SetupStep, later: Step) -> frozenset[str]:
+        """The set-up rules of ``setup`` that ``later`` does not judge."""
+        key = (setup.index, later.index)
+        out = self._moot_cache.get(key)
+        if out is None:
+            out = self._moot_cache[key] = frozenset(tr for tr in setup.trackers if tr not in later.trackers
+                                                    and setup.trackers[tr].rule.severity == "setup")
+        return out
 
     # -- following the side the person does ---------------------------------------------
     def _side_blocks(self, step: Step) -> tuple[list[Step], list[Step]] | None:

@@ -192,6 +192,13 @@ class SetupStep(Step):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ok_since_ms: float | None = None
+        # set by the engine: the person is already doing a later step (its side_from says a
+        # side: the knee came up toward the chest) -- this step's own set-up rules that step
+        # does not judge ("legs straight") are not said to someone who has moved on
+        self.under_way: frozenset[str] = _NONE
+
+    def cues_muted(self) -> frozenset[str]:
+        return self.under_way
 
     def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
         all_ok = all(tr.state == OK for tr in self.trackers.values())
