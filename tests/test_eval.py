@@ -11,7 +11,7 @@ import json
 import pytest
 
 from coach.cli import main
-from coach.tools.scoring import ScoreReport, _match
+from coach.tools.scoring import ScoreReport, _match, names_side
 from tests.conftest import SAMPLES
 
 EXERCISES = ("cat_cow", "chair_extension", "crossed_leg_rotation", "knee_to_chest", "lying_twist",
@@ -72,6 +72,23 @@ def test_matching_counts_repeats_and_tolerance():
     matches, repeats = _match(truth, pred, mistakes, 1.0, 3.0, 30_000.0)
     assert matches == [(0, 1)] and repeats == {2}
     assert ScoreReport().rule_scores() == {}
+
+
+def test_a_cue_that_names_no_side_matches_the_mistake_of_either_side(tmp_path):
+    """"Slower — follow your breath" is right for a too-fast lowering whichever side the coach
+    was on: the person hears no side. A cue naming a side must name the right one."""
+    assert not names_side({"en": "Slower — follow your breath.", "nb": "Roligere — følg pusten."})
+    assert names_side({"en": "Turn your upper body gently a little more to the left.", "nb": "x"})
+    # corpus dev: the person brings the LEFT knee over too fast while the coach still waits
+    # for the right one; its "Slower" (tagged right) is the hit
+    clip = SAMPLES / "corpus" / "dev" / "lying_twist" / "dev_lying_twist_too_fast_ob2.truth.json.gz"
+    out = tmp_path / "fast.json"
+    assert main(["eval", str(clip), "--json", str(out), "--quiet"]) == 0
+    (c,) = json.loads(out.read_text(encoding="utf-8"))["clips"]
+    (k,) = [i for i, t in enumerate(c["truth_cues"]) if t["rule"] == "too_fast"]
+    assert c["truth_cues"][k]["side"] == "left"
+    (j,) = [p for i, p in c["matched"] if i == k]
+    assert c["cues"][j]["rule"] == "too_fast" and c["cues"][j]["side"] is None
 
 
 def test_true_poses_feed_the_truths_joints_with_no_margin(tmp_path):

@@ -7,7 +7,7 @@ filmed mirrored (truth ``camera.mirrored``) is run with ``--mirrored``, as its u
 
 Per clip:
 - cues, per rule: a predicted cue matches a true cue of the same rule (and side, when
-  both name one) when it fires between ``tolerance_before_s`` before the mistake's onset
+  both name one and the spoken cue says it: "Slower" names no side) when it fires between ``tolerance_before_s`` before the mistake's onset
   (or the true cue, whichever is earlier) and ``tolerance_after_s`` after the true cue
   (plus the hold's ``release_s`` for "hold too short": a hold is over only once the person
   has been out of the position that long). Unmatched predictions are false positives
@@ -39,6 +39,7 @@ import gzip
 import json
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -511,6 +512,16 @@ def _measure_errors(spec, detected: list[PoseFrame], truth_fr: list[PoseFrame], 
     return {k: np.asarray(v) for k, v in errs.items()}, units
 
 
+_SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+
+
+def names_side(text: dict[str, str] | None) -> bool:
+    """Does the spoken cue name a side? A cue that does not ("Slower — follow your breath")
+    is right for its mistake whichever side the coach was on: the person hears no side, so
+    it matches a true cue of either side (the sides the coach followed are scored apart)."""
+    return bool(text) and bool(_SIDE_WORD.search(text.get("en", "")))
+
+
 def _match(truth_cues: list[dict], predicted: list[dict], mistakes: list[dict], before_s: float, after_s: float,
            clip_end_ms: float, extra_after_s: dict[str, float] | None = None):
     """(matches, repeats): matched (truth, predicted) pairs, and predicted cues that repeat
@@ -649,7 +660,8 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
         if estimator is not None:
             estimator.close()
     predicted = [
-        {"t_ms": float(e.timestamp_ms), "rule": e.rule_id, "side": e.side, "severity": e.severity}
+        {"t_ms": float(e.timestamp_ms), "rule": e.rule_id, "side": e.side if names_side(e.text) else None,
+         "severity": e.severity}
         for e in events if e.kind == "cue" and e.rule_id
     ]
     coach_unsupported = any(e.kind == "camera" and (e.data or {}).get("state") == "unsupported" for e in events)
