@@ -71,6 +71,21 @@ def test_persistence_needs_the_evidence_at_its_end():
     assert tr.update(1100, 14.5) == "fault"
 
 
+def test_a_safety_cue_needs_its_evidence_for_all_of_persist_s():
+    """The strongest evidence: a safety fault is past bound + 1.5 x error for all of its
+    persist_s. A reading jumping in and out of that (val corpus: MediaPipe lost the legs of a
+    person leaning back over the chair, the hip angle read 120-178 for a true 97) is not
+    "don't arch your back"; a steady one is. A form rule keeps the evidence at the end."""
+    def run(severity, values):
+        tr = RuleTracker(_rule(max=10.0, error=4.0, persist_s=0.5, hysteresis=1.0, severity=severity))
+        return [tr.update(i * 100, v) for i, v in enumerate(values)]
+    jumpy = [17.0, 12.0, 17.0, 12.0, 17.0, 12.0, 17.0, 12.0, 17.0]   # raise bound 16, warning past 10
+    assert "fault" not in run("safety", jumpy)
+    assert "fault" in run("form", jumpy)
+    steady = [12.0, 17.0, 17.0, 17.0, 17.0, 17.0, 17.0, 17.0]
+    assert run("safety", steady).index("fault") == 6           # 0.5 s after the evidence began
+
+
 def test_a_hold_position_rule_leaves_the_position_at_the_plain_bound_but_cues_only_with_evidence():
     # a position rule's OK means "in the position": a margin would grant it to someone not in it
     tr = RuleTracker(_rule(max=10.0, error=4.0), position=True)

@@ -14,7 +14,9 @@ baseline is known.
 Evidence before a cue: a fault is *raised* only when the judged value is beyond its bound
 by the measure's known error (``error_<unit>``) times :data:`MARGIN_FACTOR` of the rule's
 severity, and only while the points behind the measure are seen with at least
-:data:`MIN_VISIBILITY` of its severity. Clearing keeps the plain bound (and hysteresis).
+:data:`MIN_VISIBILITY` of its severity. A safety fault needs that evidence for all of its
+``persist_s`` (a form fault: at its end), a hold's position fault for ``POSITION_EVIDENCE_S``.
+Clearing keeps the plain bound (and hysteresis).
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ class RuleTracker:
 
     __slots__ = ("rule", "state", "value", "judged_value", "out_since_ms", "nan_since_ms", "onset_ms", "lo", "hi",
                  "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_position", "_persist_ms", "baseline",
-                 "evident_since_ms")
+                 "evident_since_ms", "_steady")
 
     def __init__(self, rule: RuleSpec, evidence: bool = True, position: bool = False) -> None:
         """``evidence`` False: no margin and no visibility gate (the trackers that recognise
@@ -115,6 +117,9 @@ class RuleTracker:
         self._lo_raise = self.lo - margin
         self._hi_raise = self.hi + margin
         self._min_vis = MIN_VISIBILITY.get(rule.severity, 0.0) if evidence else 0.0
+        # a safety cue needs the strongest evidence: past its raise bound for all of persist_s,
+        # not only at its end
+        self._steady = evidence and rule.severity == "safety" and not position
         self._persist_ms = rule.persist_s * 1000.0
         # relative_to: start -> set from the start position (StartPosition.capture); with a
         # relative_to_hold_start_s too, learned at the hold's start when no start was captured
@@ -174,7 +179,7 @@ class RuleTracker:
             if (judged > self.hi or judged < self.lo) if self._position else self.evident(judged, visibility):
                 self.state = WARNING
                 self.out_since_ms = t_ms
-                self.evident_since_ms = None
+                self.evident_since_ms = t_ms if self._steady and self.evident(judged, visibility) else None
                 if self._persist_ms <= 0 and self.evident(judged, visibility):
                     self.state = FAULT
                     self.onset_ms = t_ms
@@ -188,14 +193,16 @@ class RuleTracker:
                 self.state = OK
                 return None
             evident = self.evident(judged, visibility)
-            if self._position:
-                # out of a position is a state, not a moment: the evidence must last
+            if self._position or self._steady:
+                # out of a position is a state, not a moment: the evidence must last (a safety
+                # fault's for all of its persist_s)
                 if not evident:
                     self.evident_since_ms = None
                     return None
                 if self.evident_since_ms is None:
                     self.evident_since_ms = t_ms
-                evident = t_ms - self.evident_since_ms >= min(self._persist_ms, POSITION_EVIDENCE_S * 1000.0)
+                evident = t_ms - self.evident_since_ms >= (self._persist_ms if self._steady else
+                                                           min(self._persist_ms, POSITION_EVIDENCE_S * 1000.0))
             if evident and t_ms - self.out_since_ms >= self._persist_ms:
                 self.state = FAULT
                 self.onset_ms = t_ms
