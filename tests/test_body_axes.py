@@ -65,6 +65,19 @@ def test_view_estimate_needs_frames_before_it_says_anything():
         assert est.update(frame_for("lying", "side", timestamp_ms=i * 100.0)) is None
 
 
+def test_the_first_view_verdict_rests_on_most_of_a_window():
+    """A person still settling reads anything for a moment: the first verdict waits for
+    readings spanning 3/4 of the window, so half a second of "oblique" from someone filmed
+    from their feet (then read as front) is not locked in by the hysteresis."""
+    est = ViewEstimate(window_s=2.0, min_frames=5, hysteresis_deg=10.0)
+    views = []
+    for i in range(60):   # 10 fps: 0.6 s reading 50 deg (settling), then 20 deg
+        az = 50 if i < 6 else 20
+        views.append(est.update(frame_for("lying", "side", azimuth_deg=90 - az, timestamp_ms=i * 100.0)))
+    assert views[:15] == [None] * 15          # not before 1.5 s of readings
+    assert views[-1] == "front" and "oblique" not in views
+
+
 @pytest.mark.parametrize("view", ["side", "front"])
 @pytest.mark.parametrize("pitch", [0, 25])
 @pytest.mark.parametrize("name", POSTURES)

@@ -117,7 +117,8 @@ def _median(vals: list[float]) -> float:
 
 class ViewEstimate:
     """The camera's view from a window of frames: the median folded azimuth over the last
-    ``window_s`` seconds (frame time), classified with hysteresis. Feed only frames in which
+    ``window_s`` seconds (frame time), classified with hysteresis; the first verdict once the
+    readings span 3/4 of the window. Feed only frames in which
     the person is in the exercise's posture (a person walking to the mat is seen from
     anywhere)."""
 
@@ -152,7 +153,10 @@ class ViewEstimate:
             self._samples.append((t, az))
         while self._samples and t - self._samples[0][0] > self.window_ms:
             self._samples.popleft()
-        if len(self._samples) >= self.min_frames:
+        if len(self._samples) >= self.min_frames and (
+                self.view is not None or t - self._samples[0][0] >= 0.75 * self.window_ms):
+            # the first verdict rests on most of a window: a fraction of a second of a person
+            # still settling decides nothing (the hysteresis would then keep it)
             self.azimuth_deg = _median(sorted(a for _, a in self._samples))
             self.view = view_class(self.azimuth_deg, self.view, self.hysteresis_deg)
         return self.view
