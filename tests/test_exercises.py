@@ -340,6 +340,19 @@ def test_knee_to_chest_straight_to_rocking_is_not_told_to_put_the_other_foot_dow
     assert any(e.kind == "hold" and e.data.get("recognised") for e in ev), "the rocking is followed"
 
 
+def test_knee_to_chest_one_knee_held_then_both_is_not_told_to_put_the_other_foot_down():
+    """The one-knee hold has begun, then the other knee comes up too: the person is going on
+    to the rocking (its position recognised after 3 s). The one-knee step's rules the rocking
+    does not judge ("let your other foot rest") are not said meanwhile (corpus dev: said 3 s
+    after the second knee came up, 0.4 s before the rocking was recognised)."""
+    keys = [(0.0, {}, "right"), (3.0, {}, "right"), (6.0, K1, "right"), (12.0, K1, "right"), (13.0, K2, None)]
+    keys += osc(13.0, 50.0, 4.0, lambda ph: {**K2, "roll_deg": 12.0 * math.sin(2 * math.pi * ph)}, None)
+    eng, ev = run("knee_to_chest", keys, finish=False)
+    assert any(e.kind == "hold" and e.data.get("state") == "started" and e.side == "right" for e in ev)
+    assert any(e.kind == "hold" and e.data.get("recognised") for e in ev), "the rocking is followed"
+    assert [e for e in ev if e.kind == "cue" and e.rule_id == "other_foot_lifted"] == []
+
+
 def test_knee_to_chest_rocking_too_short():
     eng, ev = run("knee_to_chest", kc_keys(rock_s=15.0))
     assert "rocking_too_short" in [e.rule_id for e in of_kind(ev, "fault")]

@@ -366,20 +366,23 @@ class ExerciseEngine:
                 self.ahead = False
                 self._jump(t, current, target)
                 return True
-            self.ahead = self.ahead or target.recognise_since_ms is not None
-            if under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
+            if target.recognise_since_ms is not None:
+                self.ahead = True
+                under_way = under_way or target
+            elif under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
                 under_way = target
-        if isinstance(current, SetupStep):
-            current.under_way = frozenset() if under_way is None else self._moot(current, under_way)
+        current.under_way = frozenset() if under_way is None else self._moot(current, under_way)
         return False
 
-    def _moot(self, setup: SetupStep, later: Step) -> frozenset[str]:
-        """The set-up rules of ``setup`` that ``later`` does not judge."""
-        key = (setup.index, later.index)
+    def _moot(self, step: Step, later: Step) -> frozenset[str]:
+        """The rules of ``step`` that ``later`` does not judge: not said while the person is
+        already doing ``later``. Never a safety rule; in a set-up step only its set-up rules."""
+        key = (step.index, later.index)
         out = self._moot_cache.get(key)
         if out is None:
-            out = self._moot_cache[key] = frozenset(tr for tr in setup.trackers if tr not in later.trackers
-                                                    and setup.trackers[tr].rule.severity == "setup")
+            keep = ("setup",) if isinstance(step, SetupStep) else ("setup", "form", "pace")
+            out = self._moot_cache[key] = frozenset(rid for rid, tr in step.trackers.items() if rid not in later.trackers
+                                                    and tr.rule.severity in keep)
         return out
 
     # -- following the side the person does ---------------------------------------------

@@ -116,6 +116,11 @@ class Step:
         self.attempted = False        # the person got into this step's position / did a rep
         self.skipped = False          # the person went straight on to a later step
         self.completed = False
+        # set by the engine: the person is already doing a later step (its side_from says a
+        # side: the knee came up toward the chest; or they are in its position, not yet for
+        # its recognise_s) -- this step's rules that step does not judge ("legs straight",
+        # "let your other foot rest") are not said to someone who has moved on
+        self.under_way: frozenset[str] = _NONE
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         """Build the measures (with their dependencies) and the rule trackers."""
@@ -192,10 +197,6 @@ class SetupStep(Step):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.ok_since_ms: float | None = None
-        # set by the engine: the person is already doing a later step (its side_from says a
-        # side: the knee came up toward the chest) -- this step's own set-up rules that step
-        # does not judge ("legs straight") are not said to someone who has moved on
-        self.under_way: frozenset[str] = _NONE
 
     def cues_muted(self) -> frozenset[str]:
         return self.under_way
@@ -346,12 +347,14 @@ class HoldStep(Step):
 
     def cues_muted(self) -> frozenset[str]:
         if not self._quiet():
-            return _NONE
+            return self.under_way
         if self.hold_state == "waiting":
             # moving into the position: only the position itself is coached, and not while
             # the person is still on the way to it
-            return self._on_the_way if self.on_the_way else self._form_not_position
-        return self._form
+            muted = self._on_the_way if self.on_the_way else self._form_not_position
+        else:
+            muted = self._form
+        return muted | self.under_way if self.under_way else muted
 
     @property
     def on_the_way(self) -> bool:
