@@ -381,8 +381,8 @@ class ExerciseEngine:
         out = self._moot_cache.get(key)
         if out is None:
             keep = ("setup",) if isinstance(step, SetupStep) else ("setup", "form", "pace")
-            out = self._moot_cache[key] = frozenset(rid for rid, tr in step.trackers.items() if rid not in later.trackers
-                                                    and tr.rule.severity in keep)
+            out = self._moot_cache[key] = frozenset(rid for rid, tr in step.trackers.items()
+                                                    if rid not in later.trackers and tr.rule.severity in keep)
         return out
 
     # -- following the side the person does ---------------------------------------------
