@@ -8,9 +8,10 @@ filmed mirrored (truth ``camera.mirrored``) is run with ``--mirrored``, as its u
 Per clip:
 - cues, per rule: a predicted cue matches a true cue of the same rule (and side, when
   both name one and the spoken cue says it: "Slower" names no side) when it fires between
-  ``tolerance_before_s`` before the mistake's onset (or the true cue, whichever is earlier) and ``tolerance_after_s`` after the true cue
-  (plus the hold's ``release_s`` for "hold too short": a hold is over only once the person
-  has been out of the position that long). Unmatched predictions are false positives
+  ``tolerance_before_s`` before the mistake's onset (or the true cue, whichever is
+  earlier) and ``tolerance_after_s`` after the true cue (plus the hold's ``release_s`` for
+  "hold too short": a hold is over only once the person has been out of the position that
+  long). Unmatched predictions are false positives
   (wrong cues); unmatched truths are misses. A camera_off clip (``expected.camera_supported``
   false) expects no correction at all: every correction there is a wrong cue;
 - wrong cues on good form (every correction cue said, by severity; set-up guidance such
