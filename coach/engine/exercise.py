@@ -101,6 +101,9 @@ def _default_factory(spec: ExerciseSpec) -> MeasureFactory:
     return factory
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 # --------------------------------------------------------------------------- engine
 
 class ExerciseEngine:
@@ -125,7 +128,6 @@ class ExerciseEngine:
         self._events: list[Event] = []
         self.fault_counts: dict[str, int] = {}
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
-        self.ahead = False              # a later step's position is being recognised (see _follow_ahead)
         self._moot_cache: dict[tuple[int, int], frozenset[str]] = {}
         self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
         self.gate = GateDecision()
@@ -357,21 +359,18 @@ class ExerciseEngine:
     def _follow_ahead(self, t: float, frame: PoseFrame, current: Step) -> bool:
         """Is the person already doing a later step (e.g. rocking with both knees while the
         coach waits for one knee)? After its ``recognise_s``, go there. True if it jumped."""
-        self.ahead = False
         under_way = None
         for target in self._recognisers:
             if target.index <= current.index or target.phase is current.phase:
                 continue   # only later phases (the other side of this one is not "ahead")
             if target.recognised(t, frame):
-                self.ahead = False
                 self._jump(t, current, target)
                 return True
-            if target.recognise_since_ms is not None:
-                self.ahead = True
+            if target.recognise_since_ms is not None:   # in its position, not yet for recognise_s
                 under_way = under_way or target
             elif under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
                 under_way = target
-        current.under_way = frozenset() if under_way is None else self._moot(current, under_way)
+        current.under_way = _NONE if under_way is None else self._moot(current, under_way)
         return False
 
     def _moot(self, step: Step, later: Step) -> frozenset[str]:

@@ -73,7 +73,6 @@ class Host(Protocol):
 
     board: CueBoard
     timing: TimingSpec
-    ahead: bool     # the person is in a later step's position, not yet for its recognise_s
 
     def emit(self, t: float, kind: str, step: Step | None = None, rule: RuleSpec | None = None,
              text: dict[str, str] | None = None, **data: Any) -> Event: ...
@@ -631,10 +630,10 @@ class HoldStep(Step):
         if blocker is not None and blocker.state == FAULT:
             # "Hold paused" and the correction, said together: that is the fault's cue, said
             # now (not again a moment later when the cue board's gap after "hold started" is
-            # over). Silent while the person may be going on to a later step (both knees up
-            # during the one-knee hold is the rocking, not "the other foot lifted": the board
-            # says it if it stays); just "hold paused" when the cue was said a moment ago
-            if host.ahead:
+            # over). Silent while the person is going on to a later step that does not judge
+            # this rule (under_way: both knees up during the one-knee hold is the rocking, not
+            # "the other foot lifted"); just "hold paused" when the cue was said a moment ago
+            if rid in self.under_way:
                 host.emit(t, "hold", self, None, None, state="paused", reason=rid, hold_s=self.achieved_s)
                 return
             host.emit(t, "hold", self, None, dict(ENGINE_TEXT["hold_paused_short"]), state="paused", reason=rid,
