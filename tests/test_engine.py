@@ -248,6 +248,48 @@ def test_hold_too_short_on_early_release():
     assert eng.done
 
 
+ENTRY_SPEC = HOLD_SPEC.replace(
+    "position: [in_position], release_s: 1}",
+    "position: [in_position, crossed], entry_only: [crossed], release_s: 1}",
+).replace(
+    "  form2: {type: signal, lm: 2, unit: deg}",
+    "  form2: {type: signal, lm: 2, unit: deg}\n  cross: {type: signal, lm: 3, unit: deg}",
+).replace(
+    "  short: {",
+    f"  crossed: {{measure: cross, max_deg: 10, severity: setup, persist_s: 1, cue: {t('cross')}}}\n  short: {{",
+)
+
+
+def test_entry_only_position_rule_gets_the_person_in_but_does_not_end_the_hold():
+    # the clock waits for the legs crossed (cross inside 10)...
+    eng = ExerciseEngine(load(ENTRY_SPEC), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 2000, s0=60, s1=0, s3=20))
+    assert not [e for e in kinds(ev, "hold") if e.data.get("state") == "started"]
+    ev = run(eng, hold_frames(2000, 4000, s0=60, s1=0, s2=0, s3=0))
+    assert [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "started"] == [2000]
+    # ...and once the hold runs, its reading going out (MediaPipe misplacing the far knee)
+    # neither pauses nor ends it, and its cue is not said
+    ev = run(eng, hold_frames(4000, 13000, s0=60, s1=0, s3=20))
+    assert not [e for e in kinds(ev, "hold") if e.data.get("state") in ("paused", "released")]
+    assert [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "done"] == [pytest.approx(12000, abs=1)]
+    assert not kinds(ev, "cue") and not kinds(ev, "fault")
+    # the person leaves by the other position rule
+    ev = run(eng, hold_frames(13000, 15000, s0=0, s1=0, s3=20))
+    assert eng.done and not kinds(ev, "fault")
+    # the same readings without entry_only: the hold ends 1 s after the crossing reads out, too short
+    eng = ExerciseEngine(load(ENTRY_SPEC.replace(" entry_only: [crossed],", "")), measure_factory=factory)
+    run(eng, hold_frames(0, 4000, s0=60, s1=0, s2=0, s3=0))
+    ev = run(eng, hold_frames(4000, 13000, s0=60, s1=0, s3=20))
+    assert [f.rule_id for f in kinds(ev, "fault")] == ["short"] and eng.done
+
+
+def test_entry_only_validation():
+    with pytest.raises(Exception, match="entry_only.*must be one of the phase's position rules"):
+        load(ENTRY_SPEC.replace("entry_only: [crossed]", "entry_only: [form_a]"))
+    with pytest.raises(Exception, match="entry_only.*at least one position rule"):
+        load(ENTRY_SPEC.replace("entry_only: [crossed]", "entry_only: [crossed, in_position]"))
+
+
 def test_hold_too_long():
     eng = ExerciseEngine(load(HOLD_SPEC), measure_factory=factory)
     ev = run(eng, hold_frames(0, 22000, s0=60, s1=0, s2=0))

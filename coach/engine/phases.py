@@ -298,6 +298,11 @@ class HoldStep(Step):
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
+        # position rules that only get the person into it (the legs crossed): once the hold
+        # has begun they are not judged, so a reading inside their error neither stops the
+        # clock nor ends the hold
+        self._entry_only = frozenset(p.entry_only)
+        self._held_by = tuple(r for r in p.position if r not in self._entry_only)
         self._on_the_way = frozenset(form | {r.id for r in self.measure_rules
                                              if r.id in p.position and r.severity != "safety"})
 
@@ -341,8 +346,12 @@ class HoldStep(Step):
 
     def unjudged(self) -> frozenset[str]:
         # before the hold starts, after it is done and while leaving the position only the
-        # position, set-up, safety and pace rules are judged
-        return self._form_not_position if self._quiet() else _NONE
+        # position, set-up, safety and pace rules are judged; once it has begun, not the
+        # position rules that only get the person into it
+        out = self._form_not_position if self._quiet() else _NONE
+        if self._entry_only and self.hold_state != "waiting":
+            out = out | self._entry_only
+        return out
 
     def cues_muted(self) -> frozenset[str]:
         if not self._quiet():
@@ -514,7 +523,7 @@ class HoldStep(Step):
 
     def update(self, host: Host, t: float, dt_s: float, values: Mapping[str, float]) -> None:
         p = self.phase
-        pos = [self.trackers[r] for r in p.position]
+        pos = [self.trackers[r] for r in (p.position if self.hold_state == "waiting" else self._held_by)]
         where = self._where(pos)
         blocker = self._blocker()
         if self.hold_state == "waiting":

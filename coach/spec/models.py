@@ -75,6 +75,8 @@ class PhaseSpec:
     target_s: float | None = None
     max_s: float | None = None
     position: tuple[str, ...] = ()             # rules whose OK means "in the position"
+    # position rules that only get the person into it: not judged once the hold has begun
+    entry_only: tuple[str, ...] = ()
     release_s: float = _default(HoldPhase, "release_s")
     settle_s: float = _default(HoldPhase, "settle_s")                     # in position this long before the hold clock starts
     countdown_s: tuple[float, ...] = ()

@@ -194,6 +194,8 @@ class HoldPhase(PhaseBase):
     recognise_s: float | None = seconds(None, 0.5, 60.0, "the person doing this later hold already is followed "
                                         "here after this long")
     recognise_when: list[Name] = Field([], description="more rule ids that must be OK to recognise it")
+    entry_only: list[Name] = Field([], description="position rules that only get the person into the position: the "
+                                   "clock waits for them, and once the hold has begun they are not judged")
     side_from: SideFrom | None = Field(None, description="per-side: what tells the sides apart when the position "
                                        "does not (the person in the other side's position is followed there)")
 

@@ -278,8 +278,13 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
             issues.add(p + ("target_s",), f"must be >= min_s ({fmt_num(ph.min_s)}), got {fmt_num(ph.target_s)}")
         if ph.max_s is not None and ph.max_s < ph.target_s:
             issues.add(p + ("max_s",), f"must be >= target_s ({fmt_num(ph.target_s)}), got {fmt_num(ph.max_s)}")
-        for fname in ("position", "recognise_when"):
+        for fname in ("position", "recognise_when", "entry_only"):
             _unique(getattr(ph, fname), p + (fname,), issues)
+        for j, rid in enumerate(ph.entry_only):
+            if rid not in ph.position:
+                issues.add(p + ("entry_only", j), f"'{rid}' must be one of the phase's position rules")
+        if ph.position and set(ph.position) <= set(ph.entry_only):
+            issues.add(p + ("entry_only",), "must leave at least one position rule to tell when the person leaves")
         side_from = _side_from(ph, p, units, pieces, issues)
         if ph.recognise_when and ph.recognise_s is None:
             issues.add(p + ("recognise_when",), "needs recognise_s (how long before the coach follows)")
@@ -287,7 +292,8 @@ def _phase(ph: Any, p: Path_, units: dict[str, str], pieces: _Pieces, issues: Is
             issues.add(p + ("recognise_s",), "the first phase has no earlier step to move on from")
         kw.update(min_s=ph.min_s, target_s=ph.target_s, max_s=ph.max_s, position=tuple(ph.position),
                   release_s=ph.release_s, settle_s=ph.settle_s, countdown_s=tuple(ph.countdown_s),
-                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when), side_from=side_from)
+                  recognise_s=ph.recognise_s, recognise_when=tuple(ph.recognise_when), side_from=side_from,
+                  entry_only=tuple(ph.entry_only))
     elif ph.kind == "reps":
         kw.update(_reps(ph, p, units, pieces, issues))
     else:
