@@ -442,6 +442,21 @@ def test_passive_hang_twisting():
     assert "twisting" in [e.rule_id for e in of_kind(ev, "cue")]
 
 
+def test_passive_hang_wide_grip_is_told_and_the_hang_still_counts():
+    # hands far wider than the shoulders the whole time: the grip set-up never completes
+    # (it would time out after 10 s), but the person is on the bar: followed into the hang
+    # after recognise_s, told about the grip, and the hang's clock runs
+    keys = [(t, {**p, "grip": 2.6}, side) for t, p, side in ph_keys(hang_s=26.0)]
+    eng, ev = run("passive_hang", keys)
+    assert "grip_width" in [e.rule_id for e in of_kind(ev, "cue")]
+    started = [e for e in of_kind(ev, "hold") if e.data.get("state") == "started"]
+    assert started and started[0].timestamp_ms <= 6000
+    assert not [e for e in of_kind(ev, "hold") if e.data.get("state") == "paused"]
+    assert [e.timestamp_ms for e in of_kind(ev, "hold") if e.data.get("state") == "done"]
+    assert "hold_too_short" not in [e.rule_id for e in of_kind(ev, "fault")]
+    assert eng.summary()["holds_s"]["hang"]["-"] >= 25
+
+
 def test_passive_hang_too_long_and_too_short():
     eng, ev = run("passive_hang", ph_keys(hang_s=36.0))
     assert "hold_too_long" in [e.rule_id for e in of_kind(ev, "fault")]
