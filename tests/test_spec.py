@@ -112,6 +112,14 @@ def test_explain_shows_thresholds():
     assert "Sier fra etter 1,5 s" in nb   # decimal comma in bokmål
 
 
+def test_explain_names_the_rules_only_for_getting_into_position():
+    en = explain(load_spec("crossed_leg_rotation"), "en")
+    assert "Checked only to get into position, not once the hold has begun: Cross your right leg over the other." in en
+    nb = explain(load_spec("crossed_leg_rotation"), "nb")
+    assert "Sjekkes bare for å komme i stillingen, ikke når holdet er i gang: Kryss høyre ben over det andre." in nb
+    assert "Checked only to get into position" not in explain(load_spec("lying_twist"), "en")
+
+
 # ----------------------------------------------------------------------------- error messages
 
 def shipped(exercise: str) -> str:

@@ -151,6 +151,9 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             out.append("   " + _tr("hold", lang, min_s=_num(p.min_s, lang), aim=aim))
             pos = list(dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in p.position))  # (no repeats)
             out.append("   " + _tr("hold_pos", lang, rules="; ".join(s.rstrip(".") for s in pos)))
+            if p.entry_only:
+                entry = list(dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in p.entry_only))
+                out.append("   " + _tr("hold_entry_only", lang, rules="; ".join(s.rstrip(".") for s in entry)))
             if p.recognise_s is not None:
                 out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s, lang)))
             if p.per_side and p.side_from is not None:
