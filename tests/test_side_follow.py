@@ -184,6 +184,24 @@ def test_the_side_is_followed_from_the_knee_bent_up_before_the_position_is_reach
     assert [(s, st) for s, st, _ in hold_events(ev)] == [("left", "started"), ("left", "done")]
 
 
+def test_a_side_tried_before_the_other_is_not_reminded_as_skipped():
+    """The left knee is bent up and goes part way over, never far enough to time (MediaPipe
+    reading a good turn short), then the person does the right side: the left was done as
+    far as the camera could tell, so the end does not say "remember the left side"."""
+    eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)
+    ev += feed(eng, 1500, 9000, s0=0, s1=0, s4=0, s5=0.5)       # the left knee up: followed there
+    ev += feed(eng, 9000, 14000, s0=0, s1=30, s4=0, s5=0.5)     # ... then part way over
+    ev += feed(eng, 14000, 16000, s0=0, s1=0, s4=0, s5=0)       # back to the middle
+    ev += feed(eng, 16000, 24000, s0=60, s1=0, s4=0.5, s5=0)    # the right, all the way
+    ev += feed(eng, 24000, 26000, s0=0, s1=0, s4=0, s5=0)
+    ev += eng.finish(26000)
+    followed = [(e.data["side_from"], e.data["side_to"]) for e in ev if e.kind == "side" and e.data.get("followed")]
+    assert followed == [("right", "left"), ("left", "right")]
+    assert [(s, st) for s, st, _ in hold_events(ev)] == [("right", "started"), ("right", "done")]
+    assert ("skipped", "left") not in [(e.rule_id, e.side) for e in ev if e.kind == "fault"]
+
+
 def test_without_side_evidence_the_planned_side_stays():
     eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
     ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)
@@ -299,6 +317,22 @@ def test_a_signed_side_measure_follows_the_side_its_sign_names():
     assert [(s, st) for s, st, _ in hold_events(ev)] == [("right", "started"), ("right", "done"),
                                                          ("left", "started"), ("left", "done")]
     assert not [e for e in ev if e.kind == "side" and e.data.get("followed")]
+
+
+def test_progress_toward_a_position_both_sides_share_is_not_trying_the_side_asked_for():
+    """The knees go part way down before the hip roll tells the side (the position reads the
+    same on both sides), then the roll says left: the left is done, the right never. The right
+    step's progress was the left side's: "remember the right side" at the end."""
+    eng = ExerciseEngine(load(SIGNED), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s7=0, s6=0)
+    ev += feed(eng, 1500, 8000, s7=10, s6=0)               # on the way down, no side yet
+    ev += feed(eng, 8000, 10000, s7=35, s6=0)              # more than half way: "tried"
+    ev += feed(eng, 10000, 17000, s7=60, s6=-0.1)          # the left hip rises: the left side, held
+    ev += feed(eng, 17000, 19000, s7=0, s6=0)              # back to the middle, and done
+    ev += eng.finish(19000)
+    followed = [(e.data["side_from"], e.data["side_to"]) for e in ev if e.kind == "side" and e.data.get("followed")]
+    assert followed == [("right", "left")]
+    assert ("skipped", "right") in [(e.rule_id, e.side) for e in ev if e.kind == "fault"]
 
 
 def test_a_signed_side_measure_inside_its_bound_keeps_the_planned_side_and_the_hold_runs():

@@ -411,8 +411,8 @@ class ExerciseEngine:
     def _swap_sides(self, t: float, step: Step) -> Step | None:
         """The person does the other side first: it becomes this side's steps' place in the
         plan and this side's run comes after it ("now the other side" then names it). The
-        steps moved back are built afresh (nothing of them was done). Returns the step now
-        at ``step``'s place."""
+        steps moved back are built afresh (nothing of them was held; only that the person
+        tried this side, if they did, is kept). Returns the step now at ``step``'s place."""
         blocks = self._side_blocks(step)
         if blocks is None:
             return None
@@ -422,6 +422,11 @@ class ExerciseEngine:
         for s in cur:
             f = type(s)(self.spec, s.phase, s.side, s.index, s.measure_side)
             f.build(self.spec, self._factory)
+            # a side the person tried before going to the other one (its side_from said it,
+            # but its position was never held long enough to time) is not a skipped side at
+            # the end. Its own side seen, not only progress toward a position both sides
+            # share (the crossed-leg knees going down to the other side)
+            f.attempted = s.attempted and getattr(s, "side_confirmed", False)
             fresh.append(f)
         self.steps[k:k + 2 * len(cur)] = oth + fresh
         for i, s in enumerate(self.steps):
