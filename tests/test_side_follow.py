@@ -243,8 +243,9 @@ def test_the_position_cue_comes_once_the_person_stops_short():
 
 def test_the_position_cue_waits_while_the_person_moves_away_from_it():
     """Someone coming back out of a position the coach never saw them reach (the end of a
-    hold it read as short of the position) is not told to get into it while they move; it
-    is said once they have stopped for timing.approach_s."""
+    hold it read as short of the position) is not told to get into it while they move, nor
+    while they rest after it: it is said once they have rested timing.idle_s (10 s), as
+    before starting a side."""
     # (a rule with a known error: its evidence step, 2 deg, is more than its noise)
     spec = APPROACH.replace("min_deg: 50, hysteresis_deg: 2,", "min_deg: 50, hysteresis_deg: 2, error_deg: 4,")
     assert spec != APPROACH
@@ -263,9 +264,11 @@ def test_the_position_cue_waits_while_the_person_moves_away_from_it():
         v -= 0.6
     stop = ms
     assert not [e for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
-    ev += feed(eng, ms, ms + 5000, s0=0, s1=0)
+    ev += feed(eng, ms, ms + 5000, s0=0, s1=0)      # resting: not after approach_s (2 s) ...
+    assert not [e for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    ev += feed(eng, ms + 5000, ms + 12000, s0=0, s1=0)
     cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
-    assert cues and stop < cues[0] <= stop + 2000 + 200
+    assert cues and stop + 9000 < cues[0] <= stop + 10000 + 200   # ... but after idle_s
 
 
 def test_the_position_cue_waits_for_someone_resting_before_they_start():

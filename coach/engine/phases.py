@@ -295,6 +295,7 @@ class HoldStep(Step):
         self.leaving: dict[int, float] = {}   # per position tracker: the nearest it has been since its last step away
         self.ever_approached = False    # seen moving toward a position in this step
         self.idle_wait = False          # not moved toward it yet, for less than timing.idle_s
+        self.left_ms: float | None = None   # last moved away from the position by a step
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
@@ -402,11 +403,14 @@ class HoldStep(Step):
             elif tr.rule.error > 0 and out >= low + step:
                 self.leaving[key] = out
                 self.approached_ms = t
+                self.left_ms = t
         if self.approached_ms is not None and t - self.approached_ms > timing.approach_s * 1000.0:
             self.approached_ms = None
-        # not started toward it yet (resting, between sides): a while before it is asked for
-        self.idle_wait = not self.ever_approached and self.started_ms is not None \
-            and t - self.started_ms < timing.idle_s * 1000.0
+        # not started toward it yet (resting, between sides), or come back out of it (resting
+        # after a hold the coach could not time): a while before it is asked for
+        idle_ms = timing.idle_s * 1000.0
+        self.idle_wait = (not self.ever_approached and self.started_ms is not None and t - self.started_ms < idle_ms) \
+            or (self.left_ms is not None and t - self.left_ms < idle_ms)
 
     # -- recognised ahead of time -----------------------------------------------------------
     def recognised(self, t: float, frame: PoseFrame) -> bool:
