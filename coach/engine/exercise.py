@@ -31,7 +31,7 @@ from typing import Any
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
 from coach.engine.gates import GateDecision, Gates
-from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, SetupStep, Step, build_steps, side_steps
+from coach.engine.phases import _NONE, HoldStep, MeasureFactory, RepsStep, SetupStep, Step, build_steps, side_steps
 from coach.engine.rules import OK, rule_seen, rule_value
 from coach.engine.start import StartPosition
 from coach.engine.texts import ENGINE_TEXT, fill
@@ -100,8 +100,6 @@ def _default_factory(spec: ExerciseSpec) -> MeasureFactory:
 
     return factory
 
-
-_NONE: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- engine

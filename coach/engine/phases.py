@@ -304,6 +304,7 @@ class HoldStep(Step):
         # clock nor ends the hold
         self._entry_only = frozenset(p.entry_only)
         self._held_by = tuple(r for r in p.position if r not in self._entry_only)
+        self._quiet_entry = self._form_not_position | self._entry_only   # (unjudged() runs every frame)
         self._on_the_way = frozenset(form | {r.id for r in self.measure_rules
                                              if r.id in p.position and r.severity != "safety"})
 
@@ -349,10 +350,10 @@ class HoldStep(Step):
         # before the hold starts, after it is done and while leaving the position only the
         # position, set-up, safety and pace rules are judged; once it has begun, not the
         # position rules that only get the person into it
-        out = self._form_not_position if self._quiet() else _NONE
+        quiet = self._quiet()
         if self._entry_only and self.hold_state != "waiting":
-            out = out | self._entry_only
-        return out
+            return self._quiet_entry if quiet else self._entry_only
+        return self._form_not_position if quiet else _NONE
 
     def cues_muted(self) -> frozenset[str]:
         if not self._quiet():

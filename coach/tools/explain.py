@@ -149,11 +149,12 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             else:
                 aim = _tr("hold_only_max", lang, max_s=_num(p.max_s, lang)) if p.max_s is not None else ""
             out.append("   " + _tr("hold", lang, min_s=_num(p.min_s, lang), aim=aim))
-            pos = list(dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in p.position))  # (no repeats)
-            out.append("   " + _tr("hold_pos", lang, rules="; ".join(s.rstrip(".") for s in pos)))
+            def cues(rids: tuple[str, ...]) -> str:   # the rules' cues, each once
+                said = dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in rids)
+                return "; ".join(s.rstrip(".") for s in said)
+            out.append("   " + _tr("hold_pos", lang, rules=cues(p.position)))
             if p.entry_only:
-                entry = list(dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in p.entry_only))
-                out.append("   " + _tr("hold_entry_only", lang, rules="; ".join(s.rstrip(".") for s in entry)))
+                out.append("   " + _tr("hold_entry_only", lang, rules=cues(p.entry_only)))
             if p.recognise_s is not None:
                 out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s, lang)))
             if p.per_side and p.side_from is not None:
