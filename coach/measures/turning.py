@@ -107,8 +107,8 @@ class FrontTurn(BaseMeasure):
 
     def readings(self, frame: PoseFrame) -> tuple[float, float, float] | None:
         """(shoulder width / torso length on screen, negative once the shoulders have swapped
-        sides in the picture; nose along the shoulders in shoulder widths, + toward the left shoulder; hip
-        line yaw in degrees) or None when not seen."""
+        sides in the picture; nose along the shoulders in shoulder widths, + toward the left
+        shoulder; hip line yaw in degrees) or None when not seen."""
         f = view_of(frame)
         mv = self.min_vis
         no, ls, rs, lh, rh = (f.px(r, mv) for r in self.refs)
@@ -159,11 +159,11 @@ class FrontTurn(BaseMeasure):
 
 
 def turn_deg(ratio: float, nose_move: float, camera_deg: float, near: float | None = None) -> float:
-    """The turn toward a side, degrees, from the shoulder width / torso length ratio against the start
-    (``ratio``), the nose's move toward that side in shoulder widths (``nose_move``) and the
-    camera's azimuth toward that side (``camera_deg``: + = the camera stands on the side
-    turned to). With ``near`` (the head is glancing away: the nose says nothing), the
-    width's answer nearer ``near``."""
+    """The turn toward a side, degrees, from the shoulder width / torso length ratio against
+    the start (``ratio``), the nose's move toward that side in shoulder widths
+    (``nose_move``) and the camera's azimuth toward that side (``camera_deg``: + = the
+    camera stands on the side turned to). With ``near`` (the head is glancing away: the
+    nose says nothing), the width's answer nearer ``near``."""
     # the width's two answers are camera_deg +- spread
     spread = math.degrees(math.acos(max(-1.0, min(1.0, ratio * math.cos(math.radians(camera_deg))))))
     if near is not None:
