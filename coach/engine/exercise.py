@@ -31,8 +31,8 @@ from typing import Any
 from coach.engine.cues import CueBoard, CueSelector
 from coach.engine.events import Event
 from coach.engine.gates import GateDecision, Gates
-from coach.engine.phases import _NONE, HoldStep, MeasureFactory, RepsStep, SetupStep, Step, build_steps, side_steps
-from coach.engine.rules import OK, rule_seen, rule_value
+from coach.engine.phases import HoldStep, MeasureFactory, RepsStep, SetupStep, Step, build_steps, side_steps
+from coach.engine.rules import NO_RULES, OK, rule_seen, rule_value
 from coach.engine.start import StartPosition
 from coach.engine.texts import ENGINE_TEXT, fill
 from coach.errors import CoachError
@@ -99,7 +99,6 @@ def _default_factory(spec: ExerciseSpec) -> MeasureFactory:
         return m
 
     return factory
-
 
 
 # --------------------------------------------------------------------------- engine
@@ -368,7 +367,7 @@ class ExerciseEngine:
                 under_way = under_way or target
             elif under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
                 under_way = target
-        current.under_way = _NONE if under_way is None else self._moot(current, under_way)
+        current.under_way = NO_RULES if under_way is None else self._moot(current, under_way)
         return False
 
     def _moot(self, step: Step, later: Step) -> frozenset[str]:

@@ -53,6 +53,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from coach.engine.rules import NO_RULES
 from coach.engine.texts import ENGINE_TEXT
 from coach.measures.body import POSTURE_CHECKS, POSTURE_PARTS, ViewEstimate, axes_fit, body_axes, view_class
 from coach.pose import PoseFrame
@@ -68,7 +69,6 @@ VIEW_HYSTERESIS_DEG = 10.0
 VIEW_WINDOW_S = 2.0
 CLEAR_WINDOW_S = 4.0
 CLEAR_SHARE = 0.75
-_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class GateDecision:
     """What the gates say about one frame."""
 
     coach: bool = True                      # False: judge no rule, no step progress
-    rest: frozenset[str] = _NONE            # rules not judged this frame (their views exclude it)
+    rest: frozenset[str] = NO_RULES            # rules not judged this frame (their views exclude it)
     prompt: str | None = None               # the setup prompt's id (CAMERA_RULE, TWO_PEOPLE_RULE, POSTURE_RULE)
     text: dict[str, str] | None = None      # its text, nb and en
     camera: dict[str, Any] | None = None    # a "camera" event's data (the verdict changed this frame)
@@ -198,7 +198,7 @@ class Gates:
 
     def _rest(self, view: str | None) -> frozenset[str]:
         if view is None or not self.rule_views:
-            return _NONE
+            return NO_RULES
         out = self._rest_cache.get(view)
         if out is None:
             out = self._rest_cache[view] = frozenset(rid for rid, vs in self.rule_views.items() if view not in vs)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from coach.engine.cues import CueBoard, cant_see_text
 from coach.engine.events import Event
-from coach.engine.rules import CANT_SEE, FAULT, OK, WARNING, RuleTracker, rule_value
+from coach.engine.rules import CANT_SEE, FAULT, NO_RULES, OK, WARNING, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
 from coach.engine.turning import TurningPoints
 from coach.measures.base import seen_of_deps
@@ -65,7 +65,6 @@ def all_in(trackers: Iterable[RuleTracker], values: Mapping[str, float], side: s
 # measures that keep a window of past values: a step that may be recognised ahead of time
 # runs them ahead, so they are full when it starts
 _WINDOWED = ("speed", "oscillation_amplitude", "oscillation_period", "rolling")
-_NONE: frozenset[str] = frozenset()
 
 
 class Host(Protocol):
@@ -119,7 +118,7 @@ class Step:
         # side: the knee came up toward the chest; or they are in its position, not yet for
         # its recognise_s) -- this step's rules that step does not judge ("legs straight",
         # "let your other foot rest") are not said to someone who has moved on
-        self.under_way: frozenset[str] = _NONE
+        self.under_way: frozenset[str] = NO_RULES
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         """Build the measures (with their dependencies) and the rule trackers."""
@@ -161,11 +160,11 @@ class Step:
 
     def unjudged(self) -> frozenset[str]:
         """Rules not judged this frame (back to OK, no cue)."""
-        return _NONE
+        return NO_RULES
 
     def cues_muted(self) -> frozenset[str]:
         """Rules whose faults are not said this frame."""
-        return _NONE
+        return NO_RULES
 
     def enter(self, t: float) -> None:
         self.started_ms = t
@@ -353,7 +352,7 @@ class HoldStep(Step):
         quiet = self._quiet()
         if self._entry_only and self.hold_state != "waiting":
             return self._quiet_entry if quiet else self._entry_only
-        return self._form_not_position if quiet else _NONE
+        return self._form_not_position if quiet else NO_RULES
 
     def cues_muted(self) -> frozenset[str]:
         if not self._quiet():

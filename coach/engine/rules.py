@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from coach.spec import RuleSpec
 
 OK, WARNING, FAULT, CANT_SEE = "ok", "warning", "fault", "cant_see"
+#: no rule ids (the shared empty set the engine hands out when no rule is meant)
+NO_RULES: frozenset[str] = frozenset()
 
 #: how many times the measure's known error a value must be beyond its bound to raise a
 #: fault, per severity (set-up, pace and count rules: the plain bound)

@@ -96,6 +96,12 @@ def _cue(text: dict[str, str], lang: str, side: str | None) -> str:
     return s
 
 
+def _cues(spec: ExerciseSpec, rids: tuple[str, ...], lang: str, side: str | None) -> str:
+    """The rules' cues, each once, joined."""
+    said = dict.fromkeys(_cue(spec.rules[r].cue, lang, side) for r in rids)
+    return "; ".join(s.rstrip(".") for s in said)
+
+
 def _tag(tag: str, lang: str) -> str:
     """A contraindication tag in words."""
     return i18n.t(f"explain.contraindication.{tag}", lang)
@@ -149,12 +155,9 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
             else:
                 aim = _tr("hold_only_max", lang, max_s=_num(p.max_s, lang)) if p.max_s is not None else ""
             out.append("   " + _tr("hold", lang, min_s=_num(p.min_s, lang), aim=aim))
-            def cues(rids: tuple[str, ...]) -> str:   # the rules' cues, each once
-                said = dict.fromkeys(_cue(spec.rules[r].cue, lang, first_side) for r in rids)
-                return "; ".join(s.rstrip(".") for s in said)
-            out.append("   " + _tr("hold_pos", lang, rules=cues(p.position)))
+            out.append("   " + _tr("hold_pos", lang, rules=_cues(spec, p.position, lang, first_side)))
             if p.entry_only:
-                out.append("   " + _tr("hold_entry_only", lang, rules=cues(p.entry_only)))
+                out.append("   " + _tr("hold_entry_only", lang, rules=_cues(spec, p.entry_only, lang, first_side)))
             if p.recognise_s is not None:
                 out.append("   " + _tr("recognise", lang, recognise_s=_num(p.recognise_s, lang)))
             if p.per_side and p.side_from is not None:
