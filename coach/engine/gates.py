@@ -28,6 +28,14 @@ Three gates, most important first:
    event says ``state: unsupported`` (``ok`` when it is fine again; the first verdict is
    reported too). A rule whose own ``views`` exclude the view rests (silent, no "can't
    see"). Until a view is estimated nothing is gated.
+   On top of the view classes, the estimate may lie at most ``camera.max_off_deg`` from the
+   spec's camera view (side specs' default 43: the placements checked, up to 30 deg off, plus
+   the estimate's p90 error of 13; coach.vocab.DEFAULT_MAX_OFF_DEG). The side specs list
+   ``oblique`` for that error only, but the class reaches 30 deg from the front: a
+   knee-to-chest filmed 11 deg from the lying body's end read 41-44 deg (MediaPipe's depth
+   for a body seen end-on is poor), was taken as oblique and coached (dev camera_off clip:
+   five corrections, three of them "hands on the knee"). The bound has the same hysteresis as
+   the classes.
 
 An "unsupported" verdict is cleared on stronger evidence than it is given
 (``CLEAR_WINDOW_S``, ``CLEAR_SHARE``): three in four of the readings of the last 4 s must
@@ -55,7 +63,8 @@ from typing import Any
 
 from coach.engine.rules import NO_RULES
 from coach.engine.texts import ENGINE_TEXT
-from coach.measures.body import POSTURE_CHECKS, POSTURE_PARTS, ViewEstimate, axes_fit, body_axes, view_class
+from coach.measures.body import (POSTURE_CHECKS, POSTURE_PARTS, ViewEstimate, axes_fit, body_axes, degrees_off,
+                                 view_class)
 from coach.pose import PoseFrame
 from coach.spec import ExerciseSpec
 
@@ -91,6 +100,8 @@ class Gates:
                  posture_close: float = 0.8, posture_open: float = 0.4, posture_min_frames: int = 5,
                  people_release_s: float = 1.0) -> None:
         self.views = tuple(spec.camera_views)
+        self.camera_view = spec.camera_view
+        self.max_off_deg = spec.camera_max_off_deg if self.views else None
         self.posture = spec.posture
         self.rule_views = {r.id: frozenset(r.views) for r in spec.rules.values() if r.views}
         setup = next((p for p in spec.phases if p.kind == "setup" and p.cue), None)
@@ -176,7 +187,7 @@ class Gates:
             self._readings.popleft()
         if view is None:
             return None
-        ok = view in self.views
+        ok = view in self.views and self._near(self.estimate.azimuth_deg, self.supported)
         if ok == self.supported:
             return None
         if ok and self.supported is False and not self._clearly_supported(t):
@@ -185,7 +196,8 @@ class Gates:
         if not ok:
             self._refused_view = view
         return {"state": "ok" if ok else "unsupported", "view": view,
-                "azimuth_deg": round(self.estimate.azimuth_deg, 1), "views": list(self.views)}
+                "azimuth_deg": round(self.estimate.azimuth_deg, 1), "views": list(self.views),
+                "max_off_deg": self.max_off_deg}
 
     def _clearly_supported(self, t: float) -> bool:
         """Do three in four of the last CLEAR_WINDOW_S's readings, spanning most of it, each
@@ -193,8 +205,17 @@ class Gates:
         rs = self._readings
         if not rs or t - rs[0][0] < 0.75 * self.clear_window_ms:
             return False
-        n_ok = sum(view_class(a, self._refused_view, self.view_hysteresis_deg) in self.views for _, a in rs)
+        n_ok = sum(view_class(a, self._refused_view, self.view_hysteresis_deg) in self.views
+                   and self._near(a, False) for _, a in rs)
         return n_ok >= CLEAR_SHARE * len(rs)
+
+    def _near(self, azimuth_deg: float, supported: bool | None) -> bool:
+        """Is the azimuth within ``max_off_deg`` of the spec's camera view? Past the bound by
+        the hysteresis to refuse a supported camera, inside it by as much to clear a refused one."""
+        if self.max_off_deg is None:
+            return True
+        h = 0.0 if supported is None else (self.view_hysteresis_deg if supported else -self.view_hysteresis_deg)
+        return degrees_off(azimuth_deg, self.camera_view) <= self.max_off_deg + h
 
     def _rest(self, view: str | None) -> frozenset[str]:
         if view is None or not self.rule_views:

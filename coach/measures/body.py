@@ -109,6 +109,17 @@ def view_class(azimuth_deg: float, previous: str | None = None, hysteresis_deg: 
     return "oblique"
 
 
+def degrees_off(azimuth_deg: float, camera_view: str) -> float:
+    """How far a folded azimuth lies from a spec's camera view (coach.vocab.CAMERA_VIEWS):
+    from side-on (90) for ``side``, from face-on (0) for ``front`` and ``feet_end`` (a lying
+    body's feet end is its "front"); 0 for ``side_or_feet_end``, which takes both."""
+    if camera_view == "side":
+        return 90.0 - azimuth_deg
+    if camera_view in ("front", "feet_end"):
+        return azimuth_deg
+    return 0.0
+
+
 def _median(vals: list[float]) -> float:
     """The median of sorted finite numbers, as ``np.median`` gives it (the mean of the middle two)."""
     n = len(vals)

@@ -133,6 +133,7 @@ class ExerciseSpec:
     safety_loosened: tuple[dict[str, Any], ...] = ()
     posture: str | None = None                 # lying | seated | standing | hanging | all_fours | kneeling
     camera_views: tuple[str, ...] = ()         # view classes coached from (front | oblique | side); () = any
+    camera_max_off_deg: float | None = None    # the estimated view at most this far from camera_view; None = any
 
     def phase(self, phase_id: str) -> PhaseSpec:
         for p in self.phases:
