@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -110,6 +111,15 @@ def test_explain_shows_thresholds():
     assert "Hold at least 30 s (aim for 45 s, at most 60 s)" in explain(load_spec("knee_to_chest"), "en")
     nb = explain(load_spec("lying_twist"), "nb")
     assert "Sier fra etter 1,5 s" in nb   # decimal comma in bokmål
+
+
+def test_explain_says_how_far_off_the_camera_may_stand():
+    """A side spec's camera bound (camera.max_off_deg) is said; a front spec has none by default."""
+    spec = load_spec("knee_to_chest")
+    assert "more than 43° off this direction" in explain(spec, "en")
+    assert "mer enn 43° unna denne retningen" in explain(spec, "nb")
+    assert "30° off" in explain(dataclasses.replace(spec, camera_max_off_deg=30.0), "en")
+    assert "off this direction" not in explain(load_spec("passive_hang"), "en")
 
 
 def test_explain_names_the_rules_only_for_getting_into_position():

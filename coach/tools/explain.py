@@ -127,6 +127,8 @@ def explain(spec: ExerciseSpec, lang: str = "en") -> str:
     out.append("")
     out.append(f"{_tr('camera', lang)}: {_VIEWS[spec.camera_view][i]}, {_HEIGHTS[spec.camera_height][i]}. "
                f"{spec.camera_placement[lang]}")
+    if spec.camera_max_off_deg is not None:
+        out.append(_tr("camera_bound", lang, deg=_num(spec.camera_max_off_deg, lang)))
     out.append(f"{_tr('equipment', lang)}: {spec.equipment[lang]}")
     first_side = spec.sides[0] if spec.sides else None
     if spec.sides:
