@@ -241,6 +241,26 @@ def test_the_position_cue_comes_once_the_person_stops_short():
     assert cues and stop < cues[0] <= stop + 2000 + 200   # said once the approach has stopped (approach_s 2)
 
 
+def test_the_position_cue_needs_its_evidence_when_it_is_said():
+    """A position fault raised on evidence (past bound - error) whose cue waited while the
+    person was on the way is not said once the value has come back inside the error (a
+    slow turn pausing short of the position, still coming): evidence before a cue holds at
+    the moment of the cue. Back past the evidence bound, it is said."""
+    spec = APPROACH.replace("min_deg: 50, hysteresis_deg: 2,", "min_deg: 50, hysteresis_deg: 2, error_deg: 10,")
+    assert spec != APPROACH                          # the cue's evidence: under 40
+
+    def run(second_stop: float):
+        eng = ExerciseEngine(load(spec), measure_factory=factory)
+        ev = feed(eng, 0, 1500, s0=0, s1=0)
+        ev += feed(eng, 1500, 3200, s0=30, s1=0)     # over to 30: evident, the fault is raised ...
+        ev += feed(eng, 3200, 12000, s0=second_stop, s1=0)   # ... then on to a second stop
+        return [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+
+    assert run(44) == []                             # 44: short of 50, but inside the error
+    cues = run(35)                                   # 35: past the evidence bound
+    assert cues and cues[0] <= 3200 + 2000 + 200     # once the approach has stopped (approach_s 2)
+
+
 def test_the_position_cue_waits_while_the_person_moves_away_from_it():
     """Someone coming back out of a position the coach never saw them reach (the end of a
     hold it read as short of the position) is not told to get into it while they move, nor

@@ -361,9 +361,21 @@ class HoldStep(Step):
             # moving into the position: only the position itself is coached, and not while
             # the person is still on the way to it
             muted = self._on_the_way if self.on_the_way else self._form_not_position
+            if not self.on_the_way:
+                muted = muted | self._not_evident_now()
         else:
             muted = self._form
         return muted | self.under_way if self.under_way else muted
+
+    def _not_evident_now(self) -> frozenset[str]:
+        """The position rules at fault whose value is no longer past bound - error: their
+        fault was raised on evidence, but the cue waited (on the way, resting) and the value
+        has since come back into the measure's error. Evidence before a cue holds when it is
+        said: a slow turn that paused at 7-9 deg on its way to 45 was told "turn a little
+        more" at 10.5 deg, the evidence bound being 8 (val seated good clip)."""
+        lacking = [r for r in self.phase.position if (tr := self.trackers.get(r)) is not None
+                   and tr.state == FAULT and not tr.evident(tr.judged_value)]
+        return frozenset(lacking) if lacking else NO_RULES
 
     @property
     def on_the_way(self) -> bool:
