@@ -32,10 +32,10 @@ Three gates, most important first:
    spec's camera view (side specs' default 43: the placements checked, up to 30 deg off, plus
    the estimate's p90 error of 13; coach.vocab.DEFAULT_MAX_OFF_DEG). The side specs list
    ``oblique`` for that error only, but the class reaches 30 deg from the front: a
-   knee-to-chest filmed 11 deg from the lying body's end read 41-44 deg (MediaPipe's depth
-   for a body seen end-on is poor), was taken as oblique and coached (dev camera_off clip:
-   five corrections, three of them "hands on the knee"). The bound has the same hysteresis as
-   the classes.
+   knee-to-chest filmed 11 deg from the lying body's end read an azimuth of 41-44 deg, 46-49
+   off side-on (MediaPipe's depth for a body seen end-on is poor), was taken as oblique and
+   coached (dev camera_off clip: five corrections, three of them "hands on the knee"). The
+   bound has the same hysteresis as the classes. A spec sets 90 for no bound.
 
 An "unsupported" verdict is cleared on stronger evidence than it is given
 (``CLEAR_WINDOW_S``, ``CLEAR_SHARE``): three in four of the readings of the last 4 s must
