@@ -146,8 +146,8 @@ def test_borderline_view_does_not_flicker():
         feed(46, 3)
         feed(40, 3)
     assert states == [("ok", "side"), ("unsupported", "front")]
-    feed(28, 40)                                 # 62: well inside the bound again
-    assert states[-1][0] == "ok" and len(states) == 3
+    feed(28, 40)                                 # 62: well inside the bound again (the class,
+    assert states[-1] == ("ok", "oblique") and len(states) == 3   # from the front, with its hysteresis: oblique)
 
 
 def test_oblique_past_the_bound_is_refused_and_the_person_asked_to_move_the_camera():
