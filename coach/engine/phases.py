@@ -362,7 +362,9 @@ class HoldStep(Step):
             # the person is still on the way to it
             muted = self._on_the_way if self.on_the_way else self._form_not_position
             if not self.on_the_way:
-                muted = muted | self._not_evident_now()
+                lacking = self._not_evident_now()
+                if lacking:   # (most frames: none, and no new set)
+                    muted = muted | lacking
         else:
             muted = self._form
         return muted | self.under_way if self.under_way else muted
