@@ -400,6 +400,20 @@ def test_seated_rotation_faults(rule_id, fault):
     assert_caught("seated_rotation", ev, rule_id, 14.3)
 
 
+def test_seated_rotation_easing_a_deep_turn_back_is_not_a_shrug():
+    """Turned 75 deg and easing back to 50 during the hold (good form: still well past the
+    position) with the shoulders low. Over the shoulder width, which grows as the turn eases,
+    the ears' height above the shoulders shrank by more than a shrug; over the torso's length
+    it does not move."""
+    keys = [(0.0, {"hands": 0}, "left"), (3.0, {"hands": 0}, "left"), (6.0, {"turn_deg": 75}, "left"),
+            (12.0, {"turn_deg": 75}, "left"), (18.0, {"turn_deg": 50}, "left"), (39.0, {"turn_deg": 50}, "left"),
+            (42.0, {"hands": 0}, "left")]
+    eng, ev = run("seated_rotation", keys, finish=False)
+    faults = [(round(e.timestamp_ms), e.rule_id) for e in of_kind(ev, "fault")]
+    assert not [f for f in faults if f[1] == "shoulders_shrugged"], faults
+    assert eng.summary()["holds_s"]["turn"]["left"] >= 30, eng.summary()
+
+
 def test_seated_rotation_side_skipped():
     eng, ev = run("seated_rotation", sr_keys(sides=("left",)))
     faults = [(e.rule_id, e.side) for e in of_kind(ev, "fault")]
