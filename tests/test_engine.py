@@ -130,6 +130,18 @@ def test_tracker_owns_its_baseline_and_judges_the_change():
     assert RuleTracker(_rule(max=5.0)).baseline.value == 0.0
 
 
+def test_a_baseline_window_that_passed_before_its_first_value_opens_at_that_value():
+    """A hold begun before the rule was judged (the person followed into the other side's
+    hold, already in its position: the hold's start lies seconds back): the window opens at
+    the first value instead of never being learned (the rule judged nothing for the hold)."""
+    tr = RuleTracker(_rule(max=5.0, persist_s=0.0, baseline_s=1.0))
+    for t_ms, v in ((4000, 10.0), (4500, 12.0), (4900, 14.0)):
+        assert tr.judge(t_ms, v, window_start_ms=0.0) is None and math.isnan(tr.judged_value)
+    assert tr.judge(5000, 30.0, window_start_ms=0.0) is None
+    assert tr.baseline.known and tr.baseline.value == pytest.approx(12.0)
+    assert tr.judge(5100, 18.0, window_start_ms=0.0) == "fault" and tr.judged_value == pytest.approx(6.0)
+
+
 def test_snapshot_has_the_judged_value():
     eng = ExerciseEngine(load(HOLD_SPEC), measure_factory=factory)
     run(eng, hold_frames(0, 1000, s0=60, s1=12, s2=0))

@@ -290,7 +290,7 @@ def kc_keys(fault=None, fault_at=12.0, rock_period=4.0, rock_amp=12.0, rock_s=40
     t = 3.0
     for side in sides:
         keys += [(t, {}, side), (t + 3, K1, side)]
-        if fault and side == "right":
+        if fault and side == sides[0]:
             keys += [(fault_at, K1, side), (fault_at + 0.3, {**K1, **fault}, side), (t + 36, {**K1, **fault}, side)]
         else:
             keys += [(t + 36, K1, side)]
@@ -319,6 +319,15 @@ def test_knee_to_chest_good_form_both_sides_and_rocking():
 def test_knee_to_chest_faults(rule_id, fault):
     eng, ev = run("knee_to_chest", kc_keys(fault), finish=False)
     assert_caught("knee_to_chest", ev, rule_id, 12.3)
+
+
+def test_knee_to_chest_head_lifting_on_a_side_followed_from_the_start():
+    """Starting with the left knee (the coach asks for the right first): the hold is
+    followed to the left and begins seconds back; a rule judged against the start of the
+    hold (the head's lift) still learns its reference and speaks. It judged nothing there."""
+    eng, ev = run("knee_to_chest", kc_keys({"head_lift": 0.15}, sides=("left", "right")), finish=False)
+    assert [e.side for e in of_kind(ev, "side") if e.data.get("followed")] == ["left"]
+    assert_caught("knee_to_chest", ev, "head_lifting", 12.3)
 
 
 def test_knee_to_chest_rocking_too_big_and_too_fast():

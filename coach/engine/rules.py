@@ -47,16 +47,19 @@ class Baseline:
     Absolute rules (``window_s`` None) have a known baseline of 0. A relative rule learns
     the mean of its value over ``window_s`` seconds from the moment its window opens (the
     start of the hold); the baseline is known once the window has passed with at least one
-    value seen. :meth:`capture` sets it from outside (a reference taken elsewhere, e.g. the
-    person's start position)."""
+    value seen. A window that had passed before its first value (a hold begun before the
+    rule was judged: the person was followed into the other side's hold already in its
+    position) opens at that first value instead. :meth:`capture` sets it from outside (a
+    reference taken elsewhere, e.g. the person's start position)."""
 
-    __slots__ = ("window_ms", "value", "_sum", "_n")
+    __slots__ = ("window_ms", "value", "_sum", "_n", "_late_ms")
 
     def __init__(self, window_s: float | None) -> None:
         self.window_ms = None if window_s is None else window_s * 1000.0
         self.value: float | None = 0.0 if window_s is None else None
         self._sum = 0.0
         self._n = 0
+        self._late_ms: float | None = None   # where a window that had passed opens instead
 
     @property
     def known(self) -> bool:
@@ -66,6 +69,10 @@ class Baseline:
         """One value while the baseline is not known yet (NaN and a closed window are ignored)."""
         if window_start_ms is None or value != value or self.window_ms is None:
             return
+        if self._late_ms is not None:
+            window_start_ms = self._late_ms
+        elif not self._n and t_ms - window_start_ms >= self.window_ms:
+            window_start_ms = self._late_ms = t_ms
         if t_ms - window_start_ms < self.window_ms:
             self._sum += value
             self._n += 1
