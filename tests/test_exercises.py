@@ -170,6 +170,34 @@ def test_lying_twist_cant_see_instead_of_form_cue():
     assert eng.snapshot().hold_state == "paused"
 
 
+def test_lying_twist_foot_behind_the_body_rated_dim_keeps_the_hold_running():
+    """The foot brought across lies behind the body from the side: MediaPipe rates it ~0.3
+    visible while still placing it. The hold runs and nobody is told "I can't see you"
+    (at the default visibility of 0.5 the position went unseen: a val twist stood paused 33 s)."""
+    from test_exercises_kinematics import clip as make_clip
+
+    from coach.pose import Landmark
+
+    frames = make_clip("lying_twist", lt_keys(sides=("right",)), fps=FPS)
+    for f in frames:
+        if 10_000 <= f.timestamp_ms < 38_000:
+            f.landmarks[Landmark.RIGHT_ANKLE, 3] = 0.3
+    eng = ExerciseEngine(load_spec("lying_twist"), lang="en")
+    ev = [e for f in frames for e in eng.update(f)]
+    assert not of_kind(ev, "cant_see"), [(round(e.timestamp_ms), e.text["en"]) for e in of_kind(ev, "cant_see")]
+    assert eng.summary()["holds_s"]["twist"]["right"] >= 30, eng.summary()["holds_s"]
+
+
+def test_lying_twist_an_unseen_foot_is_named_by_the_measure_behind_the_position():
+    """The position reads a rolling maximum of the feet's distance (a measure of a measure):
+    "I can't see ..." names the hidden ankle, not "you" (the person is in the picture)."""
+    keys = [(0.0, {}, "right"), (3.0, {}, "right"), (7.0, LT_T, "right"), (30.0, LT_T, "right")]
+    eng, ev = run("lying_twist", keys, finish=False, hidden_between=(12.0, 31.0, ("right_ankle",)))
+    cs = of_kind(ev, "cant_see")
+    assert cs, [(round(e.timestamp_ms), e.kind) for e in ev]
+    assert "right ankle" in cs[0].text["en"] and "høyre ankel" in cs[0].text["nb"], cs[0].text
+
+
 # ============================================================================ chair_extension
 
 def ce_keys(n_reps=6, lean=30.0, fault=None, fault_rep=None, hold_s=3.5, lean_s=2.0):
@@ -328,6 +356,25 @@ def test_knee_to_chest_head_lifting_on_a_side_followed_from_the_start():
     eng, ev = run("knee_to_chest", kc_keys({"head_lift": 0.15}, sides=("left", "right")), finish=False)
     assert [e.side for e in of_kind(ev, "side") if e.data.get("followed")] == ["left"]
     assert_caught("knee_to_chest", ev, "head_lifting", 12.3)
+
+
+def test_knee_to_chest_far_knee_rated_dim_is_still_held_without_cant_see():
+    """The knee pulled in behind the near leg is rated ~0.45 visible from the side while
+    placed as well: the hands-on-the-knee check keeps reading it, and the person holding it
+    is not told "I can't see your knee" (a good dev clip was, three times)."""
+    from test_exercises_kinematics import clip as make_clip
+
+    from coach.pose import Landmark
+
+    frames = make_clip("knee_to_chest", kc_keys(), fps=FPS)
+    for f in frames:
+        if 7_000 <= f.timestamp_ms < 40_000:
+            f.landmarks[Landmark.RIGHT_KNEE, 3] = 0.45
+    eng = ExerciseEngine(load_spec("knee_to_chest"), lang="en")
+    ev = [e for f in frames for e in eng.update(f)]
+    assert not [e for e in of_kind(ev, "cant_see") if e.timestamp_ms < 40_000], \
+        [(round(e.timestamp_ms), e.text["en"]) for e in of_kind(ev, "cant_see")]
+    assert eng.summary()["holds_s"]["one_knee"]["right"] >= 30, eng.summary()["holds_s"]
 
 
 def test_knee_to_chest_rocking_too_big_and_too_fast():

@@ -185,7 +185,7 @@ def test_error_unknown_measure_type_and_param():
     msg = err(text, stem="seated_rotation")
     assert f"x.yaml:{line_of(text, 'tilt_form_start')}: measures.shoulder_level.type: unknown measure type " \
         "'tilt_form_start'" in msg
-    text = shipped("knee_to_chest").replace("points: [near_wrist, moving_knee]}", "points: [near_wrist, moving_kneee]}")
+    text = shipped("knee_to_chest").replace("points: [near_wrist, moving_knee]", "points: [near_wrist, moving_kneee]")
     msg = err(text, stem="knee_to_chest")
     assert msg.startswith(f"x.yaml:{line_of(text, 'moving_kneee')}: measures.hands_to_knee.points:")
     assert "moving_kneee" in msg

@@ -283,11 +283,21 @@ def cant_see_text(rule: RuleSpec, measures: Sequence[Any], frame: PoseFrame | No
 
 def hidden_landmark(measures: Sequence[Any], measure_name: str | None, frame: PoseFrame | None,
                     visibility_min: float) -> int | None:
-    """The least visible landmark of a measure (below ``visibility_min``), else its first one."""
+    """The least visible landmark of a measure (below ``visibility_min``), else its first one.
+    A measure derived from others (a rolling maximum, a speed) reads their landmarks."""
     if measure_name is None:
         return None
-    m = next((m for m in measures if m.name == measure_name), None)
-    lms = tuple(getattr(m, "landmarks", ()) or ())
+    by_name = {m.name: m for m in measures}
+    lms: tuple[int, ...] = ()
+    todo, done = [measure_name], set()
+    while todo:
+        name = todo.pop()
+        m = by_name.get(name)
+        if m is None or name in done:
+            continue
+        done.add(name)
+        lms += tuple(getattr(m, "landmarks", ()) or ())
+        todo.extend(getattr(m, "depends_on", ()) or ())
     if not lms:
         return None
     if frame is None or not frame.detected:
