@@ -264,8 +264,7 @@ class CueBoard:
         if cant is not None:
             idx = hidden_landmark(step.measures, cant.rule.measure, frame, self.visibility_min)
             key = "cant_see:" + (Landmark(idx).key if idx is not None else "body")
-            cands.append(Candidate(key, "cant_see", _SETUP_RANK, cant.nan_since_ms,
-                                   cant_see_text(cant.rule, step.measures, frame, self.visibility_min),
+            cands.append(Candidate(key, "cant_see", _SETUP_RANK, cant.nan_since_ms, _cant_see_text(cant.rule, idx),
                                    cant.rule.id, "setup"))
         return cands
 
@@ -273,9 +272,14 @@ class CueBoard:
 def cant_see_text(rule: RuleSpec, measures: Sequence[Any], frame: PoseFrame | None,
                   visibility_min: float) -> dict[str, str]:
     """"I can't see your <body part>": the rule's own ``body_part``, else its least visible landmark."""
+    idx = None if rule.body_part else hidden_landmark(measures, rule.measure, frame, visibility_min)
+    return _cant_see_text(rule, idx)
+
+
+def _cant_see_text(rule: RuleSpec, idx: int | None) -> dict[str, str]:
+    """The text for a rule whose hidden landmark (``hidden_landmark``) is ``idx``."""
     if rule.body_part:
         return fill(ENGINE_TEXT["cant_see_part"], {"part": rule.body_part})
-    idx = hidden_landmark(measures, rule.measure, frame, visibility_min)
     if idx is None:
         return dict(ENGINE_TEXT["cant_see_body"])
     return fill(ENGINE_TEXT["cant_see_part"], {"part": {lang: body_part_name(idx, lang) for lang in ("nb", "en")}})
