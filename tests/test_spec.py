@@ -115,9 +115,10 @@ def test_explain_shows_thresholds():
 
 def test_explain_says_how_far_off_the_camera_may_stand():
     """A side spec's camera bound (camera.max_off_deg) is said; a front spec has none by default."""
-    spec = load_spec("knee_to_chest")
+    spec = load_spec("chair_extension")
     assert "more than 43° off this direction" in explain(spec, "en")
     assert "mer enn 43° unna denne retningen" in explain(spec, "nb")
+    assert "more than 38° off this direction" in explain(load_spec("knee_to_chest"), "en")   # a body on the floor
     assert "30° off" in explain(dataclasses.replace(spec, camera_max_off_deg=30.0), "en")
     assert "off this direction" not in explain(load_spec("passive_hang"), "en")
 

@@ -30,7 +30,8 @@ Three gates, most important first:
    see"). Until a view is estimated nothing is gated.
    On top of the view classes, the estimate may lie at most ``camera.max_off_deg`` from the
    spec's camera view (side specs' default 43: the placements checked, up to 30 deg off, plus
-   the estimate's p90 error of 13; coach.vocab.DEFAULT_MAX_OFF_DEG). The side specs list
+   the estimate's p90 error of 13; 38 for a body on the floor, whose camera the estimate does
+   not read farther off than it is; coach.vocab.default_max_off_deg). The side specs list
    ``oblique`` for that error only, but the class reaches 30 deg from the front: a
    knee-to-chest filmed 11 deg from the lying body's end read an azimuth of 41-44 deg, 46-49
    off side-on (MediaPipe's depth for a body seen end-on is poor), was taken as oblique and

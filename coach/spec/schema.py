@@ -139,7 +139,9 @@ class Camera(Model):
         None, ge=0.0, le=90.0, description="how far the estimated view may lie from `view` (side: from side-on, "
         "90 deg; front and feet_end: from face-on, 0 deg) before the coach asks to move the camera, on top of "
         "`views` (default for side: 43, the placements the coach is checked on, up to 30 deg off, plus the "
-        "estimate's p90 error of 13 deg; for the other views: no bound beyond `views`; 90: no bound)")
+        "estimate's p90 error of 13 deg; 38 for a body on the floor (posture lying, all_fours, kneeling), "
+        "whose camera the estimate does not read farther off than it is; for the other views: no bound "
+        "beyond `views`; 90: no bound)")
 
 
 class Sides(Model):

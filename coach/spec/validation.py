@@ -20,7 +20,7 @@ from coach.spec.loading import (
     _PLACEHOLDER_RE, PLACEHOLDERS, Doc, Issues, Path_, SpecError, fmt_num, parse_yaml, short, validate_doc,
 )
 from coach.spec.models import ExerciseSpec, PhaseSpec, RuleSpec
-from coach.vocab import CONTRAINDICATIONS, DEFAULT_MAX_OFF_DEG, DEFAULT_VIEWS, TIMING_CHECK_PHASES
+from coach.vocab import CONTRAINDICATIONS, DEFAULT_VIEWS, TIMING_CHECK_PHASES, default_max_off_deg
 
 if TYPE_CHECKING:
     from coach.spec.profiles import Profile
@@ -541,6 +541,6 @@ def _build(model: Any, spec_id: str, phases: list[PhaseSpec | None], rules: dict
         source=doc.file, profile_label=getattr(doc, "profile_label", None), posture=model.posture,
         camera_views=tuple(model.camera.views or DEFAULT_VIEWS[model.camera.view]),
         camera_max_off_deg=(model.camera.max_off_deg if model.camera.max_off_deg is not None
-                            else DEFAULT_MAX_OFF_DEG[model.camera.view]),
+                            else default_max_off_deg(model.camera.view, model.posture)),
         safety_loosened=tuple(loosened),
     )
