@@ -57,6 +57,9 @@ LIMIT_MB = 120.0
 # references learnt in a hold the person was followed into, and points MediaPipe rates dim
 # behind the body read down to visibility 0.2 (2026-12-07; dev F1 0.679, test 0.626; the dev
 # hold-start error 1.202 -> 1.204 s: a good twist's left hold starts 0.13 s later).
+# Then the camera bound 43 -> 38 deg for a body on the floor (2026-12-07; dev unchanged; test
+# camera_off clips refused 0.857 -> 1.0, their corrections per minute 0.706 -> 0, precision
+# 0.671 -> 0.708, F1 0.625 -> 0.641).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 129,
@@ -77,14 +80,14 @@ FLOORS = {'dev': {'clips': 129,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.671,
+                   'precision': 0.708,
                    'recall': 0.586,
-                   'f1': 0.625,
+                   'f1': 0.641,
                    'recall_just_past': 0.488,
                    'recall_obvious': 0.681,
                    'wrong_cues_per_min_good': 0.171,
-                   'corrections_per_min_camera_off': 0.706,
-                   'camera_unsupported_fraction_camera_off': 0.857,
+                   'corrections_per_min_camera_off': 0.0,
+                   'camera_unsupported_fraction_camera_off': 1.0,
                    'camera_unsupported_fraction_supported': 0.0,
                    'hold_start_error_s_mean': 1.163,
                    'hold_starts_missed': 1.0,
