@@ -276,14 +276,39 @@ def test_the_start_position_learns_the_vertical_only_once_the_set_up_is_steady()
 def test_a_glance_back_at_the_screen_keeps_the_turn(camera_deg):
     """Turned 40 deg to the left, the person looks back at the screen for 1.5 s (the head
     20 deg the other way, the trunk still turned): still a 40 deg turn, not a turn to the
-    other side. A head kept the other way for longer than glance_s (2.5 s) is read as
-    turning the other way, as before."""
+    other side. With the trunk still turned, that holds however long the head stays back
+    (the trunk passes through square on its way to the other side). Back square and then
+    turned to the right, it reads the other way once the head has been so for glance_s."""
     m = build_measure("turn", {"type": "front_turn", "baseline_s": 0.5}, "left")
     poses = [(0.0, 0.0)] * 8 + [(40.0, 40.0)] * 10 + [(40.0, -20.0)] * 15 + [(40.0, 40.0)] * 5
     got = [m.update(_frame(tl, camera_deg, i * 100.0, hl), {}) for i, (tl, hl) in enumerate(poses)]
     glance = got[18:33]
     assert min(glance) >= 35.0, glance
     assert got[-1] == pytest.approx(40.0, abs=3.0)
-    poses = [(40.0, -20.0)] * 35
+    poses = [(40.0, -20.0)] * 35 + [(0.0, 0.0)] * 10 + [(-30.0, -30.0)] * 35
     got = [m.update(_frame(tl, camera_deg, 4000.0 + i * 100.0, hl), {}) for i, (tl, hl) in enumerate(poses)]
-    assert min(got[:24]) >= 35.0 and got[-1] < -OTHER_WAY_DEG, got
+    assert min(got[:35]) >= 35.0, got[:35]
+    assert got[-1] < -OTHER_WAY_DEG, got[35:]
+
+
+@pytest.mark.parametrize("camera_deg", [15.0, 0.0, -15.0])
+def test_a_small_turn_with_the_head_kept_back_reads_the_other_way_after_glance_s(camera_deg):
+    """Under SQUARE_DEG the shoulders' width cannot vouch for the turn: a head kept the other
+    way for longer than glance_s (2.5 s) after a 15 deg turn reads as turning the other way."""
+    m = build_measure("turn", {"type": "front_turn", "baseline_s": 0.5}, "left")
+    poses = [(0.0, 0.0)] * 8 + [(15.0, 40.0)] * 10 + [(15.0, -30.0)] * 35
+    got = [m.update(_frame(tl, camera_deg, i * 100.0, hl), {}) for i, (tl, hl) in enumerate(poses)]
+    assert min(got[18:40]) > 0.0, got[18:40]
+    assert got[-1] < -OTHER_WAY_DEG, got[40:]
+
+
+@pytest.mark.parametrize("camera_deg", [15.0, 0.0, -15.0])
+def test_a_forced_turn_with_the_eyes_kept_on_the_screen_stays_a_turn(camera_deg):
+    """A dev clip: the trunk turned 60 deg to the left, the head turned back toward the screen
+    for 10 s. The shoulders' width still says 60: not "8 deg the other way" after 2.5 s,
+    which ended the hold at 20 s and started the other side while the person still held."""
+    m = build_measure("turn", {"type": "front_turn", "baseline_s": 0.5}, "left")
+    poses = [(0.0, 0.0)] * 8 + [(30.0, 30.0)] * 5 + [(60.0, 45.0)] * 10 + [(60.0, -15.0)] * 100
+    got = [m.update(_frame(tl, camera_deg, i * 100.0, hl), {}) for i, (tl, hl) in enumerate(poses)]
+    assert min(got[23:]) >= 55.0, got[23:]
+

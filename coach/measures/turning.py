@@ -24,7 +24,10 @@ A front camera sees a turn of the upper body in two ways, and this measure reads
   well as the trunk (a glance at the screen, a head kept forward), so it says too little as
   often as not; it gives the direction of the turn. A head turned back the other way for
   less than ``glance_s`` (2.5 s) after turning toward the side is a glance at the screen,
-  which the person may take while holding: the direction is kept meanwhile.
+  which the person may take while holding: the direction is kept meanwhile. It is kept as
+  long as the shoulders' width still reads a turn of more than ``SQUARE_DEG``: to turn to
+  the other side the trunk passes through square. A forced 60 deg turn with the eyes kept
+  on the screen (dev) read "8 deg the other way" after 2.5 s, and its hold ended at 20 s.
 
 The value is the larger of the two, in degrees, + = toward the exercise's side (the
 person's left with no side): a turn is too small only when both readings say so. When the
@@ -48,6 +51,11 @@ from coach.measures.points import NAN, resolve_point, view_of
 
 #: the nose moved this far (degrees, its own reading) toward a side: turned that way
 OTHER_WAY_DEG = 8.0
+#: the trunk counts as square again once the turn reads this little (deg): until then a
+#: head turned back the other way, however long, does not turn the reading to the other
+#: side. MediaPipe's shoulder width reads a square trunk (true turn under 5 deg) as a turn of
+#: up to 19 deg (p95, corpus dev seated clips; p99 23)
+SQUARE_DEG = 20.0
 
 _NOSE, _LS, _RS, _LH, _RH = (resolve_point(n, None) for n in (
     "nose", "left_shoulder", "right_shoulder", "left_hip", "right_hip"))
@@ -95,6 +103,8 @@ class FrontTurn(BaseMeasure):
         self._toward = False                    # the nose has moved clearly toward the side
         self._back_since: float | None = None   # the nose clearly the other way since
         self._before: float | None = None       # the turn read before a glance
+        self._seen_ms: float | None = None      # the last frame read
+        self._unsquared = False                 # turned toward the side, the trunk not square since
 
     def share(self, holder: dict) -> None:
         """Read the start from ``holder`` once an earlier step has learnt it, and leave this
@@ -103,7 +113,8 @@ class FrontTurn(BaseMeasure):
 
     def reset(self) -> None:
         self._start.reset()
-        self._toward, self._back_since, self._before = False, None, None
+        self._toward, self._back_since, self._before, self._seen_ms = False, None, None, None
+        self._unsquared = False
 
     def readings(self, frame: PoseFrame) -> tuple[float, float, float] | None:
         """(shoulder width / torso length on screen, negative once the shoulders have swapped
@@ -137,24 +148,34 @@ class FrontTurn(BaseMeasure):
         if got is None:
             return NAN
         t = frame.timestamp_ms
+        if self._seen_ms is not None and t - self._seen_ms > self.glance_ms:
+            self._toward, self._back_since, self._unsquared = False, None, False   # unseen a while
+        self._seen_ms = t
         base = self._start.feed(t, got)
         nose = self.sign * (got[1] - base[1])
         by_nose = math.degrees(math.atan(2.0 * nose))
+        ratio, camera = got[0] / base[0], -self.sign * base[2]
         if by_nose >= OTHER_WAY_DEG:
             self._toward, self._back_since = True, None
+            self._unsquared = True
         elif by_nose < -OTHER_WAY_DEG and self._toward:
             # the head turned back after turning toward the side: a glance at the screen
-            # while it lasts under glance_s. The turn is then the shoulders' alone: of the
+            # while it lasts under glance_s, and however long while the shoulders' width
+            # still says the trunk is turned (past SQUARE_DEG: to turn to the other side the
+            # trunk passes through square). The turn is then the shoulders' alone: of the
             # width's two answers, the one nearer the turn before the glance
             if self._back_since is None:
                 self._back_since = t
-            if t - self._back_since < self.glance_ms and self._before is not None:
-                return turn_deg(got[0] / base[0], nose, -self.sign * base[2], near=self._before)
-            else:
-                self._toward = False
+            if self._before is not None:
+                held = turn_deg(ratio, nose, camera, near=self._before)
+                self._unsquared = self._unsquared and held > SQUARE_DEG
+                if t - self._back_since < self.glance_ms or self._unsquared:
+                    return held
+            self._toward = False
         else:
             self._back_since = None
-        self._before = turn_deg(got[0] / base[0], nose, -self.sign * base[2])
+        self._before = turn_deg(ratio, nose, camera)
+        self._unsquared = self._unsquared and self._before > SQUARE_DEG
         return self._before
 
 
