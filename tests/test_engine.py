@@ -844,3 +844,29 @@ def test_recognise_spec_validation():
         load(FOLLOW_SPEC.replace("recognise_when: [tucked]", "recognise_when: [nope]"))
     with pytest.raises(Exception, match="first phase"):
         load(FOLLOW_SPEC.replace("position: [one_in], release_s: 1}", "position: [one_in], release_s: 1, recognise_s: 2}"))
+
+
+def test_a_moment_out_of_the_position_pauses_the_clock_without_a_word():
+    """Out of the position the clock stops at once, but "Hold paused — get back into the
+    position" waits half of release_s: a dip shorter than that (MediaPipe's, or a breath) is
+    silent, the clock just runs again; someone who stays out hears it before the hold ends."""
+    spec = HOLD_SPEC.replace("release_s: 1}", "release_s: 2}").replace("severity: setup, persist_s: 3,",
+                                                                       "severity: setup, persist_s: 0.2,")
+    assert spec != HOLD_SPEC
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 3000, s0=60, s1=0, s2=0))
+    assert [e.data["state"] for e in kinds(ev, "hold")] == ["started"]
+    held = eng.snapshot().hold_s
+    ev = run(eng, hold_frames(3000, 3600, s0=30, s1=0, s2=0))       # 0.6 s out
+    paused = [e for e in kinds(ev, "hold") if e.data.get("state") == "paused"]
+    assert len(paused) == 1 and not paused[0].text                    # the clock stops, nothing said
+    assert eng.snapshot().hold_s < held + 0.5
+    ev = run(eng, hold_frames(3600, 5000, s0=60, s1=0, s2=0))        # back
+    resumed = [e for e in kinds(ev, "hold") if e.data.get("state") == "resumed"]
+    assert len(resumed) == 1 and not resumed[0].text
+    ev = run(eng, hold_frames(5000, 8000, s0=30, s1=0, s2=0))        # out for good
+    states = [(e.data["state"], e.timestamp_ms, (e.text or {}).get("en")) for e in kinds(ev, "hold")]
+    assert [s for s, _, _ in states] == ["paused", "paused", "released"], states
+    (_, t_out, first), (_, t_said, said), (_, t_end, _) = states
+    assert first is None and said.startswith("Hold paused") and t_said - t_out == pytest.approx(1000, abs=100)
+    assert t_said < t_end
