@@ -43,14 +43,14 @@ DEFAULT_VIEWS: dict[str, tuple[str, ...]] = {
 # (tests/fixtures/real_photos: Wind_Sprints_0, Scapular_Pull-Up_1), filmed perhaps 20-35 deg
 # off the front, read 56 and 47 deg.
 DEFAULT_MAX_OFF_DEG: dict[str, float | None] = {"side": 43.0, "front": None, "feet_end": None, "side_or_feet_end": None}
-# A body on the floor (lying, on all fours, kneeling) filmed from the side: only reading the camera
-# FARTHER off than it is could refuse a good placement, and on the floor the estimate errs
-# the other way. Estimate minus true angle off side-on, corpus dev, 71 supported clips:
+# A body on the floor (lying, on all fours, kneeling) filmed from the side: only reading the
+# camera FARTHER off than it is could refuse a good placement, and on the floor the estimate
+# errs the other way. Estimate minus true angle off side-on, corpus dev, 71 supported clips:
 # median -4.8, p90 -0.3, worst +1.8 deg (val, 25 clips, as a check: p90 +0.7, worst +6.5);
 # the camera_off clips (60-84 deg off) read 45-86 deg off, the nearest two (dev 45.9, val
-# 45.0) 2-3 deg past 43. Bound: the checked placements' 30 deg + 8 (the studio estimate's median error, either
-# way) = 38. Seated bodies err the other way (dev: median +3.8, p90 +9.7, worst +14.5) and
-# keep 43.
+# 45.0) 2-3 deg past 43. Bound: the checked placements' 30 deg + 8 (the studio estimate's
+# median error, either way) = 38. Seated bodies err the other way (dev: median +3.8, p90
+# +9.7, worst +14.5) and keep 43.
 FLOOR_POSTURES: tuple[str, ...] = ("lying", "all_fours", "kneeling")
 DEFAULT_MAX_OFF_DEG_FLOOR_SIDE = 38.0
 

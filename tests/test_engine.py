@@ -870,3 +870,22 @@ def test_a_moment_out_of_the_position_pauses_the_clock_without_a_word():
     (_, t_out, first), (_, t_said, said), (_, t_end, _) = states
     assert first is None and said.startswith("Hold paused") and t_said - t_out == pytest.approx(1000, abs=100)
     assert t_said < t_end
+
+
+def test_back_in_the_position_with_a_fault_is_not_told_to_get_back_into_it():
+    """Out of the position for a moment while a set-up fault (judged in or out of the
+    position) starts; back in it, the fault keeps the clock stopped: its cue says why, and
+    "get back into the position" is not said to someone who is back in it."""
+    spec = HOLD_SPEC.replace("release_s: 1}", "release_s: 2}").replace("severity: setup, persist_s: 3,",
+                                                                       "severity: setup, persist_s: 0.2,")
+    spec = spec.replace("form_b: {measure: form2, max_deg: 10, persist_s: 0.5, severity: form,",
+                        "form_b: {measure: form2, max_deg: 10, persist_s: 0.5, severity: setup,")
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    assert eng.spec.rules["form_b"].severity == "setup"
+    run(eng, hold_frames(0, 3000, s0=60, s1=0, s2=0))
+    ev = run(eng, hold_frames(3000, 3700, s0=30, s1=0, s2=20))       # out (nothing said yet); B goes wrong
+    ev += run(eng, hold_frames(3700, 6000, s0=60, s1=0, s2=20))      # back in, B still at fault
+    said = [(e.kind, (e.text or {}).get("en")) for e in ev if e.text]
+    assert ("cue", "en B") in said
+    assert not [s for s in said if s[1] and s[1].startswith("Hold paused —")], said
+    assert eng.snapshot().hold_state == "paused"

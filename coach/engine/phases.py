@@ -576,7 +576,9 @@ class HoldStep(Step):
                 return  # leaving the position after a full hold: no "paused" message
             self._paused(host, t, blocker)
         elif self.pause_say is not None and t >= self.pause_say[0]:
-            host.emit(t, "hold", self, None, self.pause_say[1], state="paused", reason=None, hold_s=self.achieved_s)
+            if where != "in":   # (back in the position, but a fault keeps the clock: its cue says why)
+                host.emit(t, "hold", self, None, self.pause_say[1], state="paused", reason=None,
+                          hold_s=self.achieved_s)
             self.pause_say = None
 
     def left_posture(self, host: Host, t: float) -> None:
