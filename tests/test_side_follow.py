@@ -539,3 +539,47 @@ def test_a_set_up_cue_of_the_start_position_is_not_said_to_someone_already_doing
         return [e.rule_id for e in ev if e.kind == "cue"]
     assert "ready" not in run(0.5)    # the left knee bent up: on the way into the twist
     assert "ready" in run(0.0)        # lying wrong, no knee up: told
+
+
+# a side_from that reads each side's own limb (the lying twist's "its knee came up"), with a
+# position both sides share: s4 = the right knee came up, s5 = the left one, s7 = the position
+OWN_KNEE = SPEC.replace(
+    "  pos: {type: signal, lm: {right: 0, left: 1}, unit: deg}",
+    "  pos: {type: signal, lm: 7, unit: deg}\n"
+    "  up: {type: signal, lm: {right: 4, left: 5}, unit: body}").replace(
+    "settle_s: 1,", "settle_s: 1, side_from: {measure: up, min_body: 0.3},")
+
+
+def test_the_first_side_coming_back_through_the_shared_position_is_not_the_second_side():
+    """A dev clip (lying twist, the second side skipped): the first knee coming back to the
+    middle read the position both sides share for 2 s, and the second side's hold began and
+    ended at once ("hold too short" instead of "remember the left side"). After the first
+    side's hold, the second side's clock waits for its own knee to have come up."""
+    eng = ExerciseEngine(load(OWN_KNEE), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s7=0, s4=0, s5=0)              # start position
+    ev += feed(eng, 1500, 8000, s7=60, s4=0.5, s5=0)       # the right knee up and over, held
+    ev += feed(eng, 8000, 9000, s7=0, s4=0.5, s5=0)        # on its way back
+    ev += feed(eng, 9000, 11000, s7=60, s4=0.5, s5=0)      # ... read in the shared position for 2 s
+    ev += feed(eng, 11000, 13000, s7=0, s4=0.5, s5=0)      # back in the middle
+    assert [(s, st) for s, st, _ in hold_events(ev)] == [("right", "started"), ("right", "done")]
+    ev += feed(eng, 13000, 20000, s7=60, s4=0, s5=0.5)     # then the left knee up and over
+    ev += feed(eng, 20000, 21000, s7=0, s4=0, s5=0)
+    ev += eng.finish(21000)
+    holds = hold_events(ev)
+    assert [(s, st) for s, st, _ in holds] == [("right", "started"), ("right", "done"),
+                                               ("left", "started"), ("left", "done")]
+    assert holds[2][2] <= 13000 + 1500                     # the left settled 1 s, as usual
+    assert not [e for e in ev if e.kind == "fault"]        # no "hold too short"
+
+
+def test_a_second_side_never_done_is_reminded_not_timed_from_the_first_coming_back():
+    eng = ExerciseEngine(load(OWN_KNEE), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s7=0, s4=0, s5=0)
+    ev += feed(eng, 1500, 8000, s7=60, s4=0.5, s5=0)
+    ev += feed(eng, 8000, 9000, s7=0, s4=0.5, s5=0)
+    ev += feed(eng, 9000, 11000, s7=60, s4=0.5, s5=0)      # the right knee coming back
+    ev += feed(eng, 11000, 14000, s7=0, s4=0.5, s5=0)      # and done
+    ev += eng.finish(14000)
+    assert [(s, st) for s, st, _ in hold_events(ev)] == [("right", "started"), ("right", "done")]
+    faults = [(e.rule_id, e.side) for e in ev if e.kind == "fault"]
+    assert faults == [("skipped", "left")], faults

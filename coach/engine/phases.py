@@ -235,13 +235,18 @@ class SideProbe:
         values = measure_all(self.measures, frame)
         ok = all_in(self.trackers.values(), values, self.side, t)
         if self.side_from is not None:
-            name, least, positive_side = self.side_from
-            v = values.get(name, math.nan)
-            if positive_side is not None and self.side != positive_side:
-                v = -v   # a measure read the same for both sides: its sign names the side
-            self.side_seen = v == v and v >= least
+            self.side_seen = side_says(self.side_from, self.side, values)
             ok = ok and self.side_seen
         return ok
+
+
+def side_says(side_from: tuple[str, float, str | None], side: str | None, values: Mapping[str, float]) -> bool:
+    """Does this frame's ``side_from`` measure (name, least, positive_side) say ``side``?"""
+    name, least, positive_side = side_from
+    v = values.get(name, math.nan)
+    if positive_side is not None and side != positive_side:
+        v = -v   # a measure read the same for both sides: its sign names the side
+    return v == v and v >= least
 
 
 def _sided(spec: ExerciseSpec, phase: PhaseSpec, probes: tuple[SideProbe, SideProbe]) -> bool:
@@ -287,6 +292,12 @@ class HoldStep(Step):
         self.recognise_measures: list[Any] = []
         self.probes: tuple[SideProbe, SideProbe] | None = None   # (this side, the other side)
         self.side_confirmed = False     # its side_from has said this side
+        # set by the engine: the same phase's other side was just held. A position both
+        # sides share (the lying twist's knee across) is then also what that side looks like
+        # on its way back: the clock waits for this side's own side_from as well
+        self.own_side_first = False
+        if p.side_from is not None:
+            self.measure_names = self.measure_names | {p.side_from[0]}
         self.probe_since_ms: float | None = None     # the other side's position (or side), not this one's, since
         self.probe_in_since_ms: float | None = None  # the other side's position itself since
         # moving into a position: per position tracker (this side's and, while the side may
@@ -548,6 +559,10 @@ class HoldStep(Step):
         where = self._where(pos)
         blocker = self._blocker()
         if self.hold_state == "waiting":
+            if where == "in" and self.own_side_first and not self.side_confirmed:
+                self.side_confirmed = side_says(self.phase.side_from, self.side, values)
+                if not self.side_confirmed:
+                    where = "out"
             self._wait(host, t, where, pos, blocker)
             return
         # holding / paused / done: released?
