@@ -61,7 +61,10 @@ LIMIT_MB = 120.0
 # camera_off clips refused 0.857 -> 1.0, their corrections per minute 0.706 -> 0, precision
 # 0.671 -> 0.708, F1 0.625 -> 0.641). Then the seated turn's direction kept while the
 # shoulders still read the trunk turned (2026-12-07; dev precision 0.852 -> 0.863, F1 0.678
-# -> 0.687; test unchanged).
+# -> 0.687; test unchanged). Then the lying twist's clock after 2 s in the position (the
+# second side waiting for its own knee) and the knee-to-chest far knee read at the near hip
+# (2026-12-07; dev hold-start error 1.204 -> 1.037 s; test sides followed 0.95 -> 1.0, no
+# hold start missed, whose 18.7 s late start now counts in the mean: 1.163 -> 1.362 s).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 129,
@@ -75,7 +78,7 @@ FLOORS = {'dev': {'clips': 129,
                   'corrections_per_min_camera_off': 0.0,
                   'camera_unsupported_fraction_camera_off': 1.0,
                   'camera_unsupported_fraction_supported': 0.0,
-                  'hold_start_error_s_mean': 1.204,
+                  'hold_start_error_s_mean': 1.037,
                   'hold_starts_missed': 0.0,
                   'hold_error_s_mean': 0.302,
                   'rep_count_error_mean': 0.167,
@@ -91,11 +94,11 @@ FLOORS = {'dev': {'clips': 129,
                    'corrections_per_min_camera_off': 0.0,
                    'camera_unsupported_fraction_camera_off': 1.0,
                    'camera_unsupported_fraction_supported': 0.0,
-                   'hold_start_error_s_mean': 1.163,
-                   'hold_starts_missed': 1.0,
-                   'hold_error_s_mean': 1.465,
+                   'hold_start_error_s_mean': 1.362,
+                   'hold_starts_missed': 0.0,
+                   'hold_error_s_mean': 1.192,
                    'rep_count_error_mean': 0.3,
-                   'sides_followed_fraction': 0.95}}
+                   'sides_followed_fraction': 1.0}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
                    "hold_start_error_s_mean", "hold_starts_missed", "hold_error_s_mean", "rep_count_error_mean"}
 
