@@ -295,13 +295,10 @@ class ExerciseEngine:
             self._sides_skipped(t)
             self._end_exercise(t, completed=True)
             return
-        if isinstance(nxt, HoldStep) and isinstance(step, HoldStep) and nxt.phase.id == step.phase.id \
-                and nxt.side != step.side and step.hold_started_ms is not None \
-                and nxt.phase.side_from is not None and nxt.phase.side_from[2] is None:
+        if isinstance(nxt, HoldStep) and isinstance(step, HoldStep) and nxt.can_wait_for_own_side \
+                and nxt.phase.id == step.phase.id and nxt.side != step.side and step.hold_started_ms is not None:
             # the other side was just held in a position both sides share: reached without
-            # this side's own evidence (its knee came up), it is that side coming back. Not
-            # for a side_from whose sign names the side: near 0 it says neither side, and the
-            # side asked for is timed
+            # this side's own evidence (its knee came up), it is that side coming back
             nxt.own_side_first = True
         if nxt.side is not None and step.side is not None and nxt.side != step.side and self.spec.switch_cue:
             self.emit(t, "side", nxt, None, fill(self.spec.switch_cue, nxt.params()),

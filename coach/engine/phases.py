@@ -294,9 +294,12 @@ class HoldStep(Step):
         self.side_confirmed = False     # its side_from has said this side
         # set by the engine: the same phase's other side was just held. A position both
         # sides share (the lying twist's knee across) is then also what that side looks like
-        # on its way back: the clock waits for this side's own side_from as well
+        # on its way back: the clock waits for this side's own side_from as well. Only for a
+        # side_from read on each side's own limb (without positive_side): a signed one near
+        # 0 says neither side, and the side asked for is timed
         self.own_side_first = False
-        if p.side_from is not None:
+        self.can_wait_for_own_side = p.side_from is not None and p.side_from[2] is None
+        if self.can_wait_for_own_side:
             self.measure_names = self.measure_names | {p.side_from[0]}
         self.probe_since_ms: float | None = None     # the other side's position (or side), not this one's, since
         self.probe_in_since_ms: float | None = None  # the other side's position itself since
