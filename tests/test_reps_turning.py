@@ -17,6 +17,7 @@ from coach.engine.turning import TurningPoints
 
 from coach.spec import SpecError, load_spec, parse_spec
 from tests.signals import TXT, SignalMeasure, factory, frame, t  # noqa: F401
+from tests.skeletons import frame_for
 
 SPECS = Path(__file__).resolve().parents[1] / "exercise_specs"
 
@@ -196,6 +197,87 @@ def test_a_rep_under_way_when_the_step_starts_is_counted():
     starts = [e for e in ev if e.kind == "phase" and e.data.get("phase") == "cycles" and e.data["state"] == "start"]
     assert starts and starts[0].timestamp_ms <= 1500
     assert reps_counted(ev) == [1]
+
+
+def _cues(events, text: str) -> list[float]:
+    return [e.timestamp_ms for e in events if e.kind == "cue" and e.text and e.text["en"] == f"en {text}"]
+
+
+def _seen_from(view: str, t_ms: float, s0: float, s3: float):
+    """A seated skeleton seen from ``view`` (so the camera check has something to judge),
+    whose landmark 0 and 3 x carry the two signals."""
+    f = frame_for("seated", view=view, timestamp_ms=t_ms)
+    f.landmarks[0, 0] = s0
+    f.landmarks[3, 0] = s3
+    return f
+
+
+def _doing_reps_in_the_set_up(view: str):
+    eng = ExerciseEngine(load(SPEC), measure_factory=factory)
+    ev = []
+    vals = cycles(3, -40.0, 20.0, 6.0)       # 20 -> -40 -> 20, three times, from t = 0
+    for i, v in enumerate(vals):
+        ev += eng.update(_seen_from(view, i * 100.0, v, 0.0))   # ready = 0 < 1: never ready
+    ev += eng.finish(len(vals) * 100.0)
+    return ev
+
+
+def test_a_person_already_doing_the_reps_during_the_set_up_is_followed():
+    """The set-up never holds still and right (its own rule, which the reps do not judge, is
+    out the whole time: like "sit upright" to someone already leaning back over the chair):
+    while the person is on the way into a rep that rule is not said, and once a whole rep is
+    done the reps begin with that rep counted (SPEC has no timeout: before, they never began)."""
+    ev = _doing_reps_in_the_set_up("side")
+    starts = [e.timestamp_ms for e in ev if e.kind == "phase" and e.data.get("phase") == "cycles"
+              and e.data["state"] == "start"]
+    # the first bottom (-40 at 3 s) is confirmed once the head is back up by 20, at -20:
+    # -10 + 30 cos(2 pi t / 6) = -20 at t = 4.18 s
+    assert len(starts) == 1 and 4100 <= starts[0] <= 4300
+    ended = [e for e in ev if e.kind == "phase" and e.data.get("phase") == "start" and e.data["state"] == "end"]
+    assert ended and ended[0].data.get("followed") is True
+    assert reps_counted(ev) == [1, 2, 3]
+    first = next(e for e in ev if e.kind == "rep")
+    assert first.timestamp_ms == starts[0]
+    # "get ready" would be said at 1 s (persist_s 1); the head passed 20 deg of travel at 1 s
+    # too (-10 + 30 cos(2 pi t / 6) = 0 at t = 1.18 s), so: said at most before that
+    assert all(t_ms < 1200 for t_ms in _cues(ev, "get ready"))
+
+
+def test_reps_are_not_followed_from_a_camera_that_cannot_see_them():
+    """The same movement filmed from the front of a side-view exercise: the camera check
+    refuses the view, nothing is followed or counted."""
+    ev = _doing_reps_in_the_set_up("front")
+    assert any(e.kind == "camera" and e.data["state"] == "unsupported" for e in ev)
+    assert not [e for e in ev if e.kind == "phase" and e.data.get("phase") == "cycles"]
+    assert reps_counted(ev) == []
+
+
+def test_a_rep_read_before_the_camera_check_is_not_followed():
+    """Before the camera check's verdict (it needs ~1.5 s of frames) the measure may mean
+    nothing: a frontal view's first frames read "a lean" out of noise (corpus dev, a chair
+    filmed from the front: "a rep" at 1.0 s, then "hold longer"). A rep done before the
+    verdict does not end the set-up, even once the view is found to be fine."""
+    eng = ExerciseEngine(load(SPEC), measure_factory=factory)
+    ev = []
+    vals = list(np.linspace(20, -40, 5)) + list(np.linspace(-40, 20, 5)) + [20.0] * 100
+    for i, v in enumerate(vals):
+        ev += eng.update(_seen_from("side", i * 100.0, v, 0.0))
+    assert any(e.kind == "camera" and e.data["state"] == "ok" and e.timestamp_ms > 1000 for e in ev)
+    assert not [e for e in ev if e.kind == "phase" and e.data.get("phase") == "cycles"]
+    assert reps_counted(ev) == []
+
+
+def test_a_set_up_rule_is_still_said_to_someone_not_moving_into_a_rep():
+    """Not ready and still (or moving less than a rep's minimum): the set-up rule is said,
+    and the reps do not begin."""
+    eng = ExerciseEngine(load(SPEC), measure_factory=factory)
+    ev = []
+    vals = cycles(6, -5.0, 10.0, 4.0)        # 15 deg of travel < the 20-deg minimum
+    for i, v in enumerate(vals):
+        ev += eng.update(_seen_from("side", i * 100.0, v, 0.0))
+    assert _cues(ev, "get ready")
+    assert not [e for e in ev if e.kind == "phase" and e.data.get("phase") == "cycles"]
+    assert reps_counted(ev) == []
 
 
 def test_the_step_does_not_end_in_the_middle_of_a_slow_rep():

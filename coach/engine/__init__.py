@@ -26,7 +26,7 @@ Where the next steps of issue 13 plug in (seams, not behaviour yet):
 
 * **The person's start-position baseline** (``relative_to: start``): a ``Baseline`` can be
   set from outside (``Baseline.capture``). When a ``SetupStep`` completes stable and
-  fault-free (``ExerciseEngine.complete`` sees ``timed_out`` False and no tracker at
+  fault-free (``ExerciseEngine.complete`` sees neither ``timed_out`` nor ``followed`` and no tracker at
   fault), the engine would read the step's measure values and ``capture`` them into the
   baselines of the later steps' rules that declare ``relative_to: start``; a rule whose
   baseline is unknown judges nothing, so a set-up that timed out (or ended in a fault)

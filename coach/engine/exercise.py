@@ -171,9 +171,17 @@ class ExerciseEngine:
             if gate.coach and detected and step.kind == "setup" and self.start_position.wanted:
                 self.start_position.observe(t, frame, step)
             nxt = self.steps[self._i + 1] if self._i + 1 < len(self.steps) else None
+            followed = False
             if gate.coach and detected and isinstance(nxt, RepsStep):
                 nxt.warm(t, frame)   # a rep already under way when it starts is counted
-            if gate.coach and not (self._recognisers and detected and self._follow_ahead(t, frame, step)) \
+                if isinstance(step, SetupStep):
+                    if self.gates.view_confirmed:
+                        followed = self._follow_reps(t, step, nxt)
+                    else:   # not before the camera is found to see the movement: a frontal
+                        nxt.warm_rep = None   # view's first frames read "a lean" out of noise
+            if followed:
+                pass
+            elif gate.coach and not (self._recognisers and detected and self._follow_ahead(t, frame, step)) \
                     and not (detected and self._follow_side(t, frame, step)):
                 step.update(self, t, dt_s, values)
             elif gate.reason == "posture" and isinstance(step, HoldStep):
@@ -279,12 +287,14 @@ class ExerciseEngine:
             self.board.said_now(rule.id)
             self.emit(t, "cue", step, rule, text, check=rule.check, **extra)
 
-    def complete(self, t: float, step: Step, timed_out: bool = False) -> None:
-        """The step is over: on to the next one (or the exercise is done)."""
+    def complete(self, t: float, step: Step, timed_out: bool = False, followed: bool = False) -> None:
+        """The step is over: on to the next one (or the exercise is done). ``timed_out``: a
+        set-up that never held still and fault-free for its stable_s; ``followed``: one the
+        person went on from (already doing the next step). Neither captures a start position."""
         step.completed = True
-        if step.kind == "setup" and not timed_out and self.start_position.wanted:
+        if step.kind == "setup" and not (timed_out or followed) and self.start_position.wanted:
             self.start_position.capture(step, self.steps[step.index + 1:])
-        extra = {"timed_out": True} if timed_out else {}
+        extra = {"timed_out": True} if timed_out else {"followed": True} if followed else {}
         self.emit(t, "phase", step, None, None, phase=step.phase.id, phase_kind=step.phase.kind, state="end",
                   hold_s=step.achieved_s if isinstance(step, HoldStep) else None,
                   reps=getattr(step, "reps", None) if step.kind == "reps" else None, **extra)
@@ -373,6 +383,20 @@ class ExerciseEngine:
             elif under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
                 under_way = target
         current.under_way = NO_RULES if under_way is None else self._moot(current, under_way)
+        return False
+
+    def _follow_reps(self, t: float, current: SetupStep, reps: RepsStep) -> bool:
+        """The person is already doing the reps while the set-up waits for them to be still
+        and right for its stable_s (e.g. leaning back over the chair at once): while they are
+        on the way into a rep (at least its minimum amplitude), the set-up's rules that the
+        reps do not judge ("sit upright") are not said; once a whole rep is done, the reps
+        begin and that rep counts. True if it went on."""
+        if reps.warm_rep is not None:
+            self.complete(t, current, followed=True)
+            if self.step is reps:
+                reps.start_followed(self, t)
+            return True
+        current.under_way = self._moot(current, reps) if reps.moving() else NO_RULES
         return False
 
     def _moot(self, step: Step, later: Step) -> frozenset[str]:

@@ -126,6 +126,11 @@ class Gates:
         self._rest_cache: dict[str | None, frozenset[str]] = {}
         self._open: dict[frozenset[str], GateDecision] = {}
 
+    @property
+    def view_confirmed(self) -> bool:
+        """Has the camera been found to be in a supported view (or does the spec name none)?"""
+        return self.supported is True or not self.views
+
     # -- the gates ------------------------------------------------------------------------
     def update(self, frame: PoseFrame, start_position: bool = True) -> GateDecision:
         """``start_position``: the person is setting up or resting (not turning into a hold,

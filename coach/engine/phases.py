@@ -20,7 +20,7 @@ from coach.engine.cues import CueBoard, cant_see_text
 from coach.engine.events import Event
 from coach.engine.rules import CANT_SEE, FAULT, NO_RULES, OK, WARNING, RuleTracker, rule_value
 from coach.engine.texts import ENGINE_TEXT, fill, text_params
-from coach.engine.turning import TurningPoints
+from coach.engine.turning import Turn, TurningPoints
 from coach.measures.base import seen_of_deps
 from coach.measures.points import view_of
 from coach.pose import PoseFrame
@@ -772,6 +772,7 @@ class RepsStep(Step):
         self.idle_fired_at = -1         # rep count at which "too few reps" was said
         self.turns: TurningPoints | None = None
         self._far_v = self._near_v = math.nan   # the last turns at the rep's far and near end
+        self.warm_rep: Turn | None = None        # a rep done while the step before was current
         if p.count == "turning_points":
             self.turns = TurningPoints(p.direction, p.min_amplitude or 0.0, p.range_fraction)
 
@@ -786,7 +787,30 @@ class RepsStep(Step):
             return
         v = self.measure(frame).get(self.phase.measure or "", math.nan)
         if v == v:
-            self._follow(t, v)
+            turn = self._follow(t, v)
+            if turn is not None and turn.rep:
+                self.warm_rep = turn
+
+    def moving(self) -> bool:
+        """While warming: is the person on the way into a rep, at least the rep's minimum
+        amplitude from where they started it (e.g. already leaning back over the chair)?"""
+        tp = self.turns
+        return tp is not None and tp.heading == self.phase.direction and tp.travel >= (self.phase.min_amplitude or 0.0)
+
+    def start_followed(self, host: Host, t: float) -> None:
+        """Current now because the person was already doing the reps: the rep they did while
+        the step before was current counts (its far end's time and its hold at the end)."""
+        turn, self.warm_rep = self.warm_rep, None
+        if turn is not None:
+            self._turned(host, t, turn)
+
+    def _turned(self, host: Host, t: float, turn: Turn) -> None:
+        """A rep's far end was confirmed: count it. The time near the far end is timed within
+        a quarter of the excursion (at least half the minimum amplitude): on an excursion
+        under twice the minimum that band is as narrow as the measure's noise, which breaks
+        the run near the end into pieces; such a rep is counted, its hold not judged."""
+        timed = turn.excursion >= 2.0 * (self.phase.min_amplitude or 0.0)
+        self._rep(host, t, turn.near_s, turn.t_ms, timed=timed)
 
     def _follow(self, t: float, v: float) -> Any:
         """Feed the direction counter; returns the turn it confirmed, if any."""
@@ -812,12 +836,7 @@ class RepsStep(Step):
             if self.turns is not None:
                 turn = self._follow(t, v)
                 if turn is not None and turn.rep:
-                    # the time near the far end is timed within a quarter of the excursion
-                    # (at least half the minimum amplitude): on an excursion under twice the
-                    # minimum that band is as narrow as the measure's noise, which breaks the
-                    # run near the end into pieces; such a rep is counted, its hold not judged
-                    timed = turn.excursion >= 2.0 * (p.min_amplitude or 0.0)
-                    self._rep(host, t, turn.near_s, turn.t_ms, timed=timed)
+                    self._turned(host, t, turn)
             else:
                 up = p.direction == "up"
                 if not self.high:

@@ -94,6 +94,14 @@ class TurningPoints:
         return self._ext_v
 
     @property
+    def travel(self) -> float:
+        """How far the signal has come since its last turn (or the start it left): 0 before
+        it has a direction."""
+        if self._trend is None:
+            return 0.0
+        return abs(self._ext_v - self._last_turn_v)
+
+    @property
     def heading(self) -> str | None:
         """Where the signal is heading now ("up"/"down"; None before it has moved)."""
         return self._trend
