@@ -303,6 +303,41 @@ def test_cat_cow_neck_overextended():
     f, _ = assert_caught("cat_cow", ev, "neck_overextended", 6.0 + 1.5 * 129 / 190 - 0.1, cue_within_s=6.5)
 
 
+def _rocking_hips(n=4, period=6.0, shift=0.12):
+    """Cat-cow whose hips rock back over the knees in each cat and forward in each cow."""
+    keys = [(0.0, {}, None), (3.0, {}, None)]
+    t, q = 3.0, period / 4
+    for _ in range(n):
+        keys += [(t + q, {"flex": 1, "hip_shift": -shift}, None), (t + 2 * q, {}, None),
+                 (t + 3 * q, {"flex": -1, "hip_shift": shift}, None), (t + 4 * q, {}, None)]
+        t += period
+    return keys
+
+
+def test_cat_cow_hips_rocking_over_the_knees_is_the_hips_cue_not_the_knees():
+    """Hips 12 cm back in the cat and forward in the cow (the thigh 15 deg either way of
+    vertical, 30 peak to peak; through a 2-s median ~20): "keep your hips over your knees".
+    The knees are where they belong, so "put your knees under your hips" (which the thigh's
+    angle from vertical, read unsigned, used to say) is not said."""
+    eng, ev = run("cat_cow", _rocking_hips(), finish=False)
+    said = [e.rule_id for e in of_kind(ev, "cue")]
+    assert "hips_shifting" in said
+    assert "knees_not_under_hips" not in said
+    # the same cycles with still hips: no hips cue
+    eng, ev = run("cat_cow", _rocking_hips(shift=0.0), finish=False)
+    assert "hips_shifting" not in [e.rule_id for e in of_kind(ev, "fault")]
+
+
+def test_cat_cow_knees_placed_forward_is_the_knees_cue():
+    """Knees 15 cm ahead of the hips from the start (the thigh 18 deg off vertical): the set-up
+    cue, and no hips cue (the thigh does not swing)."""
+    keys = [(tt, {**p, "knee_back": -0.15}, sd) for tt, p, sd in cc_keys(n=3)]
+    eng, ev = run("cat_cow", keys, finish=False)
+    said = [e.rule_id for e in of_kind(ev, "cue")]
+    assert "knees_not_under_hips" in said
+    assert "hips_shifting" not in said
+
+
 def test_cat_cow_elbows_bent():
     eng, ev = run("cat_cow", cc_keys(n=2, extra={"elbow_deg": 60}), finish=False)
     assert "elbows_bent" in [e.rule_id for e in of_kind(ev, "cue")]

@@ -85,7 +85,6 @@ KNOWN_MISSES = {
                                             "near the farthest lean (within a quarter of it), which adds ~2 s of lean "
                                             "in and out at this tempo; the 1st 1-s hold reads 3.0 s, at the 3 s bound, "
                                             "the others 2.8-2.9 s",
-    ("cat_cow", "hips_shifting"): "hips rock 18 deg: thigh 15.9 true, under 10 + 7.6 (error)",
     ("cat_cow", "neck_overextended"): "a 55 deg neck extension lifts the face less than the 90 deg from the "
                                       "start (+1.5 x 26 error) that only a head thrown right back reaches; the "
                                       "article asks for the head lifted",

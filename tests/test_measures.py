@@ -258,6 +258,34 @@ def test_segment_angle_signed_facing_from_knees() -> None:
                "facing_from": "feet"})
 
 
+# on all fours, facing screen-right: shoulders 200 px ahead of the hips; the knee 20 px ahead
+# of its hip (the knees placed forward), 100 px below it
+ALL_FOURS = {
+    L.NOSE: (380, 260), L.LEFT_EAR: (350, 230), L.RIGHT_EAR: (352, 230),
+    L.LEFT_SHOULDER: (300, 200), L.RIGHT_SHOULDER: (302, 200),
+    L.LEFT_HIP: (100, 200), L.RIGHT_HIP: (102, 200), L.LEFT_KNEE: (120, 300), L.RIGHT_KNEE: (122, 300),
+}
+
+
+def test_segment_angle_signed_facing_from_shoulders() -> None:
+    # knee -> hip, + = the hip toward the head end: the knee ahead of the hip reads -11.3 deg
+    m = build({"type": "segment_angle", "points": ["left_knee", "left_hip"], "signed": True,
+               "facing_from": "shoulders"})
+    expected = -math.degrees(math.atan2(20, 100))
+    assert m.update(make_frame(ALL_FOURS), {}) == pytest.approx(expected)
+    assert m.update(make_frame(_mirror(ALL_FOURS)), {}) == pytest.approx(expected)
+    # a deep cat: the head hangs with the nose behind the ear. Told by the nose the person
+    # would face screen-left and the knee read as behind the hip; told by the shoulders, not
+    tucked = {**ALL_FOURS, L.NOSE: (330, 300)}
+    by_nose = build({"type": "segment_angle", "points": ["left_knee", "left_hip"], "signed": True})
+    assert by_nose.update(make_frame(tucked), {}) == pytest.approx(-expected)
+    assert m.update(make_frame(tucked), {}) == pytest.approx(expected)
+    assert int(L.LEFT_SHOULDER) in m.landmarks and int(L.RIGHT_HIP) in m.landmarks
+    # seen from the head end: shoulders 40 px across from the hips (< 0.3 torso) -> NaN
+    end_on = {**ALL_FOURS, L.LEFT_SHOULDER: (140, 120), L.RIGHT_SHOULDER: (142, 120)}
+    assert math.isnan(m.update(make_frame(end_on), {}))
+
+
 def test_offset_forward_axis() -> None:
     # knee 60 px ahead of the hip (facing left, knee to the left): +60 / torso 120 = 0.5
     m = build({"type": "offset", "point": "left_knee", "axis": "forward", "to": "left_hip"})
@@ -812,6 +840,22 @@ def test_rolling_max_min_equal_the_max_min_of_the_window() -> None:
             continue
         assert got_max == max(window) and math.copysign(1, got_max) == math.copysign(1, max(window))
         assert got_min == min(window) and math.copysign(1, got_min) == math.copysign(1, min(window))
+
+
+def test_rolling_leaves_out_readings_past_max_abs() -> None:
+    # a kneeling thigh read 5 deg, then for 0.6 of a 1-s window the knee put above the hip
+    # (130 deg: impossible kneeling): left out, the median stays at 5; without max_abs it jumps
+    kept = build({"type": "rolling", "of": "v", "stat": "median", "window_s": 1.0, "max_abs": 90})
+    plain = build({"type": "rolling", "of": "v", "stat": "median", "window_s": 1.0})
+    series = [5.0] * 10 + [130.0] * 6 + [-130.0] + [5.0] * 10
+    out = [(kept.update(_t(i * 100.0), {"v": v}), plain.update(_t(i * 100.0), {"v": v}))
+           for i, v in enumerate(series)]
+    assert all(a == 5.0 for a, _ in out)
+    assert max(b for _, b in out) == 130.0
+    # nothing but impossible readings in the window: NaN (nothing seen)
+    for i in range(30, 45):
+        a = kept.update(_t(i * 100.0), {"v": 150.0})
+    assert math.isnan(a)
 
 
 def test_rolling_rejects_a_bad_stat() -> None:

@@ -105,6 +105,11 @@ class Rolling(_Derived):
         "of": ParamSpec("measure", True, None, None, "the measure to steady"),
         "stat": ParamSpec("enum", True, None, ("max", "min", "median"), "max, min or median over the window"),
         "window_s": ParamSpec("number", False, 1.0, None, "window, seconds", low=0.05, high=60.0),
+        "max_abs": ParamSpec(
+            "number", False, None, None,
+            "values farther than this from 0 are left out: readings the posture makes "
+            "impossible (a kneeling thigh more than 90 deg from vertical)", low=0.0,
+        ),
     }
 
     def __init__(self, name: str, params: dict[str, Any], side: str | None,
@@ -112,6 +117,7 @@ class Rolling(_Derived):
         super().__init__(name, params, side, source_unit)
         self.stat = params["stat"]
         self.window_ms = params["window_s"] * 1000.0
+        self.max_abs = math.inf if params["max_abs"] is None else float(params["max_abs"])
         self._hist: deque[tuple[float, float]] = deque()
 
     def reset(self) -> None:
@@ -122,7 +128,7 @@ class Rolling(_Derived):
         t = frame.timestamp_ms
         hist = self._hist
         stat = self.stat
-        if v is not None and v == v and (not hist or t > hist[-1][0]):
+        if v is not None and abs(v) <= self.max_abs and (not hist or t > hist[-1][0]):   # (NaN: False)
             # max / min: only the samples no later one beats are kept (a 20 s window holds
             # hundreds), so the first is the window's max (min), the first one of equals as
             # max() gives it; the last is still the latest sample

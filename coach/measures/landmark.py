@@ -11,7 +11,8 @@ from typing import Any
 from coach.pose import Landmark, PoseFrame
 from coach.measures.base import MIN_VIS_PARAM, NORMALISE_PARAM, BaseMeasure, ParamSpec, add_landmarks
 from coach.measures.points import (
-    FACING_KNEE_LANDMARKS, FACING_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS, MeasureError, view_of,
+    FACING_KNEE_LANDMARKS, FACING_LANDMARKS, FACING_SHOULDER_LANDMARKS, NAN, REF_LH, REF_LS, REF_RH, REF_RS,
+    MeasureError, view_of,
 )
 from coach.vocab import SIDES
 
@@ -90,9 +91,10 @@ class SegmentAngle(BaseMeasure):
             "the person faces (side views)",
         ),
         "facing_from": ParamSpec(
-            "enum", False, "nose", ("nose", "knees"),
-            "signed: where the person faces, told by the nose against the ear, or (seated) by "
-            "the knee against its hip, which a glance at the camera does not change",
+            "enum", False, "nose", ("nose", "knees", "shoulders"),
+            "signed: where the person faces, told by the nose against the ear, (seated) by "
+            "the knee against its hip, which a glance at the camera does not change, or (on "
+            "all fours) by the shoulders against the hips, however the head hangs",
         ),
         "min_visibility": MIN_VIS_PARAM,
     }
@@ -110,7 +112,8 @@ class SegmentAngle(BaseMeasure):
         self.facing_from = params["facing_from"]
         if self.signed:
             self.landmarks = add_landmarks(
-                self.landmarks, FACING_KNEE_LANDMARKS if self.facing_from == "knees" else FACING_LANDMARKS)
+                self.landmarks, {"knees": FACING_KNEE_LANDMARKS, "shoulders": FACING_SHOULDER_LANDMARKS}.get(
+                    self.facing_from, FACING_LANDMARKS))
 
     def update(self, frame: PoseFrame, values: Mapping[str, float]) -> float:
         f = view_of(frame)

@@ -281,9 +281,15 @@ class FrameView:
         by "knees": from the better-seen knee's position relative to its hip: for a seated
         body, whose thighs point where it faces whatever the head does; None when the knee is
         within 0.3 torso lengths of the hip across the picture (a front view).
+        by "shoulders": from the shoulders' midpoint relative to the hips': for a body on all
+        fours, whose head end is where it faces however the head hangs (in a deep cat the
+        nose can sit behind the ear); None when they are within 0.3 torso lengths across the
+        picture (seen from the head or feet end).
         """
         if by == "knees":
             return self._facing_knees(min_vis)
+        if by == "shoulders":
+            return self._facing_shoulders(min_vis)
         nose = self.px(REF_NOSE, min_vis)
         if nose is None:
             return None
@@ -303,6 +309,16 @@ class FrameView:
         if not (rows[knee][VIS] >= min_vis and rows[hip][VIS] >= min_vis):
             return None
         d = (rows[knee][0] - rows[hip][0]) * self.w
+        if not abs(d) >= 0.3 * self.scale("torso", min_vis):  # NaN-safe
+            return None
+        return 1.0 if d > 0 else -1.0
+
+    def _facing_shoulders(self, min_vis: float) -> float | None:
+        sh = self.px(REF_MID_SHOULDERS, min_vis)
+        hip = self.px(REF_MID_HIPS, min_vis)
+        if sh is None or hip is None:
+            return None
+        d = sh[0] - hip[0]
         if not abs(d) >= 0.3 * self.scale("torso", min_vis):  # NaN-safe
             return None
         return 1.0 if d > 0 else -1.0
@@ -344,3 +360,6 @@ FACING_LANDMARKS = (int(Landmark.NOSE), LEFT_EAR, RIGHT_EAR)
 LEFT_KNEE, RIGHT_KNEE = int(Landmark.LEFT_KNEE), int(Landmark.RIGHT_KNEE)
 LEFT_HIP, RIGHT_HIP = int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)
 FACING_KNEE_LANDMARKS = (LEFT_HIP, RIGHT_HIP, LEFT_KNEE, RIGHT_KNEE)
+REF_MID_SHOULDERS = PointRef("mid_shoulder", "mid", (int(Landmark.LEFT_SHOULDER), int(Landmark.RIGHT_SHOULDER)))
+REF_MID_HIPS = PointRef("mid_hip", "mid", (LEFT_HIP, RIGHT_HIP))
+FACING_SHOULDER_LANDMARKS = (int(Landmark.LEFT_SHOULDER), int(Landmark.RIGHT_SHOULDER), LEFT_HIP, RIGHT_HIP)
