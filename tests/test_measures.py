@@ -281,8 +281,9 @@ def test_segment_angle_signed_facing_from_shoulders() -> None:
     assert by_nose.update(make_frame(tucked), {}) == pytest.approx(-expected)
     assert m.update(make_frame(tucked), {}) == pytest.approx(expected)
     assert int(L.LEFT_SHOULDER) in m.landmarks and int(L.RIGHT_HIP) in m.landmarks
-    # seen from the head end: shoulders 40 px across from the hips (< 0.3 torso) -> NaN
-    end_on = {**ALL_FOURS, L.LEFT_SHOULDER: (140, 120), L.RIGHT_SHOULDER: (142, 120)}
+    # seen from the head end: the shoulders 5 px across from the hips, 100 px above them on
+    # screen (< 0.3 torso) -> NaN
+    end_on = {**ALL_FOURS, L.LEFT_SHOULDER: (105, 100), L.RIGHT_SHOULDER: (107, 100)}
     assert math.isnan(m.update(make_frame(end_on), {}))
 
 
