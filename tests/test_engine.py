@@ -734,6 +734,25 @@ def test_side_tried_but_never_right_is_not_skipped():
     assert "skipped" not in [e.rule_id for e in kinds(ev, "fault")]
 
 
+def test_a_side_held_within_the_measures_error_of_its_position_is_not_skipped():
+    """The left knee brought to within the measure's error of the position (40 against 50
+    with an error of 15: no evidence it is out, so "position" is not said either) before the
+    side's first switch_s were over, so no progress toward it is seen: that side was tried,
+    not skipped (corpus dev: "remember your right side" to someone who held the knee at a
+    true 99 deg against 90 + 11.9 for 30 s). Clearly out (30: past the bound by more than
+    the error) and still: skipped."""
+    spec = SIDES_SPEC.replace("min_deg: 50, severity: setup", "min_deg: 50, error_deg: 15, severity: form")
+    assert spec != SIDES_SPEC
+    for left, skipped in ((40, []), (30, [("skipped", "left")])):
+        eng = ExerciseEngine(load(spec), measure_factory=factory)
+        ev = run(eng, hold_frames(0, 1500, s3=5, s0=0, s1=0))
+        ev += run(eng, hold_frames(1500, 6000, s3=5, s0=60, s1=0))          # right side held
+        ev += run(eng, hold_frames(6000, 6600, s3=5, s0=0, s1=0))           # released at 6500
+        ev += run(eng, hold_frames(6600, 20000, s3=5, s0=0, s1=left))       # the left knee, at once
+        ev += eng.finish(20000)
+        assert [(f.rule_id, f.side) for f in kinds(ev, "fault") if f.rule_id == "skipped"] == skipped, left
+
+
 def test_side_where_nothing_moved_is_skipped_even_after_the_return_movement():
     # the return from the right side passes through values that look like moving on the
     # left measure; the first seconds of a side are not judged

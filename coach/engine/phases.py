@@ -713,12 +713,17 @@ class HoldStep(Step):
     def _track_progress(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> None:
         """A side the person tried but never got right is not a skipped side: it counts as
         attempted once a position rule has come ``attempt_fraction`` of the way to its bound,
-        from the farthest it has been during the step, for ``attempt_s``. The first
-        ``switch_s`` of a step are not judged: the person is still coming back from the
-        previous one."""
+        from the farthest it has been during the step, for ``attempt_s``, or once every
+        position rule has been within its measure's error of the position for as long (no
+        evidence that they are out of it: "pull closer" is not said either, and someone
+        already near the position when the step began shows no progress toward it; only in
+        steps whose position is this side's own, without a ``side_from``: a turn's error can
+        reach back to sitting straight). The first ``switch_s`` of a step are not judged: the
+        person is still coming back from the previous one."""
         if self.started_ms is None or t - self.started_ms < timing.switch_s * 1000.0:
             return
-        moved = False
+        moved = self.phase.side_from is None and bool(pos) and all(
+            tr.judged_value == tr.judged_value and not tr.evident(tr.judged_value) for tr in pos)
         for tr in pos:
             v = tr.value
             if v != v:
