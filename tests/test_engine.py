@@ -753,6 +753,20 @@ def test_a_side_held_within_the_measures_error_of_its_position_is_not_skipped():
         assert [(f.rule_id, f.side) for f in kinds(ev, "fault") if f.rule_id == "skipped"] == skipped, left
 
 
+def test_the_first_side_brought_part_way_at_once_was_tried():
+    """The first side's knee comes 30 of the 50 needed within its step's first second and
+    stays there: that side was tried (its progress is judged from the step's start; only a
+    step right after the other side's waits switch_s, while the person comes back from it).
+    The left side, never moved, is the only one reminded (corpus dev: "remember your right
+    side" after a right knee was pulled to 113 deg against 90 in the first 4 s and held)."""
+    eng = ExerciseEngine(load(SIDES_SPEC), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 1500, s3=5, s0=0, s1=0))
+    ev += run(eng, hold_frames(1500, 2000, s3=5, s0=15, s1=0))
+    ev += run(eng, hold_frames(2000, 20000, s3=5, s0=30, s1=0))
+    ev += eng.finish(20000)
+    assert [(f.rule_id, f.side) for f in kinds(ev, "fault") if f.rule_id == "skipped"] == [("skipped", "left")]
+
+
 def test_side_where_nothing_moved_is_skipped_even_after_the_return_movement():
     # the return from the right side passes through values that look like moving on the
     # left measure; the first seconds of a side are not judged

@@ -310,6 +310,8 @@ class ExerciseEngine:
             # the other side was just held in a position both sides share: reached without
             # this side's own evidence (its knee came up), it is that side coming back
             nxt.own_side_first = True
+        if nxt.side is not None and step.side is not None and nxt.side != step.side:
+            nxt.after_other_side = True
         if nxt.side is not None and step.side is not None and nxt.side != step.side and self.spec.switch_cue:
             self.emit(t, "side", nxt, None, fill(self.spec.switch_cue, nxt.params()),
                       side_from=step.side, side_to=nxt.side)

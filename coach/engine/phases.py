@@ -119,6 +119,7 @@ class Step:
         # its recognise_s) -- this step's rules that step does not judge ("legs straight",
         # "let your other foot rest") are not said to someone who has moved on
         self.under_way: frozenset[str] = NO_RULES
+        self.after_other_side = False   # set by the engine: entered right after the other side's step
 
     def build(self, spec: ExerciseSpec, factory: MeasureFactory) -> dict[str, Any]:
         """Build the measures (with their dependencies) and the rule trackers."""
@@ -718,9 +719,11 @@ class HoldStep(Step):
         evidence that they are out of it: "pull closer" is not said either, and someone
         already near the position when the step began shows no progress toward it; only in
         steps whose position is this side's own, without a ``side_from``: a turn's error can
-        reach back to sitting straight). The first ``switch_s`` of a step are not judged: the
-        person is still coming back from the previous one."""
-        if self.started_ms is None or t - self.started_ms < timing.switch_s * 1000.0:
+        reach back to sitting straight). In a step right after the other side's, its first
+        ``switch_s`` are not judged: the person is still coming back from that side. (The first
+        side's step is judged from its start: someone who pulled the knee part of the way in
+        its first seconds and kept it there had made their progress by then.)"""
+        if self.started_ms is None or (self.after_other_side and t - self.started_ms < timing.switch_s * 1000.0):
             return
         moved = self.phase.side_from is None and bool(pos) and all(
             tr.judged_value == tr.judged_value and not tr.evident(tr.judged_value) for tr in pos)
