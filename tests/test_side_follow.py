@@ -202,6 +202,31 @@ def test_a_side_tried_before_the_other_is_not_reminded_as_skipped():
     assert ("skipped", "left") not in [(e.rule_id, e.side) for e in ev if e.kind == "fault"]
 
 
+def test_a_side_its_own_evidence_named_was_tried_even_short_of_half_way():
+    """The right knee comes up (its side_from says the right) but goes only 15 of the 50
+    needed over (a turn too small), then the person does the left: the right was tried, and
+    the end does not say "remember the right side" (corpus dev: said after a seated turn of
+    12 deg to the right, where 23 is the position; its own "turn further" had been said)."""
+    eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)
+    ev += feed(eng, 1500, 12000, s0=15, s1=0, s4=0.5, s5=0)     # the right knee up, barely over
+    ev += feed(eng, 12000, 14000, s0=0, s1=0, s4=0, s5=0)       # back to the middle
+    ev += feed(eng, 14000, 22000, s0=0, s1=60, s4=0, s5=0.5)    # the left, all the way
+    ev += feed(eng, 22000, 24000, s0=0, s1=0, s4=0, s5=0)
+    ev += eng.finish(24000)
+    assert [(s, st) for s, st, _ in hold_events(ev)] == [("left", "started"), ("left", "done")]
+    assert ("skipped", "right") not in [(e.rule_id, e.side) for e in ev if e.kind == "fault"]
+    # the same without the knee coming up (no evidence of the right side): reminded
+    eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)
+    ev += feed(eng, 1500, 12000, s0=15, s1=0, s4=0.1, s5=0)
+    ev += feed(eng, 12000, 14000, s0=0, s1=0, s4=0, s5=0)
+    ev += feed(eng, 14000, 22000, s0=0, s1=60, s4=0, s5=0.5)
+    ev += feed(eng, 22000, 24000, s0=0, s1=0, s4=0, s5=0)
+    ev += eng.finish(24000)
+    assert ("skipped", "right") in [(e.rule_id, e.side) for e in ev if e.kind == "fault"]
+
+
 def test_without_side_evidence_the_planned_side_stays():
     eng = ExerciseEngine(load(SIDE_FROM), measure_factory=factory)
     ev = feed(eng, 0, 1500, s0=0, s1=0, s4=0, s5=0)

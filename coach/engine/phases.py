@@ -717,16 +717,20 @@ class HoldStep(Step):
         from the farthest it has been during the step, for ``attempt_s``, or once every
         position rule has been within its measure's error of the position for as long (no
         evidence that they are out of it: "pull closer" is not said either, and someone
-        already near the position when the step began shows no progress toward it; only in
-        steps whose position is this side's own, without a ``side_from``: a turn's error can
-        reach back to sitting straight). In a step right after the other side's, its first
+        already near the position when the step began shows no progress toward it), or, in
+        a phase with a ``side_from`` (where a turn's error can reach back to sitting
+        straight), once that has said this side for as long (a turn too small to be the
+        position, but toward this side). In a step right after the other side's, its first
         ``switch_s`` are not judged: the person is still coming back from that side. (The first
         side's step is judged from its start: someone who pulled the knee part of the way in
         its first seconds and kept it there had made their progress by then.)"""
         if self.started_ms is None or (self.after_other_side and t - self.started_ms < timing.switch_s * 1000.0):
             return
-        moved = self.phase.side_from is None and bool(pos) and all(
-            tr.judged_value == tr.judged_value and not tr.evident(tr.judged_value) for tr in pos)
+        if self.phase.side_from is None:
+            moved = bool(pos) and all(tr.judged_value == tr.judged_value and not tr.evident(tr.judged_value)
+                                      for tr in pos)
+        else:   # its own evidence says this side (turned toward it, its knee came up)
+            moved = self.probes is not None and self.probes[0].side_seen
         for tr in pos:
             v = tr.value
             if v != v:
