@@ -65,15 +65,20 @@ LIMIT_MB = 120.0
 # second side waiting for its own knee) and the knee-to-chest far knee read at the near hip
 # (2026-12-07; dev hold-start error 1.204 -> 1.037 s; test sides followed 0.95 -> 1.0, no
 # hold start missed, whose 18.7 s late start now counts in the mean: 1.163 -> 1.362 s).
+# Then (session 16, 2026-12-07) a set-up followed into turning-point reps, the cat-cow's
+# hips rocking read as the thigh's swing (its just-past dev clip found 10 s late: dev
+# precision 0.863 -> 0.836, F1 0.687 -> 0.684, recall 0.571 -> 0.578, obvious 0.643 -> 0.657)
+# and sides tried within the measure's error or by their own evidence (test: reps exact,
+# error 0.3 -> 0.0; recall just past 0.488 -> 0.465, obvious 0.682 -> 0.704, F1 unchanged).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 129,
                   'tracked_fraction': 0.992,
-                  'precision': 0.863,
-                  'recall': 0.571,
-                  'f1': 0.687,
+                  'precision': 0.836,
+                  'recall': 0.578,
+                  'f1': 0.684,
                   'recall_just_past': 0.483,
-                  'recall_obvious': 0.643,
+                  'recall_obvious': 0.657,
                   'wrong_cues_per_min_good': 0.016,
                   'corrections_per_min_camera_off': 0.0,
                   'camera_unsupported_fraction_camera_off': 1.0,
@@ -88,8 +93,8 @@ FLOORS = {'dev': {'clips': 129,
                    'precision': 0.708,
                    'recall': 0.586,
                    'f1': 0.641,
-                   'recall_just_past': 0.488,
-                   'recall_obvious': 0.681,
+                   'recall_just_past': 0.465,
+                   'recall_obvious': 0.704,
                    'wrong_cues_per_min_good': 0.171,
                    'corrections_per_min_camera_off': 0.0,
                    'camera_unsupported_fraction_camera_off': 1.0,
@@ -97,7 +102,7 @@ FLOORS = {'dev': {'clips': 129,
                    'hold_start_error_s_mean': 1.362,
                    'hold_starts_missed': 0.0,
                    'hold_error_s_mean': 1.192,
-                   'rep_count_error_mean': 0.3,
+                   'rep_count_error_mean': 0.0,
                    'sides_followed_fraction': 1.0}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
                    "hold_start_error_s_mean", "hold_starts_missed", "hold_error_s_mean", "rep_count_error_mean"}
