@@ -243,6 +243,28 @@ def test_a_person_already_doing_the_reps_during_the_set_up_is_followed():
     assert all(t_ms < 1200 for t_ms in _cues(ev, "get ready"))
 
 
+def test_the_set_up_rule_stays_unsaid_with_a_later_hold_that_can_be_recognised_ahead():
+    """The same, in an exercise whose later hold can be recognised ahead (its check runs in
+    the same frame and sets what the set-up does not say): "get ready" is still not said
+    while the person is on the way into a rep."""
+    spec = SPEC.replace(
+        "rules:\n",
+        "  - {id: after, kind: hold, min_s: 5, target_s: 5, position: [still], recognise_s: 3}\nrules:\n"
+        "  still: {measure: ready, min_deg: 50, severity: setup, phases: [after], cue: " + TXT.replace("{x}", "still")
+        + "}\n", 1)
+    assert spec != SPEC
+    for recognisable in (False, True):
+        eng = ExerciseEngine(load(spec if recognisable else SPEC), measure_factory=factory)
+        ev = []
+        # ready at the top for 0.5 s (the set-up needs 1 s), then not ready while going down
+        # 60 deg over 3 s and staying there: 20 deg of travel by 1.5 s, "get ready" due at 1.5 s
+        vals = [20.0] * 5 + list(np.linspace(20, -40, 30)) + [-40.0] * 50
+        for i, v in enumerate(vals):
+            ev += eng.update(_seen_from("side", i * 100.0, v, 5.0 if i < 5 else 0.0))
+        assert not _cues(ev, "get ready"), recognisable
+        assert [e for e in ev if e.kind == "fault" and e.rule_id == "ready"]   # (at fault: not said)
+
+
 def test_reps_are_not_followed_from_a_camera_that_cannot_see_them():
     """The same movement filmed from the front of a side-view exercise: the camera check
     refuses the view, nothing is followed or counted."""

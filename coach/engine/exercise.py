@@ -125,6 +125,8 @@ class ExerciseEngine:
         self._events: list[Event] = []
         self.fault_counts: dict[str, int] = {}
         self._recognisers = [s for s in self.steps if isinstance(s, HoldStep) and s.phase.recognise_s is not None]
+        # (a set-up step, its rules moot while the person is on the way into a rep)
+        self._reps_under_way: tuple[Step | None, frozenset[str]] = (None, NO_RULES)
         self._moot_cache: dict[tuple[int, int], frozenset[str]] = {}
         self.gates = Gates(spec)        # two people, posture, camera view: may this frame be coached?
         self.gate = GateDecision()
@@ -384,7 +386,9 @@ class ExerciseEngine:
                 under_way = under_way or target
             elif under_way is None and target.probes is not None and any(p.side_seen for p in target.probes):
                 under_way = target
-        current.under_way = NO_RULES if under_way is None else self._moot(current, under_way)
+        moot = NO_RULES if under_way is None else self._moot(current, under_way)
+        step, reps_moot = self._reps_under_way
+        current.under_way = moot | reps_moot if step is current else moot
         return False
 
     def _follow_reps(self, t: float, current: SetupStep, reps: RepsStep) -> bool:
@@ -399,6 +403,7 @@ class ExerciseEngine:
                 reps.start_followed(self, t)
             return True
         current.under_way = self._moot(current, reps) if reps.moving() else NO_RULES
+        self._reps_under_way = (current, current.under_way)   # (kept if a later hold is recognised ahead)
         return False
 
     def _moot(self, step: Step, later: Step) -> frozenset[str]:
