@@ -333,6 +333,27 @@ def test_the_position_cue_waits_for_someone_resting_before_they_start():
     assert cues and cues[0] <= step_start + 3000 + 200
 
 
+def test_the_second_sides_position_cue_waits_for_someone_resting_after_the_first():
+    """Right after the first side's hold, the second side's reading moves a step toward its
+    position while the person comes back from the first (corpus val: a knee-to-chest's far
+    knee angle moved 6 deg as the other leg came down); then they rest. That is no start
+    toward this side: "pull your left knee closer" waits as for anyone resting before a side
+    (timing.idle_s, 10 s), not the rule's persist_s after the step began."""
+    # (an error of 10: a step toward the position is 5, half of it; the cue's evidence: under 40)
+    spec = APPROACH.replace("min_deg: 50, hysteresis_deg: 2,", "min_deg: 50, hysteresis_deg: 2, error_deg: 10,")
+    assert spec != APPROACH
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=0, s1=0)
+    ev += feed(eng, 1500, 8000, s0=60, s1=0)             # the right side, held (min 3 s)
+    ev += feed(eng, 8000, 8700, s0=0, s1=0)              # back: released at 8 s + 0.5 s
+    ev += feed(eng, 8700, 9200, s0=0, s1=6)              # the left reading moves a step with the return ...
+    ev += feed(eng, 9200, 30000, s0=0, s1=2)             # ... and drifts back less than a step: rests
+    started = next(e.timestamp_ms for e in ev if e.kind == "phase" and e.side == "left"
+                   and e.data.get("state") == "start")
+    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position" and e.side == "left"]
+    assert cues and cues[0] >= started + 10000 - 100, (started, cues)
+
+
 # a position that reads the same on both sides (s7: knees lowered), and one side_from
 # measure read the same for both sides whose sign tells them apart (s6: the right hip's rise,
 # + = right): crossed_leg_rotation's hip roll

@@ -410,6 +410,8 @@ class HoldStep(Step):
         trackers = list(pos)
         if self.probes is not None and self.hold_started_ms is None:
             trackers += list(self.probes[1].trackers.values())
+        coming_back = self.after_other_side and self.started_ms is not None \
+            and t - self.started_ms < timing.switch_s * 1000.0
         for tr in trackers:
             v = tr.judged_value
             if v != v:
@@ -423,7 +425,10 @@ class HoldStep(Step):
             elif ref > 0.0 and out <= ref - (step or 0.1 * ref):
                 self.approach[key] = out
                 self.approached_ms = t
-                self.ever_approached = True
+                # (right after the other side's step, its first switch_s are the person
+                # coming back from that side: a reading that moves with it is no start
+                # toward this one, and the cue's wait for someone resting still holds)
+                self.ever_approached = self.ever_approached or not coming_back
             # moving away by a step is being on the move too: someone coming back out of
             # the position (at the end of a hold the coach never saw start) is not told
             # to get into it while they move. (Only a rule with a known error: a step of

@@ -105,8 +105,9 @@ class TimingSpec(Model):
     # "Gå rolig tilbake til midten": a slow return takes 4-6 s (the synthetic corpus: 2.5-6 s);
     # at 3 s the return to the middle of dev lying twists counted as trying the next side,
     # so a skipped side was not reminded (dev true joints, lying twist: 9 -> 11 of 12 reminded)
-    switch_s: float = seconds(6.0, 0.0, 30.0, "the first seconds of a side are not judged for 'tried': the person "
-                              "is coming back from the other side")
+    switch_s: float = seconds(6.0, 0.0, 30.0, "the first seconds of a side right after the other side's are not "
+                              "judged for 'tried', nor as a start toward its position: the person is coming back "
+                              "from the other side")
     attempt_s: float = seconds(1.0, 0.0, 30.0, "a position rule must stay at least attempt_fraction of the way "
                                "to its bound this long for the side to count as tried")
     # a crossed-leg hold's side shows in the pelvis's roll, which MediaPipe sees grow for
