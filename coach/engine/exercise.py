@@ -314,10 +314,10 @@ class ExerciseEngine:
             nxt.own_side_first = True
         if nxt.side is not None and step.side is not None and nxt.side != step.side:
             nxt.after_other_side = True
-        if nxt.side is not None and step.side is not None and nxt.side != step.side and self.spec.switch_cue:
-            self.emit(t, "side", nxt, None, fill(self.spec.switch_cue, nxt.params()),
-                      side_from=step.side, side_to=nxt.side)
-            self.board.note_spoken(t)
+            if self.spec.switch_cue:
+                self.emit(t, "side", nxt, None, fill(self.spec.switch_cue, nxt.params()),
+                          side_from=step.side, side_to=nxt.side)
+                self.board.note_spoken(t)
         self._enter_step(t)
 
     # -- one frame, in order ----------------------------------------------------------------
