@@ -265,7 +265,8 @@ def _sided(spec: ExerciseSpec, phase: PhaseSpec, probes: tuple[SideProbe, SidePr
 
 class HoldStep(Step):
     """Waits for the position (``settle_s``), then times the hold while the form is right;
-    ends when the person leaves the position for ``release_s``. A hold with ``recognise_s``
+    ends when the person leaves the position for ``release_s`` (before ``target_s``: with
+    evidence, out by more than the measure's error). A hold with ``recognise_s``
     can be recognised ahead of time: the person went straight to it."""
 
     kind = "hold"
@@ -280,6 +281,7 @@ class HoldStep(Step):
         self.settled_s = 0.0                         # in the position before the clock started
         self.hold_started_ms: float | None = None
         self.out_since_ms: float | None = None
+        self.hold_level: dict[int, tuple[float, int]] = {}   # per position tracker: sum and count of its values held
         # "Hold paused — get back into the position", said once the position has been left
         # for half of release_s: (when, text), None when nothing waits to be said
         self.pause_say: tuple[float, dict[str, str]] | None = None
@@ -574,7 +576,20 @@ class HoldStep(Step):
                     where = "out"
             self._wait(host, t, where, pos, blocker)
             return
-        # holding / paused / done: released?
+        # holding / paused / done. Out of the position inside the measure's error, of its
+        # bound and of where this person held it, is no evidence of having left: until the
+        # hold is done the clock runs on (ending it would be "hold too short" and the other
+        # side to someone still holding: corpus dev, a seated turn held at a
+        # true 32 deg read 18-22 against its bound 23, error 15, for 3 s, and the hold ended
+        # at 6 s). Someone really coming out moves further than that. Once the hold is done,
+        # leaving at the plain bound ends it
+        if where == "in" and self.hold_state == "holding":
+            for tr in pos:
+                sm, n = self.hold_level.get(id(tr), (0.0, 0))
+                self.hold_level[id(tr)] = (sm + tr.judged_value, n + 1)
+        if where == "out" and self.hold_state != "done" and not self._left_evidently(pos):
+            where = "in"
+        # released?
         if where == "out":
             if self.out_since_ms is None:
                 self.out_since_ms = t
@@ -604,6 +619,20 @@ class HoldStep(Step):
                 host.emit(t, "hold", self, None, self.pause_say[1], state="paused", reason=None,
                           hold_s=self.achieved_s)
             self.pause_say = None
+
+    def _left_evidently(self, pos: list[RuleTracker]) -> bool:
+        """Is a position rule out with evidence: past its bound by the measure's known error
+        (its fault, or its evidence running), or moved from where this person held it by
+        more than that error, or out at all for a rule without a known error?"""
+        for tr in pos:
+            if tr.state == OK:
+                continue
+            if tr.rule.error <= 0 or tr.state == FAULT or tr.evident_since_ms is not None:
+                return True
+            sm, n = self.hold_level.get(id(tr), (0.0, 0))
+            if n and abs(tr.judged_value - sm / n) > tr.rule.error:
+                return True
+        return False
 
     def left_posture(self, host: Host, t: float) -> None:
         """The posture gate closed (coach.engine.gates: most frames of the last 1.5 s clearly

@@ -196,7 +196,8 @@ class HoldPhase(PhaseBase):
     target_s: float = seconds(..., 0.5, HOLD_MAX_S, "'well done' at this many seconds")
     max_s: float | None = seconds(None, 0.5, HOLD_MAX_S, "longer than this is 'too long'")
     position: list[Name] = Field(min_length=1, description="rule ids whose OK means 'in the position'")
-    release_s: float = seconds(1.5, 0.1, 30.0, "out of the position this long ends the hold")
+    release_s: float = seconds(1.5, 0.1, 30.0, "out of the position this long ends the hold (before target_s: out "
+                               "by more than the measure's error)")
     settle_s: float = seconds(0.0, 0.0, 30.0, "in the position this long before the clock starts")
     countdown_s: list[Annotated[float, Field(ge=1.0, le=HOLD_MAX_S)]] = Field(
         [], description="say the seconds left at these points")
