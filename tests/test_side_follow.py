@@ -5,6 +5,7 @@ sets each side's position per frame."""
 
 from __future__ import annotations
 
+import pytest
 
 from coach.engine import ExerciseEngine
 
@@ -316,29 +317,42 @@ def test_the_position_cue_waits_while_the_person_moves_away_from_it():
     assert cues and stop + 9000 < cues[0] <= stop + 10000 + 200   # ... but after idle_s
 
 
-def test_the_position_cue_waits_for_someone_resting_before_they_start():
-    """Resting between sides (not moving toward the position at all): the position is asked
-    for only after timing.idle_s (10 s) of the step, not after the rule's persist_s (1 s)."""
+def test_someone_resting_before_they_start_hears_the_instruction_again_not_a_correction():
+    """Resting between sides, not moving toward the position at all: after timing.idle_s
+    (10 s) of the step its instruction is said again, then after twice as long each time;
+    "position" (the rule's correction, for someone who came part way and stopped) is not
+    said to someone who never started (a real photo held still in the lying twist's start:
+    "bring your right knee slowly across" four times, a form correction)."""
     eng = ExerciseEngine(load(APPROACH), measure_factory=factory)
     ev = feed(eng, 0, 1500, s0=0, s1=0)
     step_start = next(e.timestamp_ms for e in ev if e.kind == "phase" and e.data.get("phase") == "twist")
-    ev += feed(eng, 1500, 16000, s0=0, s1=0)        # lies still
+    ev += feed(eng, 1500, step_start + 45000, s0=0, s1=0)        # lies still
+    assert not [e for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    again = [e for e in ev if e.kind == "phase" and e.data.get("state") == "reminder"]
+    assert [e.timestamp_ms - step_start for e in again] == [pytest.approx(10000, abs=101),
+                                                            pytest.approx(30000, abs=101)]
+    assert again[0].text["en"] == "en right knee over" and again[0].side == "right"
+    # once they move toward it and stop short, the correction is said (after approach_s)
+    ev = feed(eng, step_start + 45000, step_start + 46000, s0=20, s1=0)
+    ev += feed(eng, step_start + 46000, step_start + 52000, s0=20, s1=0)
     cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
-    assert cues and step_start + 10000 <= cues[0] <= step_start + 10000 + 200
+    assert cues and cues[0] <= step_start + 46000 + 2000 + 1000 + 200
     # with no idle wait the rule's own persist_s decides (said once the 3 s pause after the
-    # step's instruction is over)
+    # step's instruction is over), and nothing is said again
     eng = ExerciseEngine(load(APPROACH.replace("phases:", "timing: {idle_s: 0}\nphases:", 1)), measure_factory=factory)
     ev = feed(eng, 0, 16000, s0=0, s1=0)
     cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
     assert cues and cues[0] <= step_start + 3000 + 200
+    assert not [e for e in ev if e.kind == "phase" and e.data.get("state") == "reminder"]
 
 
-def test_the_second_sides_position_cue_waits_for_someone_resting_after_the_first():
+def test_the_second_side_is_asked_for_again_not_corrected_for_someone_resting_after_the_first():
     """Right after the first side's hold, the second side's reading moves a step toward its
     position while the person comes back from the first (corpus val: a knee-to-chest's far
     knee angle moved 6 deg as the other leg came down); then they rest. That is no start
-    toward this side: "pull your left knee closer" waits as for anyone resting before a side
-    (timing.idle_s, 10 s), not the rule's persist_s after the step began."""
+    toward this side: as for anyone resting before a side, its instruction is said again
+    after timing.idle_s (10 s), and "pull your left knee closer" not at all (before, it came
+    after the rule's persist_s)."""
     # (an error of 10: a step toward the position is 5, half of it; the cue's evidence: under 40)
     spec = APPROACH.replace("min_deg: 50, hysteresis_deg: 2,", "min_deg: 50, hysteresis_deg: 2, error_deg: 10,")
     assert spec != APPROACH
@@ -350,8 +364,9 @@ def test_the_second_sides_position_cue_waits_for_someone_resting_after_the_first
     ev += feed(eng, 9200, 30000, s0=0, s1=2)             # ... and drifts back less than a step: rests
     started = next(e.timestamp_ms for e in ev if e.kind == "phase" and e.side == "left"
                    and e.data.get("state") == "start")
-    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position" and e.side == "left"]
-    assert cues and cues[0] >= started + 10000 - 100, (started, cues)
+    assert not [e for e in ev if e.kind == "cue" and e.rule_id == "in_position" and e.side == "left"]
+    again = [e.timestamp_ms for e in ev if e.kind == "phase" and e.side == "left" and e.data.get("state") == "reminder"]
+    assert again == [pytest.approx(started + 10000, abs=101)]
 
 
 # a position that reads the same on both sides (s7: knees lowered), and one side_from

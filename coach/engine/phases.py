@@ -313,7 +313,8 @@ class HoldStep(Step):
         self.approached_ms: float | None = None
         self.leaving: dict[int, float] = {}   # per position tracker: the nearest it has been since its last step away
         self.ever_approached = False    # seen moving toward a position in this step
-        self.idle_wait = False          # not moved toward it yet, for less than timing.idle_s
+        self.idle_wait = False          # not moved toward it yet, or come back out of it less than timing.idle_s ago
+        self.reminders = 0              # times the step's instruction was said again to someone not starting
         self.left_ms: float | None = None   # last moved away from the position by a step
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
@@ -448,7 +449,7 @@ class HoldStep(Step):
         # not started toward it yet (resting, between sides), or come back out of it (resting
         # after a hold the coach could not time): a while before it is asked for
         idle_ms = timing.idle_s * 1000.0
-        self.idle_wait = (not self.ever_approached and self.started_ms is not None and t - self.started_ms < idle_ms) \
+        self.idle_wait = (not self.ever_approached and self.started_ms is not None and idle_ms > 0) \
             or (self.left_ms is not None and t - self.left_ms < idle_ms)
 
     # -- recognised ahead of time -----------------------------------------------------------
@@ -648,6 +649,7 @@ class HoldStep(Step):
         if not self.attempted:
             self._track_progress(t, pos, host.timing)
         self._follow_approach(t, pos, host.timing)
+        self._remind(host, t)
         if where != "in":
             self.ok_since_ms = None
             return
@@ -669,6 +671,22 @@ class HoldStep(Step):
             host.emit(t, "hold", self, None, None, state="started", target_s=p.target_s)
             self.hold_state = "paused"
             self._paused(host, t, blocker)
+
+    def _remind(self, host: Host, t: float) -> None:
+        """Someone who has not started toward the position (resting, between sides, not
+        listening) hears the step's instruction again after ``idle_s``, then after twice as
+        long each time, not a correction of a position they never tried: "pull your knee
+        closer" is for someone on the way who stopped short."""
+        idle_ms = host.timing.idle_s * 1000.0
+        if self.ever_approached or self.started_ms is None or idle_ms <= 0 or not self.phase.cue:
+            return
+        if t - self.started_ms < idle_ms * (2 ** (self.reminders + 1) - 1):
+            return
+        self.reminders += 1
+        p = self.phase
+        host.emit(t, "phase", self, None, fill(p.cue, self.params()), phase=p.id, phase_kind=p.kind,
+                  state="reminder")
+        host.board.note_spoken(t)
 
     def held_s(self) -> float:
         """How long the person held the position, for "too short": the time in position since
