@@ -333,3 +333,24 @@ def test_frames_with_nobody_do_not_let_a_held_setup_time_out():
     assert not any(e.kind == "phase" and e.data.get("state") == "end" for e in events)
     assert cues(events) == [], "no 'too few reps' for reps the camera never let start"
     assert engine.step is not None and engine.step.kind == "setup"
+
+
+def test_a_lying_exercise_with_the_face_to_the_floor_is_not_coached_once_the_view_is_confirmed():
+    """On all fours (or in a child's pose, a real photo: the knee-to-chest hold started),
+    the face is to the floor: not lying on the back ("Ligg på ryggen"). Judged once the
+    camera check has confirmed a supported view (from the feet's end MediaPipe reads a face
+    down for a body lying on its back; that view is refused first)."""
+    spec = load_spec("knee_to_chest")
+    seen = frames("all_fours", view="side")
+    assert clearly_out(seen[0], "lying") is False                       # the view not confirmed yet
+    assert clearly_out(seen[0], "lying", view_confirmed=True) is True
+    _, open_events = play(dataclasses.replace(spec, posture=None), seen)
+    assert any(e.kind == "hold" and e.data.get("state") == "started" for e in open_events), \
+        "the ungated coach times a knee-to-chest hold on all fours"
+    _, events = play(spec, seen)
+    assert camera_states(events)[:1] == ["ok"]
+    assert cues(events) == [] and not any(e.kind in ("hold", "rep") for e in events)
+    said = cues(events, ("setup",))
+    assert said and all(e.rule_id == POSTURE_RULE for e in said)
+    # lying on the back, face up: coached
+    assert clearly_out(frames("lying", 1, view="side")[0], "lying", view_confirmed=True) is False

@@ -26,10 +26,12 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "real_photos"
 # so a still photo of another exercise no longer starts its hold): the floor. It was 1 and
 # 14 before issue 13, 22 and 22 before the crossed-leg change, 28 and 28 before someone
 # lying still in a start position heard the step's instruction again rather than a form
-# correction (2026-12-07). Lowering it needs a reason in the commit message.
+# correction, and 30 and 30 before a face to the floor (on all fours, a child's pose) was
+# not taken for lying on the back (2026-12-07). Lowering it needs a reason in the commit
+# message.
 FLOOR_DATE = "2026-12-07"
-FLOOR_AS_EXPECTED = 30         # of 38 photos, every check on all seven exercises
-FLOOR_OWN_AS_EXPECTED = 30     # of 38, the checks on the photo's own exercise
+FLOOR_AS_EXPECTED = 32         # of 38 photos, every check on all seven exercises
+FLOOR_OWN_AS_EXPECTED = 32     # of 38, the checks on the photo's own exercise
 FLOOR_SAFETY_ON_OTHER = 0      # safety cues when a photo is played through an exercise it is not (was 260)
 
 

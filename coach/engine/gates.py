@@ -114,8 +114,10 @@ class Gates:
         self.posture_open = posture_open
         self.posture_min_frames = posture_min_frames
         self.people_release_ms = people_release_s * 1000.0
-        self._fits: deque[tuple[float, bool]] = deque()
+        # (t, could be in the posture, and also once a view is confirmed): see clearly_out
+        self._fits: deque[tuple[float, bool, bool]] = deque()
         self._n_out = 0      # frames in _fits that could not be in the posture
+        self._n_out_confirmed = 0   # ... judged as once the camera's view is confirmed
         self.out_of_posture = False
         self._people_until = -math.inf
         self.supported: bool | None = None     # the camera's verdict (None: no view yet)
@@ -165,16 +167,21 @@ class Gates:
     def _posture(self, t: float, frame: PoseFrame) -> bool | None:
         if self.posture is None:
             return None
-        fit = clearly_out(frame, self.posture)
+        out_now, out_confirmed = posture_verdicts(frame, self.posture)
         fits = self._fits
+        fit = None if out_now is None else not out_now
         if fit is not None:
-            fit = not fit
-            fits.append((t, fit))
+            fits.append((t, fit, not out_confirmed))
             self._n_out += not fit
+            self._n_out_confirmed += bool(out_confirmed)
         while fits and t - fits[0][0] > self.posture_window_ms:
-            self._n_out -= not fits.popleft()[1]
+            _, ok, ok_confirmed = fits.popleft()
+            self._n_out -= not ok
+            self._n_out_confirmed -= not ok_confirmed
         if len(fits) >= self.posture_min_frames:
-            out = self._n_out / len(fits)
+            # (the frames before the view was confirmed count as judged now: a face to the
+            # floor seen since the start closes the gate with the camera's first verdict)
+            out = (self._n_out_confirmed if self.view_confirmed else self._n_out) / len(fits)
             if not self.out_of_posture and out >= self.posture_close:
                 self.out_of_posture = True
             elif self.out_of_posture and out <= self.posture_open:
@@ -240,30 +247,49 @@ class Gates:
         return dict(ENGINE_TEXT["camera_move_to_side" if more_side else "camera_move_in_front"])
 
 
-def clearly_out(frame: PoseFrame, posture: str) -> bool | None:
+def clearly_out(frame: PoseFrame, posture: str, view_confirmed: bool = False) -> bool | None:
+    """Is this skeleton clearly NOT in ``posture``? (:func:`posture_verdicts`, the one that
+    applies.)"""
+    now, confirmed = posture_verdicts(frame, posture)
+    return confirmed if view_confirmed else now
+
+
+def posture_verdicts(frame: PoseFrame, posture: str) -> tuple[bool | None, bool | None]:
     """Is this skeleton clearly NOT in ``posture``? None when it cannot tell. Stricter than
     ``not posture_fit``: MediaPipe's world landmarks of a real cat-cow put the wrists level
     with the shoulders and the trunk up to 140 deg from vertical (studio clips), which
     ``posture_fit`` rejects now and then. Here the body must also be in a grossly different
     attitude: the trunk upright when the exercise lies or kneels on all fours; lying, or
     standing straight (hip open), or hanging when it sits; arms down or the trunk tipped
-    when it hangs."""
+    when it hangs. And, once the camera check has found the view supported
+    (``view_confirmed``), the face to the floor when the exercise lies on the back (on all
+    fours, in a child's pose): from a supported view MediaPipe never read a body lying on
+    its back with the face down (corpus dev and val, the studio: face_up at least 0.57 over
+    the three lying exercises' clips); from the feet's end it did (camera-off clips: down
+    to -1.0, in up to 77 % of the frames), which the camera check refuses first.
+    Returns (the verdict before, the verdict once the view is confirmed), both None when it
+    cannot tell: one reading of the body for both."""
     if posture not in POSTURE_CHECKS:
         raise ValueError(f"posture must be one of {list(POSTURE_CHECKS)}, got {posture!r}")
     ax = body_axes(frame, parts=POSTURE_PARTS[posture])   # (once; and only the parts read below)
     if ax is None:
-        return None
+        return None, None
     if axes_fit(ax, posture):
-        return False
+        return False, False
     trunk = ax.trunk_from_vertical_deg
     flex = ax.hip_flexion_deg
-    if posture in ("lying", "all_fours"):
-        return trunk <= 40.0                      # sitting or standing up
-    if posture == "seated":
+    if posture == "lying":
+        up = trunk <= 40.0                        # sitting or standing up
+        return up, up or ax.face_up < -0.35       # face down (from a view the camera check confirmed)
+    if posture == "all_fours":
+        out = trunk <= 40.0                       # sitting or standing up
+    elif posture == "seated":
         hands_up = [v for v in ax.wrists_above_nose if v == v]
         hanging = len(hands_up) == 2 and min(hands_up) > 0.35
-        return trunk >= 80.0 or (trunk <= 30.0 and flex == flex and flex >= 160.0) or hanging
-    if posture == "hanging":
+        out = trunk >= 80.0 or (trunk <= 30.0 and flex == flex and flex >= 160.0) or hanging
+    elif posture == "hanging":
         arms_down = ax.wrists_below_shoulders == ax.wrists_below_shoulders and ax.wrists_below_shoulders > 0.3
-        return trunk >= 60.0 or arms_down
-    return trunk >= 70.0                          # standing, kneeling: lying down
+        out = trunk >= 60.0 or arms_down
+    else:
+        out = trunk >= 70.0                       # standing, kneeling: lying down
+    return out, out
