@@ -346,6 +346,22 @@ def test_someone_resting_before_they_start_hears_the_instruction_again_not_a_cor
     assert not [e for e in ev if e.kind == "phase" and e.data.get("state") == "reminder"]
 
 
+def test_a_wrong_move_is_a_start_and_gets_the_correction_not_the_instruction_again():
+    """Moving away from the position (the studio's lying twist: the knee bent up but never
+    across the body, whose crossing reading moved the wrong way) is no rest: after idle_s
+    from the move the position's correction is said, and the instruction is not repeated."""
+    spec = APPROACH.replace("min_deg: 50, hysteresis_deg: 2,", "min_deg: 50, hysteresis_deg: 2, error_deg: 4,")
+    assert spec != APPROACH
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = feed(eng, 0, 1500, s0=30, s1=0)
+    step_start = next(e.timestamp_ms for e in ev if e.kind == "phase" and e.data.get("phase") == "twist")
+    ev += feed(eng, 1500, 3000, s0=30, s1=0)
+    ev += feed(eng, 3000, 30000, s0=10, s1=0)        # away from 50 by 20 at 3 s, then stays
+    assert not [e for e in ev if e.kind == "phase" and e.data.get("state") == "reminder"]
+    cues = [e.timestamp_ms for e in ev if e.kind == "cue" and e.rule_id == "in_position"]
+    assert cues and 3000 + 10000 - 100 <= cues[0] <= 3000 + 10000 + 300, (step_start, cues)
+
+
 def test_the_second_side_is_asked_for_again_not_corrected_for_someone_resting_after_the_first():
     """Right after the first side's hold, the second side's reading moves a step toward its
     position while the person comes back from the first (corpus val: a knee-to-chest's far

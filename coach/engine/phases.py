@@ -313,6 +313,7 @@ class HoldStep(Step):
         self.approached_ms: float | None = None
         self.leaving: dict[int, float] = {}   # per position tracker: the nearest it has been since its last step away
         self.ever_approached = False    # seen moving toward a position in this step
+        self.ever_moved = False         # ... or away from it (a wrong move is a start too)
         self.idle_wait = False          # not moved toward it yet, or come back out of it less than timing.idle_s ago
         self.reminders = 0              # times the step's instruction was said again to someone not starting
         self.left_ms: float | None = None   # last moved away from the position by a step
@@ -432,6 +433,7 @@ class HoldStep(Step):
                 # coming back from that side: a reading that moves with it is no start
                 # toward this one, and the cue's wait for someone resting still holds)
                 self.ever_approached = self.ever_approached or not coming_back
+                self.ever_moved = self.ever_moved or not coming_back
             # moving away by a step is being on the move too: someone coming back out of
             # the position (at the end of a hold the coach never saw start) is not told
             # to get into it while they move. (Only a rule with a known error: a step of
@@ -444,12 +446,13 @@ class HoldStep(Step):
                 self.leaving[key] = out
                 self.approached_ms = t
                 self.left_ms = t
+                self.ever_moved = self.ever_moved or not coming_back
         if self.approached_ms is not None and t - self.approached_ms > timing.approach_s * 1000.0:
             self.approached_ms = None
         # not started toward it yet (resting, between sides), or come back out of it (resting
         # after a hold the coach could not time): a while before it is asked for
         idle_ms = timing.idle_s * 1000.0
-        self.idle_wait = (not self.ever_approached and self.started_ms is not None and idle_ms > 0) \
+        self.idle_wait = (not self.ever_moved and self.started_ms is not None and idle_ms > 0) \
             or (self.left_ms is not None and t - self.left_ms < idle_ms)
 
     # -- recognised ahead of time -----------------------------------------------------------
@@ -508,7 +511,7 @@ class HoldStep(Step):
         e.g. a change from the start position) replace this step's fresh ones."""
         by_name = {m.name: m for m in probe.measures}
         self.measures = [by_name.get(m.name, m) for m in self.measures]
-        self.ever_approached = True   # the person is doing this side: not idle
+        self.ever_approached = self.ever_moved = True   # the person is doing this side: not idle
         taken = {rid: tr for rid, tr in probe.trackers.items() if rid in self.trackers}
         for tr in taken.values():
             if tr.state == FAULT:
@@ -673,12 +676,14 @@ class HoldStep(Step):
             self._paused(host, t, blocker)
 
     def _remind(self, host: Host, t: float) -> None:
-        """Someone who has not started toward the position (resting, between sides, not
-        listening) hears the step's instruction again after ``idle_s``, then after twice as
-        long each time, not a correction of a position they never tried: "pull your knee
-        closer" is for someone on the way who stopped short."""
+        """Someone who has not moved since the step began, toward its position or away from
+        it (resting, between sides, not listening), hears the step's instruction again after
+        ``idle_s``, then after twice as long each time, not a correction of a position they
+        never tried: "pull your knee closer" is for someone who came part way and stopped.
+        (A wrong move is a start: the studio's knee bent up but never across the body is
+        told "let the knee cross".)"""
         idle_ms = host.timing.idle_s * 1000.0
-        if self.ever_approached or self.started_ms is None or idle_ms <= 0 or not self.phase.cue:
+        if self.ever_moved or self.started_ms is None or idle_ms <= 0 or not self.phase.cue:
             return
         if t - self.started_ms < idle_ms * (2 ** (self.reminders + 1) - 1):
             return
