@@ -648,9 +648,9 @@ def test_only_when_waits_for_the_other_rule():
     ev = run(eng, hold_frames(0, 2000, s0=0, s1=0, s2=20))
     assert not [e for e in kinds(ev, "fault") if e.rule_id == "crossed"]
     ev = run(eng, hold_frames(2000, 4000, s0=60, s1=0, s2=20))
-    # in position at 2000, settled 1 s -> the hold starts at 3000 (form rules other than the
-    # position are quiet until then); judged from 3100, a fault 0.5 s later
-    assert [(e.rule_id, e.timestamp_ms) for e in kinds(ev, "fault")] == [("crossed", 3600)]
+    # in position at 2000 (settling in it for 1 s counts as in it: the form is judged), judged
+    # from 2100, a fault 0.5 s later; the hold begins at 3000, paused
+    assert [(e.rule_id, e.timestamp_ms) for e in kinds(ev, "fault")] == [("crossed", 2600)]
     assert eng.snapshot().hold_state == "paused"
 
 
@@ -965,3 +965,21 @@ def test_a_done_hold_still_ends_at_the_plain_bound():
     ev += run(eng, hold_frames(11000, 13000, s0=46, s1=0, s2=0))
     assert [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "released"] == [pytest.approx(12000, abs=101)]
     assert not kinds(ev, "fault")
+
+
+def test_the_form_is_judged_while_settling_so_a_hold_with_a_fault_begins_paused():
+    """Studio: hands left on the own thighs in the seated turn (settle_s 2, the hand rule's
+    persist_s 3): "good — hold for 30 seconds", and 3 s later "hold paused — put your right
+    hand on your left knee", 5 s after the person had settled there. Settling in the
+    position is being in it: its form is judged, and the hold begins paused, saying why."""
+    spec = HOLD_SPEC.replace("position: [in_position], release_s: 1}", "position: [in_position], release_s: 1, settle_s: 2}")
+    assert spec != HOLD_SPEC
+    eng = ExerciseEngine(load(spec), measure_factory=factory)
+    ev = run(eng, hold_frames(0, 1000, s0=0, s1=20, s2=0))        # not in the position yet: no form nagging
+    assert not kinds(ev, "cue")
+    ev = run(eng, hold_frames(1000, 6000, s0=60, s1=20, s2=0))    # in it from 1 s, settling until 3 s
+    cues = [e.timestamp_ms for e in kinds(ev, "cue") if e.rule_id == "form_a"]
+    assert cues and cues[0] == pytest.approx(1600, abs=101)        # persist_s 0.5 after settling began
+    started = [e for e in kinds(ev, "hold") if e.data.get("state") == "started"]
+    assert [e.timestamp_ms for e in started] == [3000] and not started[0].text   # no "good — hold"
+    assert eng.snapshot().hold_s == 0.0

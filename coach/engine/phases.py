@@ -364,8 +364,12 @@ class HoldStep(Step):
         return self.hold_started_ms
 
     def _quiet(self) -> bool:
-        """Moving into the position, done, or leaving it: no form nagging."""
-        return self.hold_state in ("waiting", "done") or self.out_since_ms is not None
+        """Moving into the position, done, or leaving it: no form nagging. (Settling in the
+        position before the clock starts is in it: the form is judged, so a fault there is
+        raised when the hold begins, which then begins paused saying why.)"""
+        if self.hold_state == "waiting":
+            return self.ok_since_ms is None
+        return self.hold_state == "done" or self.out_since_ms is not None
 
     def unjudged(self) -> frozenset[str]:
         # before the hold starts, after it is done and while leaving the position only the
