@@ -70,15 +70,20 @@ LIMIT_MB = 120.0
 # precision 0.863 -> 0.836, F1 0.687 -> 0.684, recall 0.571 -> 0.578, obvious 0.643 -> 0.657)
 # and sides tried within the measure's error or by their own evidence (test: reps exact,
 # error 0.3 -> 0.0; recall just past 0.488 -> 0.465, obvious 0.682 -> 0.704, F1 unchanged).
+# Then (session 17, 2026-12-07) a hold not ended by a reading dipping out inside the
+# measure's error, the step's instruction said again (not a correction) to someone who has
+# not moved, the form judged while settling in the position (dev precision 0.836 -> 0.887,
+# F1 0.684 -> 0.711; test precision 0.708 -> 0.772, F1 0.641 -> 0.666, wrong cues on good
+# form 0.165 -> 0.133 a minute; one test "hold too short" now late, recall obvious 0.704 -> 0.681).
 # Re-measure after importing more clips or improving the
 # coach — never tune on the test split.
 FLOORS = {'dev': {'clips': 129,
                   'tracked_fraction': 0.992,
-                  'precision': 0.836,
-                  'recall': 0.578,
-                  'f1': 0.684,
-                  'recall_just_past': 0.483,
-                  'recall_obvious': 0.657,
+                  'precision': 0.887,
+                  'recall': 0.593,
+                  'f1': 0.711,
+                  'recall_just_past': 0.5,
+                  'recall_obvious': 0.671,
                   'wrong_cues_per_min_good': 0.016,
                   'corrections_per_min_camera_off': 0.0,
                   'camera_unsupported_fraction_camera_off': 1.0,
@@ -90,18 +95,18 @@ FLOORS = {'dev': {'clips': 129,
                   'sides_followed_fraction': 1.0},
           'test': {'clips': 95,
                    'tracked_fraction': 0.994,
-                   'precision': 0.708,
+                   'precision': 0.772,
                    'recall': 0.586,
-                   'f1': 0.641,
-                   'recall_just_past': 0.465,
-                   'recall_obvious': 0.704,
-                   'wrong_cues_per_min_good': 0.171,
+                   'f1': 0.666,
+                   'recall_just_past': 0.488,
+                   'recall_obvious': 0.681,
+                   'wrong_cues_per_min_good': 0.133,
                    'corrections_per_min_camera_off': 0.0,
                    'camera_unsupported_fraction_camera_off': 1.0,
                    'camera_unsupported_fraction_supported': 0.0,
                    'hold_start_error_s_mean': 1.362,
                    'hold_starts_missed': 0.0,
-                   'hold_error_s_mean': 1.192,
+                   'hold_error_s_mean': 1.162,
                    'rep_count_error_mean': 0.0,
                    'sides_followed_fraction': 1.0}}
 LOWER_IS_BETTER = {"wrong_cues_per_min_good", "corrections_per_min_camera_off", "camera_unsupported_fraction_supported",
