@@ -314,7 +314,7 @@ class HoldStep(Step):
         self.leaving: dict[int, float] = {}   # per position tracker: the nearest it has been since its last step away
         self.ever_approached = False    # seen moving toward a position in this step
         self.ever_moved = False         # ... or away from it (a wrong move is a start too)
-        self.idle_wait = False          # not moved toward it yet, or come back out of it less than timing.idle_s ago
+        self.idle_wait = False          # not moved since the step began, or come back out of it less than idle_s ago
         self.reminders = 0              # times the step's instruction was said again to someone not starting
         self.left_ms: float | None = None   # last moved away from the position by a step
         form = {r.id for r in self.measure_rules if r.severity == "form"}
@@ -453,8 +453,9 @@ class HoldStep(Step):
                 self.ever_moved = self.ever_moved or not coming_back
         if self.approached_ms is not None and t - self.approached_ms > timing.approach_s * 1000.0:
             self.approached_ms = None
-        # not started toward it yet (resting, between sides), or come back out of it (resting
-        # after a hold the coach could not time): a while before it is asked for
+        # not moved since the step began (resting, between sides: its instruction is said
+        # again instead, see _remind), or come back out of it (resting after a hold the coach
+        # could not time): a while before it is asked for
         idle_ms = timing.idle_s * 1000.0
         self.idle_wait = (not self.ever_moved and self.started_ms is not None and idle_ms > 0) \
             or (self.left_ms is not None and t - self.left_ms < idle_ms)

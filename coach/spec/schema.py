@@ -118,10 +118,10 @@ class TimingSpec(Model):
                                      "over), unless its own side has been seen")
     approach_s: float = seconds(2.0, 0.0, 30.0, "while the person came closer to a position within this long, "
                                 "they are on their way: its cues wait")
-    idle_s: float = seconds(10.0, 0.0, 60.0, "someone who has not started toward a step's position (resting, "
-                            "between sides) hears the step's instruction again after this long, then twice as long "
-                            "each time, not its position's correction; its cues also wait this long after they last "
-                            "came back out of it (0: no wait, the correction as for anyone)")
+    idle_s: float = seconds(10.0, 0.0, 60.0, "someone who has not moved since a step began, toward its position or "
+                            "away (resting, between sides), hears the step's instruction again after this long, then "
+                            "twice as long each time, not its position's correction; its cues also wait this long "
+                            "after they last came back out of it (0: no wait, the correction as for anyone)")
     attempt_fraction: float = Field(0.5, ge=0.0, le=1.0, description="how far toward its bound a position rule must "
                                     "come (from the farthest it has been) for the side to count as tried")
 
