@@ -362,6 +362,44 @@ def test_a_wrong_move_is_a_start_and_gets_the_correction_not_the_instruction_aga
     assert cues and 3000 + 10000 - 100 <= cues[0] <= 3000 + 10000 + 300, (step_start, cues)
 
 
+def test_a_return_still_going_after_switch_s_is_not_a_try_at_the_second_side():
+    """Studio: MediaPipe ended a done lying-twist hold at a dip 2.4 s before the person let
+    go; their 7-s return went on past switch_s (6 s after the second side's step began), and
+    the knee passing through the second side's reading counted that side as tried: no
+    "remember the left side" for a side never done. The person is coming back from the
+    first side until this side's readings stop moving, however long after switch_s."""
+    # (a rule with a known error: its readings' steps of half of it are moves, not noise)
+    spec = SPEC.replace("in_position: {measure: pos, min_deg: 50,", "in_position: {measure: pos, min_deg: 50, error_deg: 10,")
+    assert spec != SPEC
+
+    def run(return_ends_ms, left_half_way):
+        eng = ExerciseEngine(load(spec), measure_factory=factory)
+        ev = feed(eng, 0, 1500, s0=0, s1=0)
+        ev += feed(eng, 1500, 7000, s0=60, s1=0)      # the right side, held: done at ~6.5 s
+        ev += feed(eng, 7000, 7600, s0=40, s1=0)      # a dip after it was done: released
+        ev += feed(eng, 7600, 9000, s0=60, s1=20)     # ... while the person still holds
+        ms, v = 9000.0, 60.0                          # then comes back, slowly; the left reading
+        while ms < return_ends_ms:                    # moves with it (a shared measure, as the lying
+            drift = 20.0 * v / 60.0                   # twist's ankle gap), and passes half way
+            ev += eng.update(frame(ms, s3=5.0, s0=v, s1=30.0 if left_half_way[0] <= ms < left_half_way[1] else drift))
+            ms += 100.0
+            v = max(0.0, v - 60.0 * 100.0 / (return_ends_ms - 9000.0))
+        while ms < 30000:                             # rests (the left reading half way in left_half_way)
+            ev += eng.update(frame(ms, s3=5.0, s0=0, s1=30.0 if left_half_way[0] <= ms < left_half_way[1] else 0.0))
+            ms += 100.0
+        ev += eng.finish(30000)
+        left = next(e.timestamp_ms for e in ev if e.kind == "phase" and e.side == "left"
+                    and e.data.get("state") == "start")
+        return left, [e.side for e in ev if e.kind == "cue" and e.rule_id == "skipped"]
+
+    # the left reading passes half way (2 s) during a return that ends at 16 s
+    left, skipped = run(16000, (14000, 16000))
+    assert 7000 < left < 9000 and 14000 > left + 6000      # the pass is after switch_s (6 s)
+    assert skipped == ["left"]
+    # back and resting from 11 s, then the left knee half way, kept there 5 s: tried
+    assert run(11000, (15000, 20000))[1] == []
+
+
 def test_the_second_side_is_asked_for_again_not_corrected_for_someone_resting_after_the_first():
     """Right after the first side's hold, the second side's reading moves a step toward its
     position while the person comes back from the first (corpus val: a knee-to-chest's far

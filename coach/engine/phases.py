@@ -314,6 +314,10 @@ class HoldStep(Step):
         self.leaving: dict[int, float] = {}   # per position tracker: the nearest it has been since its last step away
         self.ever_approached = False    # seen moving toward a position in this step
         self.ever_moved = False         # ... or away from it (a wrong move is a start too)
+        self.coming_back = False        # right after the other side's step: still coming back from it
+        self.back = False               # ... and has come back (settled once switch_s had passed)
+        self._back_refs: dict[int, float] = {}   # per position reading: its value at its last step
+        self._moved_ms: float | None = None      # a position reading last moved by a step
         self.idle_wait = False          # not moved since the step began, or come back out of it less than idle_s ago
         self.reminders = 0              # times the step's instruction was said again to someone not starting
         self.left_ms: float | None = None   # last moved away from the position by a step
@@ -418,8 +422,7 @@ class HoldStep(Step):
         trackers = list(pos)
         if self.probes is not None and self.hold_started_ms is None:
             trackers += list(self.probes[1].trackers.values())
-        coming_back = self.after_other_side and self.started_ms is not None \
-            and t - self.started_ms < timing.switch_s * 1000.0
+        coming_back = self.coming_back
         for tr in trackers:
             v = tr.judged_value
             if v != v:
@@ -654,6 +657,7 @@ class HoldStep(Step):
 
     def _wait(self, host: Host, t: float, where: str, pos: list[RuleTracker], blocker: RuleTracker | None) -> None:
         p = self.phase
+        self.coming_back = self._still_coming_back(t, host.timing)
         if not self.attempted:
             self._track_progress(t, pos, host.timing)
         self._follow_approach(t, pos, host.timing)
@@ -679,6 +683,33 @@ class HoldStep(Step):
             host.emit(t, "hold", self, None, None, state="started", target_s=p.target_s)
             self.hold_state = "paused"
             self._paused(host, t, blocker)
+
+    def _still_coming_back(self, t: float, timing: TimingSpec) -> bool:
+        """Right after the other side's step, is the person still coming back from that
+        side? For its first ``switch_s``, and after that until this side's position readings
+        (which a return through a position both sides share moves) have stopped moving: none
+        has changed by a step (as for ``approach_s``, in or out of its bounds) for
+        ``approach_s``. (Studio: MediaPipe ended a done lying-twist hold at a dip
+        2.4 s before the person let go, and their 7-s return went on 3.4 s past switch_s,
+        the knee passing through the second side's reading: that side counted as tried.)"""
+        if not self.after_other_side or self.back or self.started_ms is None:
+            return False
+        for tr in (self.trackers[r] for r in self.phase.position if r in self.trackers):
+            # (any reading moving by a step, as for approach_s, in or out of its bounds; only
+            # a rule with a known error: a step of just the hysteresis is a reading's noise)
+            v = tr.judged_value
+            if v != v or tr.rule.error <= 0:
+                continue
+            ref = self._back_refs.get(id(tr))
+            if ref is None or abs(v - ref) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
+                self._back_refs[id(tr)] = v
+                if ref is not None:
+                    self._moved_ms = t
+        if t - self.started_ms >= timing.switch_s * 1000.0 \
+                and (self._moved_ms is None or t - self._moved_ms >= timing.approach_s * 1000.0):
+            self.back = True
+            return False
+        return True
 
     def _remind(self, host: Host, t: float) -> None:
         """Someone who has not moved since the step began, toward its position or away from
@@ -786,7 +817,7 @@ class HoldStep(Step):
         ``switch_s`` are not judged: the person is still coming back from that side. (The first
         side's step is judged from its start: someone who pulled the knee part of the way in
         its first seconds and kept it there had made their progress by then.)"""
-        if self.started_ms is None or (self.after_other_side and t - self.started_ms < timing.switch_s * 1000.0):
+        if self.started_ms is None or self.coming_back:
             return
         if self.phase.side_from is None:
             moved = bool(pos) and all(tr.judged_value == tr.judged_value and not tr.evident(tr.judged_value)

@@ -107,7 +107,8 @@ class TimingSpec(Model):
     # so a skipped side was not reminded (dev true joints, lying twist: 9 -> 11 of 12 reminded)
     switch_s: float = seconds(6.0, 0.0, 30.0, "the first seconds of a side right after the other side's are not "
                               "judged for 'tried', nor as a start toward its position: the person is coming back "
-                              "from the other side")
+                              "from the other side (and after them, until its position readings have been still "
+                              "for approach_s)")
     attempt_s: float = seconds(1.0, 0.0, 30.0, "a position rule must stay at least attempt_fraction of the way "
                                "to its bound this long for the side to count as tried")
     # a crossed-leg hold's side shows in the pelvis's roll, which MediaPipe sees grow for
