@@ -814,7 +814,8 @@ class HoldStep(Step):
         a phase with a ``side_from`` (where a turn's error can reach back to sitting
         straight), once that has said this side for as long (a turn too small to be the
         position, but toward this side). In a step right after the other side's, its first
-        ``switch_s`` are not judged: the person is still coming back from that side. (The first
+        ``switch_s`` (and until its readings are still: :meth:`_still_coming_back`) are not
+        judged: the person is still coming back from that side. (The first
         side's step is judged from its start: someone who pulled the knee part of the way in
         its first seconds and kept it there had made their progress by then.)"""
         if self.started_ms is None or self.coming_back:
