@@ -436,9 +436,9 @@ class HoldStep(Step):
             elif ref > 0.0 and out <= ref - (step or 0.1 * ref):
                 self.approach[key] = out
                 self.approached_ms = t
-                # (right after the other side's step, its first switch_s are the person
-                # coming back from that side: a reading that moves with it is no start
-                # toward this one, and the cue's wait for someone resting still holds)
+                # (right after the other side's step the person is coming back from that
+                # side, see _still_coming_back: a reading that moves with it is no start
+                # toward this one, and the wait for someone resting still holds)
                 self.ever_approached = self.ever_approached or not coming_back
                 self.ever_moved = self.ever_moved or not coming_back
             # moving away by a step is being on the move too: someone coming back out of
