@@ -957,6 +957,46 @@ def test_a_short_hold_is_ended_by_leaving_by_more_than_the_error(held, left_to):
     assert eng.done
 
 
+def _ramp(t0, t1, v0, v1, step_ms=100):
+    n = (t1 - t0) // step_ms
+    return [frame(t0 + i * step_ms, s0=v0 + (v1 - v0) * i / n, s1=0, s2=0) for i in range(n)]
+
+
+def test_a_hold_is_timed_from_arriving_in_the_position_to_beginning_to_leave_it():
+    """Corpus dev and the studio: the knee-to-chest rocking was timed from the knees passing
+    a right angle on their 4-s way in to passing it on the way out: the good rockings read
+    2-3.6 s long. The clock starts once the position's readings are still (the person has
+    arrived), and a hold that ends before its target is held until they began to leave."""
+    eng = ExerciseEngine(load(ERROR_HOLD_SPEC.replace("target_s: 10, max_s: 20", "target_s: 30, max_s: 40")),
+                         measure_factory=factory)
+    ev = run(eng, _ramp(0, 4000, 0, 80))                                  # in the bound (50) at 2.5 s
+    ev += run(eng, hold_frames(4000, 20000, s0=80, s1=0, s2=0))          # held 16 s: from 4 to 20 s
+    ev += run(eng, _ramp(20000, 24000, 80, 0))                            # out of the bound at 21.5 s
+    ev += run(eng, hold_frames(24000, 27000, s0=0, s1=0, s2=0))
+    started = [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "started"]
+    # within a step (7.5 here: half the error) for still_s (1 s): the ramp's last 0.4 s (72-80)
+    # are within a step of 80, so from 4.6 s; not at 2.5 s, when it crossed the bound
+    assert started == [pytest.approx(4600, abs=101)]
+    released = [e for e in kinds(ev, "hold") if e.data.get("state") == "released"]
+    assert len(released) == 1
+    # 4.6 s to 20 s held (the readings last still at ~20.3 s, when the ramp has come a step
+    # down), not to 21.5 s, when they crossed the bound
+    assert released[0].data["achieved_s"] == pytest.approx(15.7, abs=0.25)
+    assert released[0].data["held_s"] == pytest.approx(15.7, abs=0.25)
+
+
+def test_a_hold_whose_readings_keep_moving_starts_approach_s_after_reaching_the_position():
+    """Someone who keeps moving in the position (rocking) is holding it: the clock starts at
+    the latest approach_s (2 s) after they reached it."""
+    eng = ExerciseEngine(load(ERROR_HOLD_SPEC.replace("target_s: 10, max_s: 20", "target_s: 30, max_s: 40")),
+                         measure_factory=factory)
+    ev = run(eng, hold_frames(0, 1000, s0=0, s1=0, s2=0))
+    rock = [frame(ms, s0=70 + 10 * (-1) ** (ms // 500), s1=0, s2=0) for ms in range(1000, 10000, 100)]
+    ev += run(eng, rock)        # in the position from 1 s, moving 20 (a step is 7.5) every 0.5 s
+    started = [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "started"]
+    assert started == [pytest.approx(3000, abs=101)]
+
+
 def test_a_done_hold_still_ends_at_the_plain_bound():
     """Once the hold is done (target_s), the dip that would not end it before ends it: the
     person coming back out is not kept waiting for the evidence."""

@@ -13,6 +13,7 @@ is complete".
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -321,6 +322,10 @@ class HoldStep(Step):
         self.idle_wait = False          # not moved since the step began, or come back out of it less than idle_s ago
         self.reminders = 0              # times the step's instruction was said again to someone not starting
         self.left_ms: float | None = None   # last moved away from the position by a step
+        # arriving and leaving: per position reading its recent values, (t, value), over still_s
+        self._recent: dict[int, deque[tuple[float, float]]] = {}
+        self._still_ms: float | None = None     # holding: the readings last were still (before a hold's end)
+        self._counted_at_still = (0.0, 0.0)     # achieved_s and in_position_s then
         form = {r.id for r in self.measure_rules if r.severity == "form"}
         self._form = frozenset(form)
         self._form_not_position = frozenset(form - set(p.position))
@@ -595,6 +600,9 @@ class HoldStep(Step):
         # true 32 deg read 18-22 against its bound 23, error 15, for 3 s, and the hold ended
         # at 6 s). Someone really coming out moves further than that. Once the hold is done,
         # leaving at the plain bound ends it
+        if p.settle_s <= 0 and self.hold_state != "done" and self._readings_still(t, pos, host.timing):
+            self._still_ms = t
+            self._counted_at_still = (self.achieved_s, self.in_position_s)
         if where == "in" and self.hold_state == "holding":
             for tr in pos:
                 sm, n = self.hold_level.get(id(tr), (0.0, 0))
@@ -655,8 +663,30 @@ class HoldStep(Step):
         if self.hold_state != "waiting":
             self._release(host, t)
 
+    def _readings_still(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> bool:
+        """Have the position readings (a rule's with a known error: a step of just the
+        hysteresis is a reading's noise) each stayed within a step (as for approach_s) of
+        one another over the last ``still_s`` (or since the step began, if that is less: no
+        sign of having moved)? A reading not seen is no sign of moving either."""
+        window_ms = timing.still_s * 1000.0
+        since_ms = t - window_ms if self.started_ms is None else max(t - window_ms, self.started_ms)
+        still = True
+        for tr in pos:
+            v = tr.judged_value
+            if tr.rule.error <= 0 or v != v:
+                continue
+            recent = self._recent.setdefault(id(tr), deque())
+            recent.append((t, v))
+            while len(recent) > 1 and recent[1][0] <= t - window_ms:
+                recent.popleft()
+            values = [x for _, x in recent]
+            if recent[0][0] > since_ms or max(values) - min(values) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
+                still = False
+        return still
+
     def _wait(self, host: Host, t: float, where: str, pos: list[RuleTracker], blocker: RuleTracker | None) -> None:
         p = self.phase
+        still = p.settle_s > 0 or self._readings_still(t, pos, host.timing)
         self.coming_back = self._still_coming_back(t, host.timing)
         if not self.attempted:
             self._track_progress(t, pos, host.timing)
@@ -669,6 +699,14 @@ class HoldStep(Step):
             self.ok_since_ms = t
         if t - self.ok_since_ms < p.settle_s * 1000.0:
             return   # in position, settling before the clock starts
+        if not still and t - self.ok_since_ms < host.timing.approach_s * 1000.0:
+            # in the position's bounds but still coming into it: the knees passing a right
+            # angle on their way to the chest are not yet held (at the latest approach_s
+            # after reaching it: someone who keeps moving in it, e.g. rocking, is holding).
+            # A phase with settle_s waits that long instead (its readings settle slowly or
+            # jitter: the lying twist's far ankle, MediaPipe's 1-s maximum of it moving by
+            # twice its step for seconds after a dev twist had arrived)
+            return
         # the hold has begun: its length (for "too short"/"too long") counts from here,
         # even if a fault keeps the clock paused
         self.hold_started_ms = t
@@ -737,6 +775,14 @@ class HoldStep(Step):
 
     def _release(self, host: Host, t: float) -> None:
         p = self.phase
+        if self.hold_state != "done" and self._still_ms is not None:
+            # a hold ended before its target was held until the person began to leave: the
+            # time counted since their readings last were still is the way out (at most
+            # approach_s of it: readings that never settle say nothing about when it began)
+            cap_s = host.timing.approach_s
+            achieved0, in_position0 = self._counted_at_still
+            self.achieved_s -= min(max(self.achieved_s - achieved0, 0.0), cap_s)
+            self.in_position_s -= min(max(self.in_position_s - in_position0, 0.0), cap_s)
         if self.held_s() < (p.min_s or 0) - 1e-6 and not self.short_fired:
             # said now, before "now the other side": it is about the hold just ended
             self.short_fired = True
