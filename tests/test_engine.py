@@ -969,20 +969,21 @@ def test_a_hold_is_timed_from_arriving_in_the_position_to_beginning_to_leave_it(
     arrived), and a hold that ends before its target is held until they began to leave."""
     eng = ExerciseEngine(load(ERROR_HOLD_SPEC.replace("target_s: 10, max_s: 20", "target_s: 30, max_s: 40")),
                          measure_factory=factory)
-    ev = run(eng, _ramp(0, 4000, 0, 80))                                  # in the bound (50) at 2.5 s
-    ev += run(eng, hold_frames(4000, 20000, s0=80, s1=0, s2=0))          # held 16 s: from 4 to 20 s
+    ev = run(eng, hold_frames(0, 1000, s0=0, s1=0, s2=0))
+    ev += run(eng, _ramp(1000, 2000, 0, 80))                              # in the bound (50) at ~1.65 s
+    ev += run(eng, hold_frames(2000, 20000, s0=80, s1=0, s2=0))          # held 18 s: from 2 to 20 s
     ev += run(eng, _ramp(20000, 24000, 80, 0))                            # out of the bound at 21.5 s
     ev += run(eng, hold_frames(24000, 27000, s0=0, s1=0, s2=0))
     started = [e.timestamp_ms for e in kinds(ev, "hold") if e.data.get("state") == "started"]
-    # within a step (7.5 here: half the error) for still_s (1 s): the ramp's last 0.4 s (72-80)
-    # are within a step of 80, so from 4.6 s; not at 2.5 s, when it crossed the bound
-    assert started == [pytest.approx(4600, abs=101)]
+    # not moved by a step (7.5 here: half the error) for still_s (1 s): the ramp's last step
+    # (to 80) at 2 s, so from 3 s; not at ~1.65 s, when it crossed the bound
+    assert started == [pytest.approx(3000, abs=101)]
     released = [e for e in kinds(ev, "hold") if e.data.get("state") == "released"]
     assert len(released) == 1
-    # 4.6 s to 20 s held (the readings last still at ~20.3 s, when the ramp has come a step
+    # 3 s to 20 s held (the readings last still at ~20.3 s, before the ramp has come a step
     # down), not to 21.5 s, when they crossed the bound
-    assert released[0].data["achieved_s"] == pytest.approx(15.7, abs=0.25)
-    assert released[0].data["held_s"] == pytest.approx(15.7, abs=0.25)
+    assert released[0].data["achieved_s"] == pytest.approx(17.3, abs=0.25)
+    assert released[0].data["held_s"] == pytest.approx(17.3, abs=0.25)
 
 
 def test_a_hold_whose_readings_keep_moving_starts_approach_s_after_reaching_the_position():

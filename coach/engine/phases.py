@@ -13,7 +13,6 @@ is complete".
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -322,8 +321,10 @@ class HoldStep(Step):
         self.idle_wait = False          # not moved since the step began, or come back out of it less than idle_s ago
         self.reminders = 0              # times the step's instruction was said again to someone not starting
         self.left_ms: float | None = None   # last moved away from the position by a step
-        # arriving and leaving: per position reading its recent values, (t, value), over still_s
-        self._recent: dict[int, deque[tuple[float, float]]] = {}
+        # arriving and leaving: per position reading its value at its last step, and when
+        # one last moved by a step
+        self._still_refs: dict[int, float] = {}
+        self._last_move_ms: float | None = None
         self._still_ms: float | None = None     # holding: the readings last were still (before a hold's end)
         self._counted_at_still = (0.0, 0.0)     # achieved_s and in_position_s then
         form = {r.id for r in self.measure_rules if r.severity == "form"}
@@ -665,24 +666,18 @@ class HoldStep(Step):
 
     def _readings_still(self, t: float, pos: list[RuleTracker], timing: TimingSpec) -> bool:
         """Have the position readings (a rule's with a known error: a step of just the
-        hysteresis is a reading's noise) each stayed within a step (as for approach_s) of
-        one another over the last ``still_s`` (or since the step began, if that is less: no
-        sign of having moved)? A reading not seen is no sign of moving either."""
-        window_ms = timing.still_s * 1000.0
-        since_ms = t - window_ms if self.started_ms is None else max(t - window_ms, self.started_ms)
-        still = True
+        hysteresis is a reading's noise) not moved by a step (as for approach_s) for
+        ``still_s``, or since the step began? A reading not seen is no sign of moving."""
         for tr in pos:
             v = tr.judged_value
             if tr.rule.error <= 0 or v != v:
                 continue
-            recent = self._recent.setdefault(id(tr), deque())
-            recent.append((t, v))
-            while len(recent) > 1 and recent[1][0] <= t - window_ms:
-                recent.popleft()
-            values = [x for _, x in recent]
-            if recent[0][0] > since_ms or max(values) - min(values) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
-                still = False
-        return still
+            ref = self._still_refs.get(id(tr))
+            if ref is None or abs(v - ref) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
+                self._still_refs[id(tr)] = v
+                if ref is not None:
+                    self._last_move_ms = t
+        return self._last_move_ms is None or t - self._last_move_ms >= timing.still_s * 1000.0
 
     def _wait(self, host: Host, t: float, where: str, pos: list[RuleTracker], blocker: RuleTracker | None) -> None:
         p = self.phase

@@ -121,10 +121,10 @@ class TimingSpec(Model):
     # passing it on the way out counted the 4-s moves in and out as well: dev and val's good
     # rockings read 2-3.6 s long (`coach eval`, holds off by more than 1 s)
     still_s: float = seconds(1.0, 0.0, 10.0, "in a hold without settle_s, the clock starts once the person has "
-                             "arrived: in the position and its readings (a rule's with a known error) still this "
-                             "long, at the latest approach_s after reaching it; time counted after they last were "
-                             "still, on the way out of a hold that ends before its target, is not held (at most "
-                             "approach_s)")
+                             "arrived: in the position and its readings (a rule's with a known error) not moved by "
+                             "a step (the larger of its hysteresis and half its error) for this long, at the latest "
+                             "approach_s after reaching it; time counted after they last were still, on the way out "
+                             "of a hold that ends before its target, is not held (at most approach_s)")
     approach_s: float = seconds(2.0, 0.0, 30.0, "while the person came closer to a position within this long, "
                                 "they are on their way: its cues wait")
     idle_s: float = seconds(10.0, 0.0, 60.0, "someone who has not moved since a step began, toward its position or "
