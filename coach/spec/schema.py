@@ -118,8 +118,8 @@ class TimingSpec(Model):
                                      "turn out to be the other side's in its first seconds (its time carries "
                                      "over), unless its own side has been seen")
     # a knee-to-chest rocking timed from the knees passing a right angle on the way in to
-    # passing it on the way out counted the 4-s moves in and out as well: dev and val's good
-    # rockings read 2-3.6 s long (`coach eval`, holds off by more than 1 s)
+    # passing it on the way out counted the 4-s moves in and out as well: good rockings of
+    # dev, val and the studio read 1.8-3.6 s long (`coach eval`, holds off by more than 1 s)
     still_s: float = seconds(1.0, 0.0, 10.0, "in a hold without settle_s, the clock starts once the person has "
                              "arrived: in the position and its readings (a rule's with a known error) not moved by "
                              "a step (the larger of its hysteresis and half its error) for this long, at the latest "
