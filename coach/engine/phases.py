@@ -241,6 +241,23 @@ class SideProbe:
         return ok
 
 
+def _moved_by_a_step(trackers: Iterable[RuleTracker], refs: dict[int, float]) -> bool:
+    """Has one of these position readings moved by a step (its hysteresis, or half the
+    measure's known error if larger) from its value at its last step (kept in ``refs``)?
+    Only a rule with a known error: a step of just the hysteresis is a reading's noise. A
+    reading not seen is no move."""
+    moved = False
+    for tr in trackers:
+        v = tr.judged_value
+        if v != v or tr.rule.error <= 0:
+            continue
+        ref = refs.get(id(tr))
+        if ref is None or abs(v - ref) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
+            refs[id(tr)] = v
+            moved = moved or ref is not None
+    return moved
+
+
 def side_says(side_from: tuple[str, float, str | None], side: str | None, values: Mapping[str, float]) -> bool:
     """Does this frame's ``side_from`` measure (name, least, positive_side) say ``side``?"""
     name, least, positive_side = side_from
@@ -668,15 +685,8 @@ class HoldStep(Step):
         """Have the position readings (a rule's with a known error: a step of just the
         hysteresis is a reading's noise) not moved by a step (as for approach_s) for
         ``still_s``, or since the step began? A reading not seen is no sign of moving."""
-        for tr in pos:
-            v = tr.judged_value
-            if tr.rule.error <= 0 or v != v:
-                continue
-            ref = self._still_refs.get(id(tr))
-            if ref is None or abs(v - ref) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
-                self._still_refs[id(tr)] = v
-                if ref is not None:
-                    self._last_move_ms = t
+        if _moved_by_a_step(pos, self._still_refs):
+            self._last_move_ms = t
         return self._last_move_ms is None or t - self._last_move_ms >= timing.still_s * 1000.0
 
     def _wait(self, host: Host, t: float, where: str, pos: list[RuleTracker], blocker: RuleTracker | None) -> None:
@@ -727,17 +737,9 @@ class HoldStep(Step):
         the knee passing through the second side's reading: that side counted as tried.)"""
         if not self.after_other_side or self.back or self.started_ms is None:
             return False
-        for tr in (self.trackers[r] for r in self.phase.position if r in self.trackers):
-            # (any reading moving by a step, as for approach_s, in or out of its bounds; only
-            # a rule with a known error: a step of just the hysteresis is a reading's noise)
-            v = tr.judged_value
-            if v != v or tr.rule.error <= 0:
-                continue
-            ref = self._back_refs.get(id(tr))
-            if ref is None or abs(v - ref) >= max(tr.rule.hysteresis, 0.5 * tr.rule.error):
-                self._back_refs[id(tr)] = v
-                if ref is not None:
-                    self._moved_ms = t
+        # (any reading moving by a step, as for approach_s, in or out of its bounds)
+        if _moved_by_a_step((self.trackers[r] for r in self.phase.position if r in self.trackers), self._back_refs):
+            self._moved_ms = t
         if t - self.started_ms >= timing.switch_s * 1000.0 \
                 and (self._moved_ms is None or t - self._moved_ms >= timing.approach_s * 1000.0):
             self.back = True
