@@ -224,3 +224,99 @@ def test_a_camera_event_counts_as_judging_the_placement_unsupported(corpus, monk
     report = score_clips([corpus], splits=["test"])
     assert all(c.coach_unsupported for c in report.clips)
     assert report.split_summary()["test"]["camera_unsupported_fraction_camera_off"] == 1.0
+
+
+# --------------------------------------------------------------------------- why a miss
+def _traced(rule_id: str, readings: list[tuple[float, int, str]], side_at=lambda t: None):
+    """A RuleTrace fed the engine's snapshots of one rule: (t_ms, level, state) per frame
+    (level -1: the rule absent from the snapshot, i.e. not judged), in a step of side_at(t)."""
+    from types import SimpleNamespace
+
+    from coach.engine.exercise import RuleStatus
+    from coach.tools.scoring import RuleTrace
+
+    trace = RuleTrace()
+    for t, level, state in readings:
+        rules = [] if level < 0 else [RuleStatus(rule_id, "form", state, 0.0, None, None, None, 0.0, level)]
+        engine = SimpleNamespace(snapshot=lambda rules=rules, side=side_at(t): SimpleNamespace(rules=rules, side=side))
+        trace.write(SimpleNamespace(pose=SimpleNamespace(timestamp_ms=t), engine=engine))
+    return trace
+
+
+def test_a_missed_mistake_is_told_by_where_its_rules_reading_was():
+    """`coach eval` says why each missed cue was missed, from the rule's own reading over the
+    mistake: never past its bound for persist_s, past it but never by the margin, past the
+    margin (or at fault) yet not said, not judged at all; a timing rule has no reading."""
+    import dataclasses
+
+    from coach.spec import load_spec
+    from coach.tools.scoring import MISS_CAUSES, miss_cause
+
+    rule = dataclasses.replace(load_spec("seated_rotation").rules["slumped"], persist_s=1.0)
+    assert rule.kind == "measure"
+    frames = [i * 100.0 for i in range(60)]   # 6 s at 10 fps
+
+    def cause(level_at, state_at=lambda t: "ok", start=0.0, end=6000.0) -> str:
+        trace = _traced(rule.id, [(t, level_at(t), state_at(t)) for t in frames])
+        c = miss_cause(trace, rule, start, end)
+        assert c in MISS_CAUSES
+        return c
+
+    assert cause(lambda t: 0) == "inside_bound"
+    # past the bound, but 0.5 s at a time: shorter than persist_s
+    assert cause(lambda t: 1 if int(t // 500) % 2 else 0) == "inside_bound"
+    assert cause(lambda t: 1 if 1000 <= t < 3000 else 0) == "inside_margin"
+    # past bound + margin for 0.8 s of 2 s past the bound: still not the evidence a fault needs
+    assert cause(lambda t: 2 if 1000 <= t < 1800 else 1 if 1000 <= t < 3000 else 0) == "inside_margin"
+    assert cause(lambda t: 2 if 1000 <= t < 2500 else 0) == "not_said"
+    assert cause(lambda t: 0, lambda t: "fault" if 2000 <= t < 2200 else "ok") == "not_said"
+    assert cause(lambda t: -1) == "not_judged"
+    # the reading past the margin only outside the mistake's time: inside its bound then
+    assert cause(lambda t: 2 if t < 2000 else 0, start=3000.0) == "inside_bound"
+    # a mistake on the left: the right step's fault (the person had not started that side) is
+    # not the left's; the left step read it inside the bound
+    trace = _traced(rule.id, [(t, 2 if t < 3000 else 0, "fault" if 1000 <= t < 3000 else "ok") for t in frames],
+                    side_at=lambda t: "right" if t < 3000 else "left")
+    assert miss_cause(trace, rule, 0.0, 6000.0, side="left") == "inside_bound"
+    assert miss_cause(trace, rule, 0.0, 6000.0, side="right") == miss_cause(trace, rule, 0.0, 6000.0) == "not_said"
+    assert miss_cause(_traced("x", []), load_spec("seated_rotation").rules["hold_too_short"], 0, 1) == "timing"
+    assert miss_cause(_traced("x", []), None, 0, 1) == "timing"
+
+
+def test_a_rule_at_rest_is_not_judged_and_a_tracker_tells_how_far_past_its_bound():
+    from coach.engine.rules import MARGIN_FACTOR, RuleTracker
+    from coach.spec import load_spec
+
+    rule = load_spec("seated_rotation").rules["slumped"]    # min -0.10, error 0.012, form
+    tr = RuleTracker(rule)
+    margin = rule.error * MARGIN_FACTOR["form"]
+    assert rule.min is not None and margin > 0
+    assert tr.level(float("nan")) == -1
+    assert tr.level(rule.min + 0.01) == 0
+    assert tr.level(rule.min - margin / 2) == 1
+    assert tr.level(rule.min - margin * 2) == 2
+    assert RuleTracker(rule, evidence=False).level(rule.min - margin / 2) == 2   # no margin
+    tr.rest(-1.0)
+    assert tr.resting
+    tr.judge(0.0, -1.0, None)
+    assert not tr.resting
+
+
+def test_eval_reports_why_mistakes_were_missed(tmp_path, capsys):
+    """A real corpus clip: feet left on the floor in the hang, filmed from the front. The
+    feet's rule is judged from the side only (its spec's views), so its miss is "not judged"
+    — not a reading inside the bound."""
+    from coach.spec import load_spec
+
+    clip = SAMPLES / "corpus" / "dev" / "passive_hang" / "dev_passive_hang_feet_on_ground_ob.truth.json.gz"
+    truth = json.load(gzip.open(clip))
+    assert truth["camera"]["view"] == "front" and load_spec("passive_hang").rules["feet_on_ground"].views == ("side",)
+    out = tmp_path / "r.json"
+    assert main(["eval", str(clip), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    (c,) = data["clips"]
+    assert c["matched"] == [] and c["missed"] == [{"rule": "feet_on_ground", "side": None, "cause": "not_judged"}]
+    assert data["overall"]["missed_by_cause"]["not_judged"] == 1 == data["overall"]["fn"]
+    assert data["rules"]["passive_hang/feet_on_ground"]["missed_by_cause"] == {"not_judged": 1}
+    assert "dev: not judged 1" in printed and "missed: not judged 1" in printed

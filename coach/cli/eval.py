@@ -46,6 +46,20 @@ def _view_order(view: str) -> tuple:
     return ({"floor": 0, "chair": 1, "desk": 2}.get(height, 3), azimuth, view)
 
 
+#: how the report names the causes of a miss (coach.tools.scoring.MISS_CAUSES)
+CAUSE_WORDS = {
+    "timing": "timing rule",
+    "not_judged": "not judged",
+    "inside_bound": "inside its bound",
+    "inside_margin": "inside the margin",
+    "not_said": "past the margin, not said",
+}
+
+
+def _causes(counts: dict) -> str:
+    return ", ".join(f"{CAUSE_WORDS[k]} {n}" for k, n in counts.items() if n and k in CAUSE_WORDS)
+
+
 def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
     """The printed report of ``ScoreReport.to_dict()``."""
     out: list[str] = []
@@ -76,6 +90,11 @@ def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
     say(header("split", 10))
     for split, s in data["splits"].items():
         say(row(split, s, 10))
+    say("missed mistakes, why (the rule's own reading while the mistake was made: inside its bound; past it, "
+        "but never by the margin a cue needs, the measure's error; past that, yet not said in time; the rule "
+        "not judged then; a timing, count or side rule):")
+    for split, s in data["splits"].items():
+        say(f"  {split}: {_causes(s.get('missed_by_cause') or {}) or 'none missed'}")
     gap = data.get("dev_vs_test")
     if gap:
         say(f"F1 dev {_f(gap['f1_dev'])}, F1 test {_f(gap['f1_test'])}, gap {_f(gap['gap'], '{:+.2f}')}")
@@ -90,8 +109,9 @@ def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
     for rule, s in data["rules"].items():
         sizes = (f"  {_f(s.get('recall_just_past'))} / {_f(s.get('recall_obvious'))}"
                  if "recall_just_past" in s or "recall_obvious" in s else "")
+        missed = _causes(s.get("missed_by_cause") or {})
         say(f"{rule:<44}{s['tp']:>4}{s['fp']:>4}{s['fn']:>4}{_f(s['precision']):>7}{_f(s['recall']):>8}"
-            f"{_f(s['f1']):>7}{sizes}")
+            f"{_f(s['f1']):>7}{sizes}{f'  missed: {missed}' if missed else ''}")
     if data["sizes"]:
         say("mistake size: " + ", ".join(f"{size} recall {_f(s['recall'])} ({s['tp']}/{s['tp'] + s['fn']})"
                                           for size, s in data["sizes"].items()))

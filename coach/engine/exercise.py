@@ -64,6 +64,7 @@ class RuleStatus:
     max: float | None
     unit: str | None
     judged_value: float = float("nan")
+    level: int = -1            # judged_value: -1 not judged now, 0 inside, 1 past a bound, 2 past it by the margin
 
 
 @dataclass(slots=True)
@@ -228,7 +229,7 @@ class ExerciseEngine:
             for r in step.measure_rules:
                 tr = step.trackers[r.id]
                 rules.append(RuleStatus(r.id, r.severity, tr.state, tr.value, r.min, r.max, r.unit,
-                                        tr.judged_value))
+                                        tr.judged_value, -1 if tr.resting else tr.level(tr.judged_value)))
         ph = step.phase if step else None
         hold = step if isinstance(step, HoldStep) else None
         reps = getattr(step, "reps", None) if ph is not None and ph.kind == "reps" else None

@@ -99,7 +99,7 @@ class RuleTracker:
 
     __slots__ = ("rule", "state", "value", "judged_value", "out_since_ms", "nan_since_ms", "onset_ms", "lo", "hi",
                  "_lo_in", "_hi_in", "_lo_raise", "_hi_raise", "_min_vis", "_position", "_persist_ms", "baseline",
-                 "evident_since_ms", "_steady")
+                 "evident_since_ms", "_steady", "resting")
 
     def __init__(self, rule: RuleSpec, evidence: bool = True, position: bool = False) -> None:
         """``evidence`` False: no margin and no visibility gate (the trackers that recognise
@@ -114,6 +114,7 @@ class RuleTracker:
         self.nan_since_ms = 0.0
         self.onset_ms = 0.0
         self.evident_since_ms: float | None = None   # a position rule's evidence, continuously since
+        self.resting = False     # not judged this frame (rest): its value is kept, not judged
         inf = math.inf
         self.lo = rule.min if rule.min is not None else -inf   # the bounds (read-only)
         self.hi = rule.max if rule.max is not None else inf
@@ -141,6 +142,7 @@ class RuleTracker:
         """Feed this frame's value: learn the baseline while it is unknown (nothing is judged
         then), else judge ``value - baseline``. ``visibility``: the lowest visibility of the
         points behind the value. Returns "fault" or "cleared" on those changes."""
+        self.resting = False
         base = self.baseline.value
         if base is None:
             self.value = value
@@ -153,11 +155,21 @@ class RuleTracker:
         """The rule is not judged this frame (its phase says so, or its ``only_when`` rule is
         not OK): back to OK. True if it was at fault (the fault is over)."""
         self.value = value
+        self.resting = True
         base = self.baseline.value
         self.judged_value = math.nan if base is None else value - base
         was_fault = self.state == FAULT
         self.state = OK
         return was_fault
+
+    def level(self, judged: float) -> int:
+        """Where ``judged`` lies: -1 unknown (NaN), 0 inside the bounds, 1 past a bound, 2 past
+        it by the margin a fault needs (visibility and persist_s aside)."""
+        if judged != judged:
+            return -1
+        if judged > self._hi_raise or judged < self._lo_raise:
+            return 2
+        return 1 if judged > self.hi or judged < self.lo else 0
 
     def evident(self, judged: float, visibility: float = 1.0) -> bool:
         """Is ``judged`` beyond its bounds with evidence: past the raise bounds (bound +

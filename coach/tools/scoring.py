@@ -12,7 +12,8 @@ Per clip:
   earlier) and ``tolerance_after_s`` after the true cue (plus the hold's ``release_s`` for
   "hold too short": a hold is over only once the person has been out of the position that
   long). Unmatched predictions are false positives
-  (wrong cues); unmatched truths are misses. A camera_off clip (``expected.camera_supported``
+  (wrong cues); unmatched truths are misses, each with why (:func:`miss_cause`: where
+  the rule's own reading was while the mistake was made). A camera_off clip (``expected.camera_supported``
   false) expects no correction at all: every correction there is a wrong cue;
 - wrong cues on good form (every correction cue said, by severity; set-up guidance such
   as "move into the picture" apart);
@@ -78,6 +79,92 @@ DIMENSIONS = {
 
 class EvalError(CoachError):
     exit_code = 2
+
+
+#: why a mistake's cue was missed, from the rule's own reading while the mistake was made
+#: (the CLI words them): a timing, count or side rule (no reading); the rule not judged
+#: then (another step, its points unseen); its reading inside the bound; past the bound but
+#: never by the margin a fault needs (the measure's error); past that margin, yet no cue in
+#: time (raised late or muted, too dimly seen, the other side's)
+MISS_CAUSES = ("timing", "not_judged", "inside_bound", "inside_margin", "not_said")
+
+
+class RuleTrace:
+    """A sink for :func:`coach.pipeline.loop.run`: each measure rule's reading against its
+    bounds over the run, as changes ``(t_ms, level, fault, side)`` per rule (level as
+    ``RuleTracker.level``: -1 not judged, 0 inside, 1 past its bound, 2 past it by the
+    margin; fault: the tracker is at fault; side: the step's)."""
+
+    def __init__(self) -> None:
+        self.changes: dict[str, list[tuple[float, int, bool, str | None]]] = {}
+        self.end_ms = 0.0
+        self.frame_ms = 0.0   # the last interval between frames
+
+    def write(self, step) -> None:
+        t = float(step.pose.timestamp_ms)
+        snap = step.engine.snapshot() if step.engine is not None else None
+        now = {r.rule_id: (r.level, r.state == "fault", snap.side) for r in snap.rules} if snap is not None else {}
+        for rid in now.keys() | self.changes.keys():
+            cur = now.get(rid, (-1, False, None))
+            ch = self.changes.setdefault(rid, [])
+            if not ch or ch[-1][1:] != cur:
+                ch.append((t, *cur))
+        self.frame_ms = t - self.end_ms if self.end_ms else 0.0
+        self.end_ms = t
+
+    def close(self) -> None:
+        pass
+
+    def _spans(self, rule_id: str, start_ms: float, end_ms: float, side: str | None):
+        """(from, to, level, fault) of the rule's changes within [start_ms, end_ms]; a step of
+        another side than ``side`` (when both name one) counts as not judged."""
+        ch = self.changes.get(rule_id, [])
+        for i, (t, lv, fault, s) in enumerate(ch):
+            a, b = max(t, start_ms), min(ch[i + 1][0] if i + 1 < len(ch) else self.end_ms, end_ms)
+            if b >= a:
+                other = side is not None and s is not None and s != side
+                yield a, b, -1 if other else lv, fault and not other
+
+    def longest(self, rule_id: str, start_ms: float, end_ms: float, level: int, side: str | None = None) -> float:
+        """The longest stretch (ms) within [start_ms, end_ms] the rule's level was >= ``level``,
+        from its first frame to the frame after its last."""
+        best = 0.0
+        since: float | None = None
+        for a, b, lv, _fault in self._spans(rule_id, start_ms, end_ms, side):
+            if lv >= level:
+                since = a if since is None else since
+                best = max(best, b - since)
+            else:
+                since = None
+        return best
+
+    def faulted(self, rule_id: str, start_ms: float, end_ms: float, side: str | None = None) -> bool:
+        return any(f for _a, _b, _lv, f in self._spans(rule_id, start_ms, end_ms, side))
+
+
+def miss_cause(trace: RuleTrace, rule, start_ms: float, end_ms: float, position: bool = False,
+               side: str | None = None) -> str:
+    """Why the cue of ``rule`` (a RuleSpec; None: not in the spec) for a mistake made from
+    ``start_ms`` to ``end_ms`` (on ``side``: read in that side's steps) was missed (one of
+    :data:`MISS_CAUSES`). A level counts once it lasted the rule's persist_s (its evidence: a
+    hold position's, at most 1.5 s), or one frame."""
+    from coach.engine.rules import POSITION_EVIDENCE_S
+
+    if rule is None or rule.kind != "measure":
+        return "timing"
+    if trace.faulted(rule.id, start_ms, end_ms, side):
+        return "not_said"
+    persist_ms = rule.persist_s * 1000.0
+    evidence_ms = min(persist_ms, POSITION_EVIDENCE_S * 1000.0) if position else persist_ms
+    if trace.longest(rule.id, start_ms, end_ms, 0, side) <= 0.0:
+        return "not_judged"
+
+    def lasted(level: int, ms: float) -> bool:   # from its first frame to its last
+        return trace.longest(rule.id, start_ms, end_ms, level, side) - trace.frame_ms >= ms
+
+    if not lasted(1, persist_ms):
+        return "inside_bound"
+    return "not_said" if lasted(2, evidence_ms) else "inside_margin"
 
 
 # --------------------------------------------------------------------------- clip facts
@@ -187,6 +274,7 @@ class ClipResult:
     measure_change_errors: dict = field(default_factory=dict)
     sides_truth: list[str] = field(default_factory=list)  # sides held, in order
     sides_coach: list[str] = field(default_factory=list)
+    misses: list[dict] = field(default_factory=list)  # per missed true cue: rule, side, cause (MISS_CAUSES)
 
     @property
     def matched_truth(self) -> set[int]:
@@ -216,6 +304,7 @@ class ClipResult:
             "hold_starts": self.hold_starts,
             "sides": {"truth": self.sides_truth, "coach": self.sides_coach},
             "reps": {k: [a, b] for k, (a, b) in self.reps.items()},
+            "missed": self.misses,
         }
 
 
@@ -273,6 +362,8 @@ def summarise(clips: list[ClipResult]) -> dict:
         "reps_exact_fraction": _mean([e == 0 for e in rep_err]),
         "sides_followed_fraction": _mean(followed), "sides_clips": len(followed),
     }
+    out["missed_by_cause"] = {cause: sum(1 for c in clips for m in c.misses if m["cause"] == cause)
+                              for cause in MISS_CAUSES}
     for size in SIZES:
         of_size = [c for c in clips if c.kind == "mistake" and c.size == size]
         hit = sum(len(c.matched_truth) for c in of_size)
@@ -327,9 +418,12 @@ class ScoreReport:
         counts: dict[tuple[str, str], dict] = {}
 
         def slot(ex: str, rule: str) -> dict:
-            return counts.setdefault((ex, rule), {"tp": 0, "fp": 0, "fn": 0, "sizes": {}})
+            return counts.setdefault((ex, rule), {"tp": 0, "fp": 0, "fn": 0, "sizes": {}, "causes": {}})
 
         for c in self.clips:
+            for m in c.misses:
+                causes = slot(c.exercise, m["rule"])["causes"]
+                causes[m["cause"]] = causes.get(m["cause"], 0) + 1
             matched_t = c.matched_truth
             for i, tc in enumerate(c.truth_cues):
                 s = slot(c.exercise, tc["rule"])
@@ -344,7 +438,8 @@ class ScoreReport:
         out = {}
         for key, s in sorted(counts.items()):
             out[key] = {**prf(s["tp"], s["fp"], s["fn"]),
-                        **{f"recall_{size}": _ratio(*s["sizes"][size]) for size in SIZES if size in s["sizes"]}}
+                        **{f"recall_{size}": _ratio(*s["sizes"][size]) for size in SIZES if size in s["sizes"]},
+                        "missed_by_cause": {k: s["causes"][k] for k in MISS_CAUSES if k in s["causes"]}}
         return out
 
     def measure_scores(self) -> dict[tuple[str, str], dict]:
@@ -599,6 +694,27 @@ def find_clips(paths: list[str | Path]) -> list[Path]:
     return found
 
 
+def _misses(trace: RuleTrace, spec, truth_cues: list[dict], mistakes: list[dict], matches, before_s: float,
+            after_s: float, clip_end_ms: float) -> list[dict]:
+    """Why each true cue nothing matched was missed: its rule's reading while the mistake was
+    made (from its onset, or ``before_s`` before the true cue, to the mistake's end or
+    ``after_s`` after the true cue, the later)."""
+    matched = {a for a, _ in matches}
+    positions = {rid for p in spec.phases for rid in p.position}
+    out = []
+    for i, tc in enumerate(truth_cues):
+        if i in matched:
+            continue
+        m = next((m for m in mistakes if m["rule"] == tc["rule"]
+                  and (not m.get("side") or not tc.get("side") or m["side"] == tc["side"])), None)
+        start = float(m["onset_ms"]) if m else tc["t_ms"] - before_s * 1000.0
+        end = max(float(m.get("end_ms") or clip_end_ms) if m else 0.0, tc["t_ms"] + after_s * 1000.0)
+        out.append({"rule": tc["rule"], "side": tc.get("side"),
+                    "cause": miss_cause(trace, spec.rules.get(tc["rule"]), start, end, tc["rule"] in positions,
+                                        (m or tc).get("side"))})
+    return out
+
+
 def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None = None,
                before_s: float = 1.0, after_s: float = 3.0, profile=None,
                manifests: dict[Path, dict | None] | None = None, true_poses: bool = False) -> ClipResult:
@@ -654,8 +770,9 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
         def close(self) -> None:
             pass
 
+    trace = RuleTrace()
     try:
-        stats = run(frames_src, estimator=estimator, smoother=smoother, engine=engine, sinks=[_Keep()],
+        stats = run(frames_src, estimator=estimator, smoother=smoother, engine=engine, sinks=[_Keep(), trace],
                     on_event=events.append, mirrored=mirrored and not true_poses)
     finally:
         if estimator is not None:
@@ -695,6 +812,7 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
     extra_after_s = {rid: release_s for rid, r in spec.rules.items() if r.check == "hold_short"}
     matches, repeats = _match(truth_cues, predicted, mistakes, before_s, after_s, clip_end_ms, extra_after_s)
     predicted = [dict(p, repeat=(j in repeats)) for j, p in enumerate(predicted)]
+    misses = _misses(trace, spec, truth_cues, mistakes, matches, before_s, after_s, clip_end_ms)
     # holds and reps per side
     summary = engine.summary()
     # The engine counts a hold up to the phase's target and then moves on, so the true
@@ -762,7 +880,7 @@ def score_clip(truth_path: Path, *, use_video: bool = False, model: str | None =
         camera_supported=camera_supported, coach_unsupported=coach_unsupported, mirrored=mirrored,
         dims=variation_bins(info, fps) if manifest and base in manifest else {},
         view=view_class(info if manifest and base in manifest else {}, kind),
-        hold_starts=hold_starts,
+        hold_starts=hold_starts, misses=misses,
         sides_truth=_side_order(s for s, _ in sorted(true_starts, key=lambda x: x[1])),
         sides_coach=_side_order(s for s, _ in sorted(coach_starts, key=lambda x: x[1])),
     )
