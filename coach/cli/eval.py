@@ -90,9 +90,8 @@ def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
     say(header("split", 10))
     for split, s in data["splits"].items():
         say(row(split, s, 10))
-    say("missed mistakes, why (the rule's own reading while the mistake was made: inside its bound; past it, "
-        "but never by the margin a cue needs, the measure's error; past that, yet not said in time; the rule "
-        "not judged then; a timing, count or side rule):")
+    say("missed mistakes, by where the rule's reading was while the mistake was made (inside the margin: past "
+        "its bound, never by the measure's error):")
     for split, s in data["splits"].items():
         say(f"  {split}: {_causes(s.get('missed_by_cause') or {}) or 'none missed'}")
     gap = data.get("dev_vs_test")
