@@ -101,6 +101,13 @@ def test_summary_of_hand_made_results():
     assert s["hold_start_error_s_mean"] == pytest.approx(1.5) and s["hold_starts_missed"] == 1
     assert s["rep_count_error_mean"] == 3 and s["reps_exact_fraction"] == 0.0
     assert s["sides_followed_fraction"] == 0.0 and s["sides_clips"] == 1
+    # what the 5 wrong cues were said to: good form 3 (a, b, c; the repeat and the set-up
+    # cue are not wrong cues), another mistake 1 (z in the clip of a), a camera to move 1
+    assert s["wrong_by_kind"] == {"own_mistake_off_window": 0, "other_mistake": 1, "good_form": 3,
+                                  "camera_off": 1}
+    late = _clip(kind="mistake", size="obvious", truth_cues=[{"t_ms": 0, "rule": "a"}],
+                 predicted=[_cue(9000, "a")], matches=[])
+    assert summarise([late])["wrong_by_kind"]["own_mistake_off_window"] == 1
 
 
 def test_dev_test_gap_and_groups():
@@ -320,3 +327,5 @@ def test_eval_reports_why_mistakes_were_missed(tmp_path, capsys):
     assert data["overall"]["missed_by_cause"]["not_judged"] == 1 == data["overall"]["fn"]
     assert data["rules"]["passive_hang/feet_on_ground"]["missed_by_cause"] == {"not_judged": 1}
     assert "dev: not judged 1" in printed and "missed: not judged 1" in printed
+    assert data["overall"]["wrong_by_kind"] == {"own_mistake_off_window": 0, "other_mistake": 0, "good_form": 0,
+                                                "camera_off": 0} and "dev: none" in printed

@@ -56,8 +56,17 @@ CAUSE_WORDS = {
 }
 
 
-def _causes(counts: dict) -> str:
-    return ", ".join(f"{CAUSE_WORDS[k]} {n}" for k, n in counts.items() if n and k in CAUSE_WORDS)
+#: how the report names what a wrong cue was said to (coach.tools.scoring.WRONG_KINDS)
+WRONG_WORDS = {
+    "own_mistake_off_window": "the clip's own mistake, out of its window",
+    "other_mistake": "another mistake",
+    "good_form": "good form",
+    "camera_off": "a camera to move",
+}
+
+
+def _causes(counts: dict, words: dict[str, str] = CAUSE_WORDS) -> str:
+    return ", ".join(f"{words[k]} {n}" for k, n in counts.items() if n and k in words)
 
 
 def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
@@ -94,6 +103,9 @@ def report_lines(data: dict, before_s: float, after_s: float) -> list[str]:
         "its bound, never by the measure's error):")
     for split, s in data["splits"].items():
         say(f"  {split}: {_causes(s.get('missed_by_cause') or {}) or 'none missed'}")
+    say("wrong cues, by what they were said to (out of its window: late, early or naming the other side):")
+    for split, s in data["splits"].items():
+        say(f"  {split}: {_causes(s.get('wrong_by_kind') or {}, WRONG_WORDS) or 'none'}")
     gap = data.get("dev_vs_test")
     if gap:
         say(f"F1 dev {_f(gap['f1_dev'])}, F1 test {_f(gap['f1_test'])}, gap {_f(gap['gap'], '{:+.2f}')}")

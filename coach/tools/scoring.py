@@ -87,6 +87,10 @@ class EvalError(CoachError):
 #: never by the margin a fault needs (the measure's error); past that margin, yet no cue in
 #: time (raised late or muted, too dimly seen, the other side's)
 MISS_CAUSES = ("timing", "not_judged", "inside_bound", "inside_margin", "not_said")
+#: what a wrong cue (a correction no true cue matched) was said to: the clip's own mistake,
+#: but outside its window (late, early, or naming the other side); someone making another
+#: mistake; good form; a camera placed where the coach should only ask to move it
+WRONG_KINDS = ("own_mistake_off_window", "other_mistake", "good_form", "camera_off")
 
 
 class RuleTrace:
@@ -287,6 +291,14 @@ class ClipResult:
         return [p for j, p in enumerate(self.predicted)
                 if j not in matched and not p.get("repeat") and p["severity"] in CORRECTION_SEVERITIES]
 
+    def wrong_kind(self, cue: dict) -> str:
+        """What a wrong cue was said to (one of :data:`WRONG_KINDS`)."""
+        if self.kind == "camera_off":
+            return "camera_off"
+        if any(t["rule"] == cue["rule"] for t in self.truth_cues):
+            return "own_mistake_off_window"
+        return "other_mistake" if self.kind == "mistake" else "good_form"
+
     @property
     def sides_followed(self) -> bool | None:
         return None if not self.sides_truth else self.sides_coach == self.sides_truth
@@ -364,6 +376,8 @@ def summarise(clips: list[ClipResult]) -> dict:
     }
     out["missed_by_cause"] = {cause: sum(1 for c in clips for m in c.misses if m["cause"] == cause)
                               for cause in MISS_CAUSES}
+    out["wrong_by_kind"] = {kind: sum(1 for c in clips for p in c.wrong_cues if c.wrong_kind(p) == kind)
+                            for kind in WRONG_KINDS}
     for size in SIZES:
         of_size = [c for c in clips if c.kind == "mistake" and c.size == size]
         hit = sum(len(c.matched_truth) for c in of_size)
