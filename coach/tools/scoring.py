@@ -83,7 +83,8 @@ class EvalError(CoachError):
 
 #: why a mistake's cue was missed, from the rule's own reading while the mistake was made
 #: (the CLI words them): a timing, count or side rule (no reading); the rule not judged
-#: then (another step, its points unseen); its reading inside the bound; past the bound but
+#: then (another step or side, a camera it is not judged from, its points unseen); its
+#: reading inside the bound; past the bound but
 #: never by the margin a fault needs (the measure's error); past that margin, yet no cue in
 #: time (raised late or muted, too dimly seen, the other side's)
 MISS_CAUSES = ("timing", "not_judged", "inside_bound", "inside_margin", "not_said")
