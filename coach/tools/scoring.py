@@ -42,6 +42,7 @@ import json
 import dataclasses
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,10 +376,10 @@ def summarise(clips: list[ClipResult]) -> dict:
         "reps_exact_fraction": _mean([e == 0 for e in rep_err]),
         "sides_followed_fraction": _mean(followed), "sides_clips": len(followed),
     }
-    out["missed_by_cause"] = {cause: sum(1 for c in clips for m in c.misses if m["cause"] == cause)
-                              for cause in MISS_CAUSES}
-    out["wrong_by_kind"] = {kind: sum(1 for c in clips for p in c.wrong_cues if c.wrong_kind(p) == kind)
-                            for kind in WRONG_KINDS}
+    causes = Counter(m["cause"] for c in clips for m in c.misses)
+    kinds = Counter(c.wrong_kind(p) for c in clips for p in c.wrong_cues)
+    out["missed_by_cause"] = {cause: causes[cause] for cause in MISS_CAUSES}
+    out["wrong_by_kind"] = {kind: kinds[kind] for kind in WRONG_KINDS}
     for size in SIZES:
         of_size = [c for c in clips if c.kind == "mistake" and c.size == size]
         hit = sum(len(c.matched_truth) for c in of_size)
